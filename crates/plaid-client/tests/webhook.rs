@@ -1,0 +1,225 @@
+//! Webhook verification with keys generated in the test.
+
+mod common;
+
+use plaid_client::{
+    webhook::{WebhookPayload, WebhookRejection, WebhookSigner, WebhookVerifier},
+    Error,
+};
+use serde_json::json;
+
+const BODY: &[u8] = br#"{"webhook_type":"TRANSACTIONS","webhook_code":"SYNC_UPDATES_AVAILABLE","item_id":"item-1","initial_update_complete":true,"historical_update_complete":false,"environment":"sandbox"}"#;
+const NOW: i64 = 1_800_000_000;
+
+async fn serve_key(
+    server: &mut mockito::ServerGuard,
+    signer: &WebhookSigner,
+    expired: bool,
+) -> mockito::Mock {
+    let mut key = signer.jwk();
+    if expired {
+        key.expired_at = Some(NOW - 10);
+    }
+    server
+        .mock("POST", "/webhook_verification_key/get")
+        .match_body(mockito::Matcher::Json(json!({"key_id": signer.kid()})))
+        .with_body(json!({"key": key, "request_id": "r1"}).to_string())
+        .create_async()
+        .await
+}
+
+fn rejection(result: Result<WebhookPayload, Error>) -> WebhookRejection {
+    match result {
+        Err(Error::Webhook(reason)) => reason,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_valid_webhook_passes_and_is_parsed() {
+    let mut server = mockito::Server::new_async().await;
+    let signer = WebhookSigner::generate("kid-1");
+    serve_key(&mut server, &signer, false).await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let header = signer.sign(BODY, NOW - 30);
+    let payload = verifier.verify_at(Some(&header), BODY, NOW).await.unwrap();
+    assert_eq!(
+        payload,
+        WebhookPayload::SyncUpdatesAvailable {
+            item_id: "item-1".into(),
+            initial_update_complete: true,
+            historical_update_complete: false
+        }
+    );
+}
+
+#[tokio::test]
+async fn each_failure_has_its_own_reason() {
+    let mut server = mockito::Server::new_async().await;
+    let signer = WebhookSigner::generate("kid-1");
+    let expired_signer = WebhookSigner::generate("kid-expired");
+    serve_key(&mut server, &signer, false).await;
+    serve_key(&mut server, &expired_signer, true).await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+
+    // Missing header.
+    assert_eq!(
+        rejection(verifier.verify_at(None, BODY, NOW).await),
+        WebhookRejection::MissingHeader
+    );
+    // Wrong algorithm (HS256 would let a forger use the public key as an HMAC secret).
+    let hs256 = signer.sign_with_header(&json!({"alg": "HS256", "kid": "kid-1"}), BODY, NOW);
+    assert_eq!(
+        rejection(verifier.verify_at(Some(&hs256), BODY, NOW).await),
+        WebhookRejection::WrongAlgorithm
+    );
+    // Wrong key: signed by someone else under our kid.
+    let forged = WebhookSigner::generate("kid-1").sign(BODY, NOW);
+    assert_eq!(
+        rejection(verifier.verify_at(Some(&forged), BODY, NOW).await),
+        WebhookRejection::BadSignature
+    );
+    // Expired key.
+    let with_expired = expired_signer.sign(BODY, NOW);
+    assert_eq!(
+        rejection(verifier.verify_at(Some(&with_expired), BODY, NOW).await),
+        WebhookRejection::KeyExpired
+    );
+    // Old iat.
+    let old = signer.sign(BODY, NOW - 5 * 60 - 1);
+    assert_eq!(
+        rejection(verifier.verify_at(Some(&old), BODY, NOW).await),
+        WebhookRejection::Stale
+    );
+    // Tampered body.
+    let good = signer.sign(BODY, NOW);
+    let tampered = String::from_utf8(BODY.to_vec())
+        .unwrap()
+        .replace("item-1", "item-2");
+    assert_eq!(
+        rejection(
+            verifier
+                .verify_at(Some(&good), tampered.as_bytes(), NOW)
+                .await
+        ),
+        WebhookRejection::BodyMismatch
+    );
+    // Garbage header.
+    assert_eq!(
+        rejection(verifier.verify_at(Some("not.a-jwt"), BODY, NOW).await),
+        WebhookRejection::MalformedToken
+    );
+    // And the good one still passes.
+    assert!(verifier.verify_at(Some(&good), BODY, NOW).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_unknown_kid_is_refused() {
+    let mut server = mockito::Server::new_async().await;
+    server
+        .mock("POST", "/webhook_verification_key/get")
+        .with_status(400)
+        .with_body(common::plaid_error(
+            "INVALID_INPUT",
+            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+        ))
+        .create_async()
+        .await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let header = WebhookSigner::generate("nope").sign(BODY, NOW);
+    assert_eq!(
+        rejection(verifier.verify_at(Some(&header), BODY, NOW).await),
+        WebhookRejection::KeyUnavailable
+    );
+}
+
+#[tokio::test]
+async fn concurrent_misses_share_one_key_fetch() {
+    let mut server = mockito::Server::new_async().await;
+    let signer = WebhookSigner::generate("kid-shared");
+    let fetch = server
+        .mock("POST", "/webhook_verification_key/get")
+        .with_chunked_body({
+            let body = json!({"key": signer.jwk(), "request_id": "r1"}).to_string();
+            move |w| {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                w.write_all(body.as_bytes())
+            }
+        })
+        .expect(1)
+        .create_async()
+        .await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let header = signer.sign(BODY, NOW);
+    let checks = (0..8).map(|_| {
+        let (verifier, header) = (verifier.clone(), header.clone());
+        tokio::spawn(async move { verifier.verify_at(Some(&header), BODY, NOW).await.is_ok() })
+    });
+    for check in checks {
+        assert!(check.await.unwrap());
+    }
+    fetch.assert_async().await;
+}
+
+#[test]
+fn every_webhook_we_handle_parses_into_its_variant() {
+    let parse = |v: serde_json::Value| WebhookPayload::parse(v.to_string().as_bytes()).unwrap();
+    let item = |code: &str| json!({"webhook_type": "ITEM", "webhook_code": code, "item_id": "i", "environment": "sandbox"});
+    let mut error = item("ERROR");
+    error["error"] = json!({"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "error_message": "m", "display_message": null});
+    assert!(
+        matches!(parse(error), WebhookPayload::ItemError { error: Some(e), .. } if e.error_code == "ITEM_LOGIN_REQUIRED")
+    );
+    let mut expiring = item("PENDING_EXPIRATION");
+    expiring["consent_expiration_time"] = json!("2026-12-01T00:00:00Z");
+    assert!(matches!(
+        parse(expiring),
+        WebhookPayload::PendingExpiration {
+            consent_expiration_time: Some(_),
+            ..
+        }
+    ));
+    let mut disconnect = item("PENDING_DISCONNECT");
+    disconnect["reason"] = json!("INSTITUTION_MIGRATION");
+    disconnect["disconnect_time"] = json!("2026-12-01T00:00:00Z");
+    assert!(matches!(
+        parse(disconnect),
+        WebhookPayload::PendingDisconnect {
+            reason: Some(_),
+            disconnect_time: Some(_),
+            ..
+        }
+    ));
+    assert!(matches!(
+        parse(item("USER_PERMISSION_REVOKED")),
+        WebhookPayload::UserPermissionRevoked { .. }
+    ));
+    let mut account = item("USER_ACCOUNT_REVOKED");
+    account["account_id"] = json!("acc");
+    assert!(matches!(
+        parse(account),
+        WebhookPayload::UserAccountRevoked { .. }
+    ));
+    assert!(matches!(
+        parse(item("NEW_ACCOUNTS_AVAILABLE")),
+        WebhookPayload::NewAccountsAvailable { .. }
+    ));
+    let mut ack = item("WEBHOOK_UPDATE_ACKNOWLEDGED");
+    ack["new_webhook_url"] = json!("https://x");
+    assert!(matches!(
+        parse(ack),
+        WebhookPayload::WebhookUpdateAcknowledged { .. }
+    ));
+    assert!(matches!(
+        parse(item("LOGIN_REPAIRED")),
+        WebhookPayload::LoginRepaired { .. }
+    ));
+    let legacy = json!({"webhook_type": "TRANSACTIONS", "webhook_code": "DEFAULT_UPDATE", "item_id": "i", "new_transactions": 3});
+    assert!(matches!(
+        parse(legacy),
+        WebhookPayload::Unknown {
+            item_id: Some(_),
+            ..
+        }
+    ));
+}

@@ -1,0 +1,66 @@
+# Shared by scripts/dev.sh and scripts/test.sh: idempotent set-up steps, each logged.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
+WASM_BINDGEN_VERSION="0.2.129"
+CARGO_LEPTOS_VERSION="0.3.10"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+need_wasm_target() {
+  if rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    step "wasm32 target: already installed"
+  else
+    step "wasm32 target: installing"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+need_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    step "cargo-leptos $CARGO_LEPTOS_VERSION: already installed"
+  else
+    step "cargo-leptos $CARGO_LEPTOS_VERSION: installing (about 15 minutes, once per machine)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+  if wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    step "wasm-bindgen-cli $WASM_BINDGEN_VERSION: already installed"
+  else
+    step "wasm-bindgen-cli $WASM_BINDGEN_VERSION: installing (must equal the pinned wasm-bindgen crate)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked
+  fi
+}
+
+need_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    step "chromium: already installed"
+  else
+    step "chromium: installing from Debian"
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+  fi
+}
+
+need_npm_packages() {
+  if [ -d "$ROOT/e2e/node_modules/@playwright/test" ] && [ "$ROOT/e2e/node_modules/.package-lock.json" -nt "$ROOT/e2e/package-lock.json" ]; then
+    step "npm packages: up to date"
+  else
+    step "npm packages: installing in e2e/ (npm ci)"
+    (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+need_postgres() {
+  TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  export TEST_DATABASE_URL
+  step "postgres: checking $TEST_DATABASE_URL"
+  local hostport="${TEST_DATABASE_URL#*@}"; hostport="${hostport%%/*}"
+  local host="${hostport%%:*}" port="${hostport##*:}"
+  if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    echo "PostgreSQL is not reachable at $host:$port, and the tests need it (they never skip)." >&2
+    echo "Start it with:  pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
+    echo "or point TEST_DATABASE_URL at a server where the user may create databases." >&2
+    exit 1
+  fi
+}
