@@ -1,0 +1,187 @@
+//! Sign-in: the server functions behind the sign-in form and the role guard every server
+//! function and handler uses.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The signed-in user as the browser sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Username.
+    pub username: String,
+    /// `trader`, `admin` or `viewer`.
+    pub role: String,
+}
+
+impl UserInfo {
+    /// Whether the user may link and change banks.
+    pub fn can_manage_banks(&self) -> bool {
+        self.role == "trader" || self.role == "admin"
+    }
+}
+
+/// Where to go after signing in: only same-site paths, never `//host` or a full URL.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
+        {
+            n.to_string()
+        }
+        _ => "/cash-flow".to_string(),
+    }
+}
+
+/// Signs in. Works as a plain form POST before the page is hydrated (the server answers
+/// with a redirect) and as a fetch afterwards. Wrong username and wrong password give the
+/// same message and take the same time.
+#[server(prefix = "/api/auth", endpoint = "login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use self::ssr::*;
+    let mut session = auth_session().await?;
+    let credentials = crate::server::auth_backend::Credentials {
+        username,
+        password: password.into(),
+    };
+    let user = match session.authenticate(credentials).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::info!("sign-in refused");
+            if is_plain_form_post().await {
+                leptos_axum::redirect(&format!(
+                    "/login?error=1&next={}",
+                    encode(&safe_next(next.as_deref()))
+                ));
+            }
+            return Err(fail(AppError::new(
+                "invalid_credentials",
+                "Wrong username or password.",
+            )));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            return Err(fail(AppError::internal()));
+        }
+    };
+    // A new session id on every sign-in: axum-login cycles it for anonymous sessions only,
+    // so cycle it ourselves when someone signs in over an existing sign-in.
+    if session.user.is_some() {
+        session.session.cycle_id().await.map_err(|e| {
+            tracing::error!(error = %e, "could not cycle the session id");
+            fail(AppError::internal())
+        })?;
+    }
+    session.login(&user).await.map_err(|e| {
+        tracing::error!(error = %e, "could not store the session");
+        fail(AppError::internal())
+    })?;
+    tracing::info!(user = user.id, "signed in");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Signs out: deletes the session on the server and clears the cookie.
+#[server(prefix = "/api/auth", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use self::ssr::*;
+    let mut session = auth_session().await?;
+    session.logout().await.map_err(|e| {
+        tracing::error!(error = %e, "could not end the session");
+        fail(AppError::internal())
+    })?;
+    // axum-login's logout flushes (deletes) the session record from the store.
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user, if any.
+#[server(prefix = "/api/auth", endpoint = "me")]
+pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
+    let session = ssr::auth_session().await?;
+    Ok(session.user.map(|u| UserInfo {
+        username: u.username.clone(),
+        role: u.role.as_str().to_string(),
+    }))
+}
+
+/// Server-side helpers for server functions.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use banking_core::model::Role;
+    use leptos::prelude::*;
+
+    use crate::{error::AppError, server::auth_backend::SessionUser};
+
+    /// axum-login's session for our backend.
+    pub type AuthSession = axum_login::AuthSession<crate::server::auth_backend::Backend>;
+
+    /// Answers the current server function with `err`'s status.
+    pub fn fail(err: AppError) -> AppError {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(
+                http::StatusCode::from_u16(err.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+        err
+    }
+
+    /// The auth session of the current request.
+    pub async fn auth_session() -> Result<AuthSession, AppError> {
+        leptos_axum::extract::<AuthSession>().await.map_err(|e| {
+            tracing::error!(error = %e, "auth session missing: is the auth layer installed?");
+            fail(AppError::internal())
+        })
+    }
+
+    /// The signed-in user if their role is one of `roles`: 401 when signed out, 403 when
+    /// the role does not fit. Every server function that touches user data calls this.
+    pub async fn require(roles: &[Role]) -> Result<SessionUser, AppError> {
+        let session = auth_session().await?;
+        crate::server::auth_backend::check_role(session.user.as_ref(), roles).map_err(fail)
+    }
+
+    /// True when the request is a plain HTML form submission (no JavaScript yet).
+    pub async fn is_plain_form_post() -> bool {
+        let Ok(headers) = leptos_axum::extract::<http::HeaderMap>().await else {
+            return false;
+        };
+        headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// Percent-encodes a path for a query parameter.
+    pub fn encode(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_only_allows_local_paths() {
+        assert_eq!(safe_next(Some("/cash-flow?x=1")), "/cash-flow?x=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/cash-flow");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/cash-flow");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/cash-flow");
+        assert_eq!(safe_next(None), "/cash-flow");
+    }
+}

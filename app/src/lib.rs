@@ -1,0 +1,21 @@
+//! The Cash Flow web app: Leptos pages rendered on the server and hydrated in the browser,
+//! the sign-in flow, and (server only) the axum server that wires `banking-core`.
+//!
+//! Only this crate knows `ssr`/`hydrate`: server-only code lives in [`server`] and in
+//! `#[cfg(feature = "ssr")]` blocks next to the server functions.
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,187 @@
+//! The server's typed configuration: command-line flags and environment variables (a `.env`
+//! file is honoured in development), validated at start-up.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+/// `app`: the Cash Flow server.
+#[derive(Debug, Parser)]
+#[command(
+    name = "app",
+    version,
+    about = "Cash Flow: bank connectivity for traders"
+)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Create a user, or reset an existing user's password and role. The password is read
+    /// from the NEW_USER_PASSWORD environment variable, or else from the first line of stdin.
+    CreateUser {
+        /// Username.
+        #[arg(long)]
+        username: String,
+        /// Role: trader, admin or viewer.
+        #[arg(long, default_value = "trader")]
+        role: String,
+    },
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Every setting; secrets print as `[REDACTED]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path` (embedded default) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/cashflow.db"
+    )]
+    pub database_url: String,
+    /// Directory for local state (the SQLite file, the simulation-mode dev key).
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on (default: Leptos.toml's site-addr, or cargo-leptos's).
+    #[arg(long, env = "LISTEN_ADDR")]
+    pub listen_addr: Option<SocketAddr>,
+    /// The URL users reach the app at; its origin is the only one allowed to POST, https
+    /// makes cookies `Secure`, and Plaid's webhook URL is built from it.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Plaid client id. Unset means simulation mode.
+    #[arg(long, env = "PLAID_CLIENT_ID", hide_env_values = true, value_parser = secret)]
+    pub plaid_client_id: Option<SecretString>,
+    /// Plaid secret for PLAID_ENV.
+    #[arg(long, env = "PLAID_SECRET", hide_env_values = true, value_parser = secret)]
+    pub plaid_secret: Option<SecretString>,
+    /// `sandbox` or `production` (live mode only).
+    #[arg(long, env = "PLAID_ENV", default_value = "sandbox")]
+    pub plaid_env: String,
+    /// Access-token encryption keys, `id:base64key[,id:base64key…]`, the first one active.
+    /// Required in live mode.
+    #[arg(long, env = "ENCRYPTION_KEYS", hide_env_values = true, value_parser = secret)]
+    pub encryption_keys: Option<SecretString>,
+    /// Plaid OAuth redirect URI (must be registered with Plaid).
+    #[arg(long, env = "PLAID_REDIRECT_URI")]
+    pub plaid_redirect_uri: Option<String>,
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Sync Items not synced for this many minutes (safety net for lost webhooks).
+    #[arg(long, env = "SAFETY_NET_SYNC_MINUTES", default_value_t = 360)]
+    pub safety_net_sync_minutes: u64,
+}
+
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_string()))
+}
+
+impl Config {
+    /// True when no Plaid credentials are configured: the built-in simulator stands in.
+    pub fn simulation_mode(&self) -> bool {
+        self.plaid_client_id.is_none()
+    }
+
+    /// Checks combinations clap cannot; the message names the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.simulation_mode() {
+            if self.plaid_secret.is_none() {
+                return Err("PLAID_SECRET must be set when PLAID_CLIENT_ID is (live mode)".into());
+            }
+            if self.encryption_keys.is_none() {
+                return Err("ENCRYPTION_KEYS is required in live mode: access tokens are never stored unencrypted. \
+                            Generate one with `echo \"k1:$(openssl rand -base64 32)\"`."
+                    .into());
+            }
+            if self
+                .public_url
+                .as_deref()
+                .is_none_or(|u| !u.starts_with("https://"))
+            {
+                return Err("PUBLIC_URL must be an https:// URL in live mode (cookies and Plaid webhooks need it)".into());
+            }
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "PUBLIC_URL must start with http:// or https://, not `{url}`"
+                ));
+            }
+        }
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return Err("DATABASE_URL must start with sqlite: or postgres://".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        let mut all = vec!["app"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).unwrap().config
+    }
+
+    #[test]
+    fn live_mode_refuses_to_start_without_an_encryption_key() {
+        let config = parse(&[
+            "--plaid-client-id",
+            "id",
+            "--plaid-secret",
+            "s",
+            "--public-url",
+            "https://x.example",
+        ]);
+        let err = config.validate().unwrap_err();
+        assert!(err.contains("ENCRYPTION_KEYS"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_printed() {
+        let config = parse(&[
+            "--plaid-client-id",
+            "client-123",
+            "--plaid-secret",
+            "sekrit-456",
+            "--encryption-keys",
+            "k1:AAAA",
+        ]);
+        let printed = format!("{config:?}");
+        for secret in ["client-123", "sekrit-456", "k1:AAAA"] {
+            assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+        }
+    }
+
+    #[test]
+    fn bad_public_url_is_named() {
+        let config = parse(&["--public-url", "ftp://x"]);
+        assert!(config.validate().unwrap_err().contains("PUBLIC_URL"));
+    }
+}

@@ -1,0 +1,130 @@
+//! Request guards: cross-site POST refusal, and sign-in redirects for pages.
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+    Json,
+};
+
+use super::state::AppState;
+use crate::{auth::ssr::AuthSession, error::AppError};
+
+/// The only route that accepts cross-site POSTs (Plaid calls it; its body is verified).
+pub const WEBHOOK_PATH: &str = "/api/v1/banking/plaid/webhook";
+
+/// Pages that need a signed-in user.
+const PROTECTED_PAGES: &[&str] = &["/cash-flow"];
+
+/// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be same-origin
+/// (or `none`, typed by the user), else the `Origin` must be ours. Requests with neither
+/// header (curl, server-to-server) pass: they carry no ambient browser cookies.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || request.uri().path() == WEBHOOK_PATH || request.uri().path().starts_with("/sim/") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let allowed = match (fetch_site, origin) {
+        (Some("same-origin" | "none"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(origin)) => origin_matches(origin, host, state.public_origin.as_deref()),
+        (None, None) => true,
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        tracing::warn!(
+            path = request.uri().path(),
+            ?origin,
+            ?fetch_site,
+            "cross-site request refused"
+        );
+        (
+            StatusCode::FORBIDDEN,
+            Json(AppError::new(
+                "cross_site",
+                "Cross-site requests are not allowed.",
+            )),
+        )
+            .into_response()
+    }
+}
+
+fn origin_matches(origin: &str, host: Option<&str>, public_origin: Option<&str>) -> bool {
+    if public_origin.is_some_and(|p| p == origin) {
+        return true;
+    }
+    let Some(host) = host else { return false };
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        == Some(host)
+}
+
+/// Sends signed-out visitors of protected pages to sign-in (with a `next` back), and
+/// signed-in visitors of the sign-in page to the dashboard.
+pub async fn page_guard(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let signed_in = request
+        .extensions()
+        .get::<AuthSession>()
+        .is_some_and(|s| s.user.is_some());
+    if !signed_in
+        && PROTECTED_PAGES
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/cash-flow");
+        return Redirect::to(&format!("/login?next={}", crate::auth::ssr::encode(target)))
+            .into_response();
+    }
+    if signed_in && (path == "/login" || path == "/") {
+        return Redirect::to("/cash-flow").into_response();
+    }
+    if !signed_in && path == "/" {
+        return Redirect::to("/login").into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_matches;
+
+    #[test]
+    fn origin_must_be_ours() {
+        assert!(origin_matches(
+            "http://127.0.0.1:3000",
+            Some("127.0.0.1:3000"),
+            None
+        ));
+        assert!(origin_matches(
+            "https://app.example",
+            Some("internal:80"),
+            Some("https://app.example")
+        ));
+        assert!(!origin_matches(
+            "https://evil.example",
+            Some("127.0.0.1:3000"),
+            None
+        ));
+        assert!(!origin_matches("null", Some("127.0.0.1:3000"), None));
+    }
+}

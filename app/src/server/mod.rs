@@ -1,0 +1,357 @@
+//! The axum server: configuration, database, sessions, routes, graceful shutdown.
+
+pub mod auth_backend;
+pub mod config;
+mod health;
+pub mod middleware;
+pub mod sessions;
+pub mod state;
+
+use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
+
+use axum::{routing::get, Router};
+use axum_login::AuthManagerLayerBuilder;
+use banking_core::{
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, BankingConfig,
+    BankingService,
+};
+use clap::Parser;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use plaid_client::{webhook::WebhookVerifier, Environment, PlaidClient};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
+
+use self::{
+    auth_backend::Backend,
+    config::{Cli, Command, Config, LogFormat},
+    sessions::Sessions,
+    state::AppState,
+};
+use crate::app::{shell, App};
+
+/// Password of the demo users seeded in simulation mode (documented in the README).
+pub const DEMO_PASSWORD: &str = "cashflow-demo";
+
+/// Runs the command line; the exit code says whether it worked.
+pub async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_tracing(cli.config.log_format);
+    if let Err(message) = cli.config.validate() {
+        eprintln!("configuration error: {message}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(cli.config).await,
+        Some(Command::CreateUser { username, role }) => {
+            create_user(&cli.config, &username, &role).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn,axum_login=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Opens the database named by the configuration and applies migrations.
+pub async fn open_database(config: &Config) -> Result<Database, String> {
+    if config.database_url.starts_with("sqlite:") {
+        if let Some(path) = config
+            .database_url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+        {
+            if let Some(parent) = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+        }
+    }
+    let db = Database::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(db)
+}
+
+async fn create_user(config: &Config, username: &str, role: &str) -> Result<(), String> {
+    let role: Role = role
+        .parse()
+        .map_err(|e: banking_core::Error| e.to_string())?;
+    let password = match std::env::var("NEW_USER_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {username} (one line on stdin):");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let db = open_database(config).await?;
+    let id =
+        banking_core::users::create_user(&db.store(), username, SecretString::from(password), role)
+            .await
+            .map_err(|e| e.to_string())?;
+    println!("user `{username}` ({}) saved with id {id}", role.as_str());
+    Ok(())
+}
+
+/// Everything the router needs, built from configuration.
+pub struct Built {
+    /// The router, ready to serve.
+    pub router: Router,
+    /// State (for tests).
+    pub state: AppState,
+    /// Sends `true` to start shutdown.
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// Builds the app: database, Plaid (or the simulator), banking, sessions, routes.
+pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Built, String> {
+    let db = open_database(config).await?;
+    let store: Arc<dyn Store> = db.store();
+    let listen = leptos_options.site_addr;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let public_origin = public_url.trim_end_matches('/').to_string();
+    let simulation = config.simulation_mode();
+
+    let (plaid, cipher) = if simulation {
+        tracing::warn!("SIMULATION MODE: PLAID_CLIENT_ID is not set, so Plaid is simulated in-process under /sim");
+        let client = PlaidClient::builder(
+            Environment::Custom(format!("http://{listen}/sim")),
+            SIM_CLIENT_ID,
+            SIM_SECRET,
+        )
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| e.to_string())?;
+        let cipher = match &config.encryption_keys {
+            Some(keys) => TokenCipher::from_spec(keys.expose_secret()),
+            None => TokenCipher::dev_key_in(&config.data_dir),
+        }
+        .map_err(|e| e.to_string())?;
+        for (name, role) in [
+            ("trader", Role::Trader),
+            ("admin", Role::Admin),
+            ("viewer", Role::Viewer),
+        ] {
+            if store
+                .user_by_name(name)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_none()
+            {
+                banking_core::users::create_user(
+                    &store,
+                    name,
+                    DEMO_PASSWORD.to_string().into(),
+                    role,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                tracing::info!(user = name, "seeded demo user (simulation mode only)");
+            }
+        }
+        (client, cipher)
+    } else {
+        let environment = Environment::parse(&config.plaid_env).map_err(|e| e.to_string())?;
+        let client_id = config
+            .plaid_client_id
+            .as_ref()
+            .expect("validated")
+            .expose_secret()
+            .to_string();
+        let secret = config
+            .plaid_secret
+            .as_ref()
+            .expect("validated")
+            .expose_secret()
+            .to_string();
+        let client = PlaidClient::builder(environment, client_id, secret)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let keys = config.encryption_keys.as_ref().expect("validated");
+        (
+            client,
+            TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?,
+        )
+    };
+
+    let events = EventBus::new(match &db {
+        Database::Postgres(pool) => Some(pool.clone()),
+        Database::Sqlite(_) => None,
+    });
+    events.spawn_listener();
+    let banking_config = BankingConfig {
+        webhook_url: Some(format!("{public_origin}{}", middleware::WEBHOOK_PATH)),
+        redirect_uri: config.plaid_redirect_uri.clone(),
+        stale_after: Duration::from_secs(config.safety_net_sync_minutes * 60),
+        ..BankingConfig::default()
+    };
+    let banking = BankingService::new(store.clone(), plaid.clone(), cipher, banking_config, events);
+    banking.spawn_safety_net(Duration::from_secs(300));
+
+    let sessions = Sessions::new(&db)
+        .await
+        .map_err(|e| format!("session store: {e}"))?;
+    let session_layer = sessions.layer(public_origin.starts_with("https://"));
+    let auth_layer =
+        AuthManagerLayerBuilder::new(Backend::new(store.clone()), session_layer).build();
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db,
+        store,
+        banking,
+        verifier: WebhookVerifier::new(plaid),
+        public_origin: Some(public_origin),
+        shutdown: shutdown_rx,
+        simulation,
+    };
+
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let mut router = Router::new();
+    if simulation {
+        let sim = plaid_sim::Simulator::new(plaid_sim::SimConfig {
+            client_id: SIM_CLIENT_ID.into(),
+            secret: SIM_SECRET.into(),
+            ..plaid_sim::SimConfig::default()
+        });
+        router = router.nest_service("/sim", plaid_sim::router(sim));
+    }
+    let router = router
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(middleware::page_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
+        .layer(auth_layer)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(|response: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
+                }),
+        )
+        .with_state(state.clone());
+    Ok(Built {
+        router,
+        state,
+        shutdown: shutdown_tx,
+    })
+}
+
+/// Client id the in-process simulator accepts (simulation mode only).
+pub const SIM_CLIENT_ID: &str = "sim-client-id";
+/// Secret the in-process simulator accepts (simulation mode only).
+pub const SIM_SECRET: &str = "sim-secret";
+
+fn leptos_options() -> Result<LeptosOptions, String> {
+    let file = std::path::Path::new("Leptos.toml");
+    let conf = get_configuration(file.exists().then_some("Leptos.toml"))
+        .map_err(|e| format!("Leptos.toml: {e}"))?;
+    Ok(conf.leptos_options)
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let mut options = leptos_options()?;
+    if let Some(addr) = config.listen_addr {
+        options.site_addr = addr;
+    }
+    let addr = options.site_addr;
+    let Built {
+        router,
+        state,
+        shutdown,
+    } = build(&config, options).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(url = %format!("http://{addr}"), simulation = state.simulation, "listening");
+    if state.simulation {
+        println!("Cash Flow is running at http://{addr}  (simulation mode; sign in as trader / {DEMO_PASSWORD})");
+    }
+    let mut stopping = state.shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service())
+            .with_graceful_shutdown(async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    shutdown_signal().await;
+    tracing::info!(
+        grace_secs = config.shutdown_grace_secs,
+        "shutting down: finishing in-flight requests"
+    );
+    let _ = shutdown.send(true);
+    match tokio::time::timeout(Duration::from_secs(config.shutdown_grace_secs), server).await {
+        Ok(Ok(Ok(()))) => tracing::info!("stopped cleanly"),
+        Ok(Ok(Err(e))) => return Err(format!("server error: {e}")),
+        Ok(Err(e)) => return Err(format!("server task failed: {e}")),
+        Err(_) => tracing::warn!("grace period over; dropping remaining connections"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

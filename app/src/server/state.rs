@@ -1,0 +1,28 @@
+//! Shared state of the server.
+
+use axum::extract::FromRef;
+use banking_core::{db::Database, store::Store, BankingService};
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Everything handlers and server functions need. Cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Leptos settings (site root, output name).
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub db: Database,
+    /// Users and banking data.
+    pub store: Arc<dyn Store>,
+    /// Banking operations.
+    pub banking: BankingService,
+    /// Webhook verification.
+    pub verifier: plaid_client::webhook::WebhookVerifier,
+    /// Our public origin (`https://host`), when configured.
+    pub public_origin: Option<String>,
+    /// Flips to true when shutdown starts; long-lived streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+    /// Whether Plaid is simulated (the Link script URL differs).
+    pub simulation: bool,
+}

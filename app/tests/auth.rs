@@ -1,0 +1,272 @@
+//! Sign-in through the real router (no socket): the role guard, session cycling, logout,
+//! sessions surviving a restart, cross-site refusal and the create-user subcommand, on
+//! SQLite and Postgres.
+
+use app::server::{build, config::Cli, Built, DEMO_PASSWORD};
+use axum::{body::Body, http::Request, Router};
+use banking_core::testing::{fresh_url, BACKENDS};
+use clap::Parser;
+use http::{header, StatusCode};
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+async fn app(database_url: &str) -> Built {
+    let data_dir = std::env::temp_dir().join(format!("cf-app-test-{}", rand_suffix()));
+    let cli = Cli::try_parse_from([
+        "app",
+        "--database-url",
+        database_url,
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--public-url",
+        "http://127.0.0.1:3999",
+    ])
+    .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("cashflow")
+        .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 3999)))
+        .build();
+    build(&cli.config, options).await.unwrap()
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+struct Response {
+    status: StatusCode,
+    cookie: Option<String>,
+    body: String,
+}
+
+async fn send(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Response {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:3999");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let body = match form {
+        Some(form) => {
+            request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(form.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap().to_string());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    Response {
+        status,
+        cookie,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn login(router: &Router, user: &str, password: &str, cookie: Option<&str>) -> Response {
+    send(
+        router,
+        "POST",
+        "/api/auth/login",
+        cookie,
+        Some(&format!("username={user}&password={password}")),
+    )
+    .await
+}
+
+async fn me(router: &Router, cookie: &str) -> String {
+    send(router, "POST", "/api/auth/me", Some(cookie), Some(""))
+        .await
+        .body
+}
+
+#[tokio::test]
+async fn sign_in_cycle_logout_and_restart_on_both_backends() {
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let Built { router, .. } = app(&url).await;
+
+        let wrong = login(&router, "trader", "nope-nope-nope", None).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{backend}");
+        assert!(
+            wrong.body.contains(r#""code":"invalid_credentials""#),
+            "{backend}: {}",
+            wrong.body
+        );
+        let unknown = login(&router, "nobody", "nope-nope-nope", None).await;
+        assert_eq!(
+            (unknown.status, unknown.body.clone()),
+            (wrong.status, wrong.body.clone()),
+            "same answer for unknown users"
+        );
+
+        let first = login(&router, "trader", DEMO_PASSWORD, None).await;
+        assert_eq!(first.status, StatusCode::OK, "{backend}: {}", first.body);
+        let cookie_a = first.cookie.expect("session cookie");
+        assert!(me(&router, &cookie_a)
+            .await
+            .contains(r#""username":"trader""#));
+
+        // Signing in again cycles the id: the old id stops working.
+        let second = login(&router, "viewer", DEMO_PASSWORD, Some(&cookie_a)).await;
+        let cookie_b = second.cookie.expect("new session cookie");
+        assert_ne!(
+            cookie_a, cookie_b,
+            "{backend}: session id must change on login"
+        );
+        assert_eq!(
+            me(&router, &cookie_a).await,
+            "null",
+            "{backend}: the pre-login id is dead"
+        );
+        assert!(me(&router, &cookie_b).await.contains(r#""role":"viewer""#));
+
+        // Sessions live in the database: a restarted server still knows them.
+        let Built {
+            router: restarted, ..
+        } = app(&url).await;
+        assert!(
+            me(&restarted, &cookie_b)
+                .await
+                .contains(r#""username":"viewer""#),
+            "{backend}"
+        );
+
+        // Logout deletes the session server-side, even if the browser keeps the cookie.
+        let out = send(
+            &restarted,
+            "POST",
+            "/api/auth/logout",
+            Some(&cookie_b),
+            Some(""),
+        )
+        .await;
+        assert!(
+            out.status.is_success() || out.status.is_redirection(),
+            "{backend}: {}",
+            out.status
+        );
+        assert_eq!(me(&restarted, &cookie_b).await, "null", "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
+    let url = fresh_url("sqlite").await;
+    let Built { router, .. } = app(&url).await;
+    let page = send(&router, "GET", "/cash-flow", None, None).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/auth/login")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "username=trader&password={DEMO_PASSWORD}"
+        )))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/auth/login")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        router.clone().oneshot(request).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let health = send(&router, "GET", "/readyz", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_create_user_subcommand_reads_the_password_from_env_or_stdin() {
+    use std::io::Write;
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let data_dir = std::env::temp_dir().join(format!("cf-cli-{}", rand_suffix()));
+        let run = |username: &str, role: &str, env_password: Option<&str>, stdin: &str| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_app"));
+            command
+                .args(["create-user", "--username", username, "--role", role])
+                .env("DATABASE_URL", &url)
+                .env("DATA_DIR", &data_dir)
+                .env_remove("PLAID_CLIENT_ID")
+                .env_remove("NEW_USER_PASSWORD")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            if let Some(p) = env_password {
+                command.env("NEW_USER_PASSWORD", p);
+            }
+            let mut child = command.spawn().unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdin.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        };
+        let from_env = run("alice", "admin", Some("alice-password-1"), "");
+        assert!(
+            from_env.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&from_env.stderr)
+        );
+        let from_stdin = run("bob", "viewer", None, "bob-password-22\n");
+        assert!(
+            from_stdin.status.success(),
+            "{backend}: {}",
+            String::from_utf8_lossy(&from_stdin.stderr)
+        );
+        let short = run("carol", "trader", Some("short"), "");
+        assert!(!short.status.success());
+        assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
+        let bad_role = run("dave", "root", Some("long-enough-pw"), "");
+        assert!(!bad_role.status.success());
+
+        let Built { router, .. } = app(&url).await;
+        let alice = login(&router, "alice", "alice-password-1", None).await;
+        assert!(
+            me(&router, &alice.cookie.unwrap())
+                .await
+                .contains(r#""role":"admin""#),
+            "{backend}"
+        );
+        let bob = login(&router, "bob", "bob-password-22", None).await;
+        assert!(
+            me(&router, &bob.cookie.unwrap())
+                .await
+                .contains(r#""role":"viewer""#),
+            "{backend}"
+        );
+        assert_eq!(
+            login(&router, "carol", "short", None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! The banking domain: users' Plaid Items with access tokens encrypted at rest, their
+//! accounts, balances and transactions, kept current through `/transactions/sync` and Plaid
+//! webhooks, with a live event for every change a user would see.
+//!
+//! * [`db::Database`] connects to SQLite or Postgres (chosen by URL) and runs the migrations.
+//! * [`store::Store`] is the storage trait; [`store::SqlStore`] implements it for both.
+//! * [`crypto::TokenCipher`] encrypts access tokens (AES-256-GCM, user and item bound).
+//! * [`BankingService`] is what the app calls; [`events::EventBus`] carries live updates.
+//! * [`users`] hashes and checks passwords for the app's sign-in.
+
+pub mod crypto;
+pub mod db;
+mod error;
+pub mod events;
+pub mod model;
+mod service;
+pub mod store;
+mod sync;
+pub mod testing;
+pub mod users;
+mod webhooks;
+
+pub use error::{Error, Result};
+pub use service::{BankingConfig, BankingService, LinkMetadata, LinkToken};

@@ -1,0 +1,226 @@
+//! Domain records: what the store holds and the service returns. Secrets (password hashes,
+//! access tokens) never appear here in clear, and nothing here serialises a secret.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Our user id.
+pub type UserId = i64;
+
+/// What a signed-in user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Links banks and sees their data.
+    Trader,
+    /// Everything a trader can, plus administration.
+    Admin,
+    /// Read-only: may not link or change banks.
+    Viewer,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trader => "trader",
+            Self::Admin => "admin",
+            Self::Viewer => "viewer",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "trader" => Ok(Self::Trader),
+            "admin" => Ok(Self::Admin),
+            "viewer" => Ok(Self::Viewer),
+            other => Err(crate::Error::InvalidInput(format!(
+                "unknown role `{other}` (trader, admin or viewer)"
+            ))),
+        }
+    }
+}
+
+/// A user with the password hash, for sign-in. `Debug` hides the hash.
+#[derive(Clone)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Unique name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2 PHC string.
+    pub password_hash: secrecy::SecretString,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("password_hash", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Health of a linked Item, as the user sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Syncing normally.
+    Good,
+    /// The bank wants the user to sign in again (update mode).
+    LoginRequired,
+    /// Consent or the connection ends soon (see the deadline).
+    PendingExpiration,
+    /// The user revoked access at the bank; no more syncing.
+    Revoked,
+}
+
+impl ItemStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::LoginRequired => "login_required",
+            Self::PendingExpiration => "pending_expiration",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// Parses a stored name; unknown values read as `Good` never happen because of the CHECK.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "login_required" => Self::LoginRequired,
+            "pending_expiration" => Self::PendingExpiration,
+            "revoked" => Self::Revoked,
+            _ => Self::Good,
+        }
+    }
+}
+
+/// A linked Item (one bank login) without its token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Plaid's Item id.
+    pub item_id: String,
+    /// Owner.
+    pub user_id: UserId,
+    /// Plaid institution id.
+    pub institution_id: Option<String>,
+    /// Bank name.
+    pub institution_name: String,
+    /// Health.
+    pub status: ItemStatus,
+    /// Detail: Plaid error code or reason.
+    pub status_detail: Option<String>,
+    /// Deadline for pending expiration/disconnect (Unix seconds).
+    pub status_deadline: Option<i64>,
+    /// New accounts are available: offer update mode with account selection.
+    pub needs_update: bool,
+    /// Last successful sync (Unix seconds).
+    pub last_sync_at: Option<i64>,
+    /// Last sync failure, for the user.
+    pub last_sync_error: Option<String>,
+}
+
+/// An account with its last known balances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Plaid's account id.
+    pub account_id: String,
+    /// Its Item.
+    pub item_id: String,
+    /// Name.
+    pub name: String,
+    /// Official name.
+    pub official_name: Option<String>,
+    /// Last digits.
+    pub mask: Option<String>,
+    /// `depository`, `credit`, …
+    pub account_type: String,
+    /// `checking`, `savings`, `credit card`, …
+    pub subtype: Option<String>,
+    /// Available balance.
+    pub available: Option<Decimal>,
+    /// Current balance.
+    pub current: Option<Decimal>,
+    /// Credit limit.
+    pub limit: Option<Decimal>,
+    /// ISO currency (or unofficial code).
+    pub currency: Option<String>,
+    /// When the bank last updated the balance, if Plaid said (Unix seconds).
+    pub balance_as_of: Option<i64>,
+    /// When we fetched it (Unix seconds).
+    pub fetched_at: i64,
+}
+
+/// A transaction. `amount` > 0 is money out, as in Plaid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transaction {
+    /// Plaid's id.
+    pub transaction_id: String,
+    /// Account.
+    pub account_id: String,
+    /// Item.
+    pub item_id: String,
+    /// Positive = out.
+    pub amount: Decimal,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Posted (or pending) date.
+    pub date: NaiveDate,
+    /// Authorised date.
+    pub authorized_date: Option<NaiveDate>,
+    /// Description.
+    pub name: String,
+    /// Merchant.
+    pub merchant_name: Option<String>,
+    /// Primary category.
+    pub category: Option<String>,
+    /// Pending.
+    pub pending: bool,
+    /// The pending transaction this one replaced.
+    pub pending_transaction_id: Option<String>,
+}
+
+/// Which transactions to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransactionFilter {
+    /// Only this account.
+    pub account_id: Option<String>,
+    /// From this date (inclusive).
+    pub from: Option<NaiveDate>,
+    /// To this date (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Page size (capped at 500).
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// An Item with its accounts, as `BankingService::accounts` returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemWithAccounts {
+    /// The Item.
+    pub item: Item,
+    /// Its accounts.
+    pub accounts: Vec<Account>,
+}
+
+/// Counts of one applied sync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCounts {
+    /// Inserted.
+    pub added: usize,
+    /// Updated.
+    pub modified: usize,
+    /// Deleted.
+    pub removed: usize,
+}

@@ -1,0 +1,546 @@
+//! [`BankingService`]: the operations the app calls, each for one acting user.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use plaid_client::{
+    api::{
+        AccountsBalanceGetRequest, AccountsGetRequest, ItemGetRequest,
+        ItemPublicTokenExchangeRequest, ItemRemoveRequest, LinkTokenCreateRequest,
+        LinkTokenTransactions, LinkTokenUser,
+    },
+    AccessToken, PlaidClient,
+};
+
+use crate::{
+    crypto::TokenCipher,
+    events::{Event, EventBus},
+    model::*,
+    store::{NewItem, Store, StoredItem},
+    Error, Result,
+};
+
+/// What Link tokens are created with.
+#[derive(Debug, Clone)]
+pub struct BankingConfig {
+    /// Name shown in Link.
+    pub client_name: String,
+    /// Products for new Items.
+    pub products: Vec<String>,
+    /// Country codes.
+    pub country_codes: Vec<String>,
+    /// Link language.
+    pub language: String,
+    /// Public URL of our webhook endpoint.
+    pub webhook_url: Option<String>,
+    /// OAuth redirect URI (registered with Plaid).
+    pub redirect_uri: Option<String>,
+    /// Days of history on first link.
+    pub days_requested: u32,
+    /// `/transactions/sync` page size.
+    pub sync_page_size: u32,
+    /// Safety-net sync for Items not synced for this long.
+    pub stale_after: Duration,
+}
+
+impl Default for BankingConfig {
+    fn default() -> Self {
+        Self {
+            client_name: "Cash Flow".into(),
+            products: vec!["transactions".into()],
+            country_codes: vec!["US".into()],
+            language: "en".into(),
+            webhook_url: None,
+            redirect_uri: None,
+            days_requested: 90,
+            sync_page_size: 250,
+            stale_after: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+/// A Link token for the browser.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkToken {
+    /// For `Plaid.create({token})`.
+    pub link_token: String,
+    /// When it expires.
+    pub expiration: DateTime<Utc>,
+}
+
+/// What Link's `onSuccess` reported, used to refuse duplicates before exchanging.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkMetadata {
+    /// Institution id.
+    pub institution_id: Option<String>,
+    /// Institution name.
+    pub institution_name: Option<String>,
+    /// Masks of the accounts the user selected.
+    pub account_masks: Vec<String>,
+}
+
+/// Balances after a refresh request: fresh from the bank, or the last known ones with why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceRefresh {
+    /// The Item and its accounts (balances carry their fetch time).
+    pub item: ItemWithAccounts,
+    /// None when the balances are fresh; otherwise why they could not be refreshed.
+    pub stale_reason: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) plaid: PlaidClient,
+    pub(crate) cipher: TokenCipher,
+    pub(crate) config: BankingConfig,
+    pub(crate) events: EventBus,
+}
+
+/// The banking operations. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct BankingService {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl BankingService {
+    /// Wires the service. The cipher must already hold the configured keys (the app refuses
+    /// to start in live mode without them).
+    pub fn new(
+        store: Arc<dyn Store>,
+        plaid: PlaidClient,
+        cipher: TokenCipher,
+        config: BankingConfig,
+        events: EventBus,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                plaid,
+                cipher,
+                config,
+                events,
+            }),
+        }
+    }
+
+    /// The event bus, for subscribing.
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// A Link token to connect a new bank.
+    pub async fn create_link_token(&self, user: UserId) -> Result<LinkToken> {
+        let c = &self.inner.config;
+        self.link_token(LinkTokenCreateRequest {
+            client_name: c.client_name.clone(),
+            language: c.language.clone(),
+            country_codes: c.country_codes.clone(),
+            user: LinkTokenUser {
+                client_user_id: user.to_string(),
+            },
+            products: Some(c.products.clone()),
+            webhook: c.webhook_url.clone(),
+            access_token: None,
+            redirect_uri: c.redirect_uri.clone(),
+            transactions: Some(LinkTokenTransactions {
+                days_requested: c.days_requested,
+            }),
+        })
+        .await
+    }
+
+    /// A Link token in update mode for one of the user's Items (re-authentication or new
+    /// accounts): the Item's access token and no products.
+    pub async fn create_update_link_token(&self, user: UserId, item_id: &str) -> Result<LinkToken> {
+        let stored = self.inner.store.item(user, item_id).await?;
+        let token = self.token(&stored).await?;
+        let c = &self.inner.config;
+        self.link_token(LinkTokenCreateRequest {
+            client_name: c.client_name.clone(),
+            language: c.language.clone(),
+            country_codes: c.country_codes.clone(),
+            user: LinkTokenUser {
+                client_user_id: user.to_string(),
+            },
+            products: None,
+            webhook: c.webhook_url.clone(),
+            access_token: Some(token),
+            redirect_uri: c.redirect_uri.clone(),
+            transactions: None,
+        })
+        .await
+    }
+
+    async fn link_token(&self, request: LinkTokenCreateRequest) -> Result<LinkToken> {
+        let response = self.inner.plaid.send(&request).await?;
+        Ok(LinkToken {
+            link_token: response.link_token,
+            expiration: response.expiration,
+        })
+    }
+
+    /// Exchanges Link's public token and stores the new Item with its accounts, then starts
+    /// the first sync in the background. A bank the user already linked (same institution,
+    /// same account masks) is refused with [`Error::Conflict`] before anything is exchanged.
+    #[tracing::instrument(skip_all, fields(user))]
+    pub async fn exchange_public_token(
+        &self,
+        user: UserId,
+        public_token: &str,
+        metadata: &LinkMetadata,
+    ) -> Result<ItemWithAccounts> {
+        let public_token = public_token.trim();
+        if !public_token.starts_with("public-") || public_token.len() > 200 {
+            return Err(Error::InvalidInput(
+                "That bank link is not valid. Please connect the bank again.".into(),
+            ));
+        }
+        if let Some(institution) = &metadata.institution_id {
+            if let Some(existing) = self
+                .inner
+                .store
+                .find_duplicate_item(user, institution, &metadata.account_masks)
+                .await?
+            {
+                return Err(Error::Conflict {
+                    message: format!(
+                        "{} is already connected. Re-authenticate the existing connection instead of adding it twice.",
+                        existing.institution_name
+                    ),
+                    existing_item_id: Some(existing.item_id),
+                });
+            }
+        }
+        let exchanged = self
+            .inner
+            .plaid
+            .send(&ItemPublicTokenExchangeRequest { public_token: public_token.to_string() })
+            .await
+            .map_err(|e| match e.code() {
+                Some("INVALID_PUBLIC_TOKEN") | Some("INVALID_INPUT") => {
+                    Error::InvalidInput("That bank link has expired or was already used. Please connect the bank again.".into())
+                }
+                _ => Error::from(e),
+            })?;
+        let access_token = exchanged.access_token;
+        let accounts_response = match self
+            .inner
+            .plaid
+            .send(&AccountsGetRequest::new(&access_token))
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                // Do not leave a billed Item nobody can see.
+                self.remove_at_plaid(&access_token).await;
+                return Err(e.into());
+            }
+        };
+        let institution_id = accounts_response
+            .item
+            .institution_id
+            .clone()
+            .or_else(|| metadata.institution_id.clone());
+        let institution_name = accounts_response
+            .item
+            .institution_name
+            .clone()
+            .or_else(|| metadata.institution_name.clone())
+            .unwrap_or_else(|| "Bank".into());
+        let now = Utc::now().timestamp();
+        let accounts: Vec<Account> = accounts_response
+            .accounts
+            .iter()
+            .map(|a| account_from_plaid(&exchanged.item_id, a, now))
+            .collect();
+        let item = NewItem {
+            item_id: exchanged.item_id.clone(),
+            user_id: user,
+            institution_id,
+            institution_name,
+            token: self
+                .inner
+                .cipher
+                .seal(user, &exchanged.item_id, &access_token),
+        };
+        if let Err(e) = self.inner.store.insert_item(&item, &accounts).await {
+            self.remove_at_plaid(&access_token).await;
+            return Err(e);
+        }
+        tracing::info!(item_id = %item.item_id, accounts = accounts.len(), "bank linked");
+        self.inner
+            .events
+            .publish(
+                user,
+                Event::ItemAdded {
+                    item_id: item.item_id.clone(),
+                },
+            )
+            .await;
+        self.spawn_sync(item.item_id.clone());
+        let stored = self.inner.store.item(user, &item.item_id).await?;
+        Ok(ItemWithAccounts {
+            item: stored.item,
+            accounts,
+        })
+    }
+
+    async fn remove_at_plaid(&self, token: &AccessToken) {
+        if let Err(e) = self
+            .inner
+            .plaid
+            .send(&ItemRemoveRequest {
+                access_token: token.clone(),
+            })
+            .await
+        {
+            tracing::warn!(error = %e, "could not remove an Item at Plaid after a failed link");
+        }
+    }
+
+    /// The user's Items with their accounts and last known balances.
+    pub async fn accounts(&self, user: UserId) -> Result<Vec<ItemWithAccounts>> {
+        let items = self.inner.store.items(user).await?;
+        let mut accounts = self.inner.store.accounts(user).await?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    accounts.drain(..).partition(|a| a.item_id == item.item_id);
+                accounts = rest;
+                ItemWithAccounts {
+                    item,
+                    accounts: mine,
+                }
+            })
+            .collect())
+    }
+
+    /// The user's transactions, newest first.
+    pub async fn transactions(
+        &self,
+        user: UserId,
+        filter: &TransactionFilter,
+    ) -> Result<Vec<Transaction>> {
+        self.inner.store.transactions(user, filter).await
+    }
+
+    /// Fetches real-time balances for one Item. When Plaid fails (rate limit, outage, login
+    /// required) the last known balances come back with the reason instead of an error.
+    pub async fn refresh_balances(&self, user: UserId, item_id: &str) -> Result<BalanceRefresh> {
+        let stored = self.inner.store.item(user, item_id).await?;
+        let token = self.token(&stored).await?;
+        let stale_reason = match self
+            .inner
+            .plaid
+            .send(&AccountsBalanceGetRequest::new(&token))
+            .await
+        {
+            Ok(response) => {
+                let now = Utc::now().timestamp();
+                let accounts: Vec<Account> = response
+                    .accounts
+                    .iter()
+                    .map(|a| account_from_plaid(item_id, a, now))
+                    .collect();
+                self.inner
+                    .store
+                    .upsert_accounts(user, item_id, &accounts)
+                    .await?;
+                self.inner
+                    .events
+                    .publish(
+                        user,
+                        Event::BalancesChanged {
+                            item_id: item_id.into(),
+                        },
+                    )
+                    .await;
+                None
+            }
+            Err(e) => {
+                if e.code() == Some("ITEM_LOGIN_REQUIRED") {
+                    self.set_status(
+                        &stored.item,
+                        ItemStatus::LoginRequired,
+                        Some("ITEM_LOGIN_REQUIRED"),
+                        None,
+                    )
+                    .await?;
+                }
+                let err = Error::from(e);
+                tracing::info!(item_id, error = %err, "balance refresh failed; serving last known balances");
+                Some(match &err {
+                    Error::Plaid { code, .. }
+                        if code.starts_with("RATE_LIMIT") || code.ends_with("_LIMIT") =>
+                    {
+                        "Balances were refreshed recently; showing the last known figures."
+                            .to_string()
+                    }
+                    other => other.to_string(),
+                })
+            }
+        };
+        let item = self.inner.store.item(user, item_id).await?.item;
+        let accounts = self
+            .inner
+            .store
+            .accounts(user)
+            .await?
+            .into_iter()
+            .filter(|a| a.item_id == item_id)
+            .collect();
+        Ok(BalanceRefresh {
+            item: ItemWithAccounts { item, accounts },
+            stale_reason,
+        })
+    }
+
+    /// After Link succeeded in update mode: check the Item with Plaid, clear the error and
+    /// the "new accounts" flag, and sync.
+    pub async fn complete_update_mode(&self, user: UserId, item_id: &str) -> Result<Item> {
+        let stored = self.inner.store.item(user, item_id).await?;
+        let token = self.token(&stored).await?;
+        let item = self
+            .inner
+            .plaid
+            .send(&ItemGetRequest {
+                access_token: token,
+            })
+            .await?
+            .item;
+        if item.error.is_none() {
+            self.set_status(&stored.item, ItemStatus::Good, None, None)
+                .await?;
+            self.inner.store.set_needs_update(item_id, false).await?;
+            self.spawn_sync(item_id.to_string());
+        }
+        Ok(self.inner.store.item(user, item_id).await?.item)
+    }
+
+    /// Removes the Item at Plaid (already gone counts as removed) and deletes its data.
+    pub async fn remove_item(&self, user: UserId, item_id: &str) -> Result<()> {
+        let stored = self.inner.store.item(user, item_id).await?;
+        let token = self.token(&stored).await?;
+        match self
+            .inner
+            .plaid
+            .send(&ItemRemoveRequest {
+                access_token: token,
+            })
+            .await
+        {
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("ITEM_NOT_FOUND") | Some("INVALID_ACCESS_TOKEN")
+                ) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.inner.store.delete_item(user, item_id).await?;
+        tracing::info!(item_id, "bank removed");
+        self.inner
+            .events
+            .publish(
+                user,
+                Event::ItemRemoved {
+                    item_id: item_id.into(),
+                },
+            )
+            .await;
+        Ok(())
+    }
+
+    /// The decrypted token, re-sealed under the active key if an older key sealed it.
+    pub(crate) async fn token(&self, stored: &StoredItem) -> Result<AccessToken> {
+        let item = &stored.item;
+        let token = self
+            .inner
+            .cipher
+            .open(item.user_id, &item.item_id, &stored.token)?;
+        if self.inner.cipher.needs_reseal(&stored.token) {
+            let resealed = self.inner.cipher.seal(item.user_id, &item.item_id, &token);
+            self.inner
+                .store
+                .replace_token(&item.item_id, &resealed)
+                .await?;
+            tracing::info!(item_id = %item.item_id, key_id = %resealed.key_id, "access token re-encrypted under the active key");
+        }
+        Ok(token)
+    }
+
+    /// Re-encrypts every token of `users`' Items sealed under an older key (rotation).
+    pub async fn reseal_tokens(&self, user: UserId) -> Result<usize> {
+        let mut count = 0;
+        for item in self.inner.store.items(user).await? {
+            if let Some(stored) = self.inner.store.item_by_id(&item.item_id).await? {
+                if self.inner.cipher.needs_reseal(&stored.token) {
+                    self.token(&stored).await?;
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    pub(crate) async fn set_status(
+        &self,
+        item: &Item,
+        status: ItemStatus,
+        detail: Option<&str>,
+        deadline: Option<i64>,
+    ) -> Result<()> {
+        if self
+            .inner
+            .store
+            .set_item_status(&item.item_id, status, detail, deadline)
+            .await?
+        {
+            tracing::info!(item_id = %item.item_id, status = status.as_str(), "item status changed");
+            self.inner
+                .events
+                .publish(
+                    item.user_id,
+                    Event::ItemStatusChanged {
+                        item_id: item.item_id.clone(),
+                        status,
+                    },
+                )
+                .await;
+        }
+        Ok(())
+    }
+}
+
+/// Our account record from Plaid's.
+pub(crate) fn account_from_plaid(
+    item_id: &str,
+    a: &plaid_client::api::Account,
+    now: i64,
+) -> Account {
+    Account {
+        account_id: a.account_id.clone(),
+        item_id: item_id.to_string(),
+        name: a.name.clone(),
+        official_name: a.official_name.clone(),
+        mask: a.mask.clone(),
+        account_type: a.account_type.as_str().to_string(),
+        subtype: a.subtype.clone(),
+        available: a.balances.available,
+        current: a.balances.current,
+        limit: a.balances.limit,
+        currency: a
+            .balances
+            .iso_currency_code
+            .clone()
+            .or_else(|| a.balances.unofficial_currency_code.clone()),
+        balance_as_of: a.balances.last_updated_datetime.map(|t| t.timestamp()),
+        fetched_at: now,
+    }
+}

@@ -1,0 +1,721 @@
+//! The storage trait and its SQL implementation for SQLite and Postgres.
+//!
+//! Both backends run the same SQL text (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`
+//! and `COALESCE` mean the same on both); [`sql_store!`] stamps out one implementation per
+//! backend so the queries are written once.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::{db::Database, model::*, Error, Result};
+
+/// A new Item to store with its accounts.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// Plaid's Item id.
+    pub item_id: String,
+    /// Owner.
+    pub user_id: UserId,
+    /// Institution id.
+    pub institution_id: Option<String>,
+    /// Bank name.
+    pub institution_name: String,
+    /// Encrypted access token.
+    pub token: SealedToken,
+}
+
+/// An access token as stored: ciphertext and the id of the key that sealed it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedToken {
+    /// Nonce followed by ciphertext and tag.
+    pub ciphertext: Vec<u8>,
+    /// Key id.
+    pub key_id: String,
+}
+
+impl std::fmt::Debug for SealedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedToken")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An Item with its sealed token and cursor, for the service's own use.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    /// The Item.
+    pub item: Item,
+    /// Its token.
+    pub token: SealedToken,
+    /// Its `/transactions/sync` cursor.
+    pub cursor: Option<String>,
+}
+
+/// Changes from one sync, applied together with the new cursor.
+#[derive(Debug, Clone, Default)]
+pub struct SyncChanges {
+    /// Inserted or replaced.
+    pub upserts: Vec<Transaction>,
+    /// Of those, how many Plaid reported as modified.
+    pub modified: usize,
+    /// Ids to delete.
+    pub removed: Vec<String>,
+    /// Accounts with their latest balances.
+    pub accounts: Vec<Account>,
+}
+
+/// Everything the app and the service store. Every method that reads or changes user data
+/// takes the user id and only ever touches that user's rows.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates a user, or replaces the password and role of an existing one.
+    async fn upsert_user(&self, username: &str, password_hash: &str, role: Role) -> Result<UserId>;
+    /// A user by name.
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+    /// A user by id.
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
+
+    /// The user's Item at `institution_id` whose account masks equal `masks`, if any.
+    async fn find_duplicate_item(
+        &self,
+        user: UserId,
+        institution_id: &str,
+        masks: &[String],
+    ) -> Result<Option<Item>>;
+    /// Stores an Item and its accounts in one transaction.
+    async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()>;
+    /// The user's Items.
+    async fn items(&self, user: UserId) -> Result<Vec<Item>>;
+    /// One of the user's Items with its token.
+    async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem>;
+    /// Any Item by Plaid id (webhooks and background sync, which act for the owner).
+    async fn item_by_id(&self, item_id: &str) -> Result<Option<StoredItem>>;
+    /// Items not synced since `before` (Unix seconds) and not revoked.
+    async fn items_due_for_sync(&self, before: i64) -> Result<Vec<Item>>;
+    /// Sets status, detail and deadline; returns false if nothing changed.
+    async fn set_item_status(
+        &self,
+        item_id: &str,
+        status: ItemStatus,
+        detail: Option<&str>,
+        deadline: Option<i64>,
+    ) -> Result<bool>;
+    /// Flags or clears "new accounts available".
+    async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()>;
+    /// Records a failed sync.
+    async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()>;
+    /// Replaces the sealed token (key rotation).
+    async fn replace_token(&self, item_id: &str, token: &SealedToken) -> Result<()>;
+    /// Deletes the Item with its accounts and transactions.
+    async fn delete_item(&self, user: UserId, item_id: &str) -> Result<()>;
+
+    /// The user's accounts.
+    async fn accounts(&self, user: UserId) -> Result<Vec<Account>>;
+    /// Updates balances of the Item's accounts (inserting new accounts).
+    async fn upsert_accounts(
+        &self,
+        user: UserId,
+        item_id: &str,
+        accounts: &[Account],
+    ) -> Result<()>;
+    /// The user's transactions, newest first.
+    async fn transactions(
+        &self,
+        user: UserId,
+        filter: &TransactionFilter,
+    ) -> Result<Vec<Transaction>>;
+    /// Number of the Item's stored transactions.
+    async fn transaction_count(&self, item_id: &str) -> Result<i64>;
+
+    /// Takes the cross-process sync lease of the Item until `until`; false if another
+    /// sync holds it, in which case a follow-up is requested from the holder.
+    async fn try_lease_sync(&self, item_id: &str, now: i64, until: i64) -> Result<bool>;
+    /// Releases the lease; returns true when a follow-up sync was requested meanwhile.
+    async fn release_sync(&self, item_id: &str) -> Result<bool>;
+    /// Applies a sync and the new cursor atomically, only if the stored cursor still equals
+    /// `expected_cursor`. Returns false (and changes nothing) if it moved.
+    async fn apply_sync(
+        &self,
+        item_id: &str,
+        user: UserId,
+        expected_cursor: Option<&str>,
+        next_cursor: &str,
+        changes: &SyncChanges,
+        now: i64,
+    ) -> Result<bool>;
+
+    /// Records a webhook delivery; returns true the first time this exact body is seen.
+    async fn record_webhook(
+        &self,
+        body_sha256: &str,
+        item_id: Option<&str>,
+        kind: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// Number of recorded webhook bodies (audit).
+    async fn webhook_count(&self) -> Result<i64>;
+}
+
+impl Database {
+    /// The [`Store`] for this database.
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone() }),
+            Database::Postgres(pool) => Arc::new(PgStore { pool: pool.clone() }),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    role: String,
+    password_hash: String,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+    fn try_from(r: UserRow) -> Result<Self> {
+        Ok(User {
+            id: r.id,
+            username: r.username,
+            role: r.role.parse()?,
+            password_hash: r.password_hash.into(),
+        })
+    }
+}
+
+const ITEM_COLUMNS: &str =
+    "item_id, user_id, institution_id, institution_name, status, status_detail, status_deadline, \
+     needs_update, last_sync_at, last_sync_error, access_token_ciphertext, key_id, sync_cursor";
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    item_id: String,
+    user_id: i64,
+    institution_id: Option<String>,
+    institution_name: String,
+    status: String,
+    status_detail: Option<String>,
+    status_deadline: Option<i64>,
+    needs_update: bool,
+    last_sync_at: Option<i64>,
+    last_sync_error: Option<String>,
+    access_token_ciphertext: Vec<u8>,
+    key_id: String,
+    sync_cursor: Option<String>,
+}
+
+impl From<ItemRow> for StoredItem {
+    fn from(r: ItemRow) -> Self {
+        StoredItem {
+            item: Item {
+                item_id: r.item_id,
+                user_id: r.user_id,
+                institution_id: r.institution_id,
+                institution_name: r.institution_name,
+                status: ItemStatus::parse(&r.status),
+                status_detail: r.status_detail,
+                status_deadline: r.status_deadline,
+                needs_update: r.needs_update,
+                last_sync_at: r.last_sync_at,
+                last_sync_error: r.last_sync_error,
+            },
+            token: SealedToken {
+                ciphertext: r.access_token_ciphertext,
+                key_id: r.key_id,
+            },
+            cursor: r.sync_cursor,
+        }
+    }
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "account_id, item_id, name, official_name, mask, account_type, subtype, available, \
+     current_balance, credit_limit, currency, balance_as_of, fetched_at";
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    account_id: String,
+    item_id: String,
+    name: String,
+    official_name: Option<String>,
+    mask: Option<String>,
+    account_type: String,
+    subtype: Option<String>,
+    available: Option<String>,
+    current_balance: Option<String>,
+    credit_limit: Option<String>,
+    currency: Option<String>,
+    balance_as_of: Option<i64>,
+    fetched_at: i64,
+}
+
+fn decimal(v: Option<String>) -> Option<Decimal> {
+    v.and_then(|s| s.parse().ok())
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Self {
+        Account {
+            account_id: r.account_id,
+            item_id: r.item_id,
+            name: r.name,
+            official_name: r.official_name,
+            mask: r.mask,
+            account_type: r.account_type,
+            subtype: r.subtype,
+            available: decimal(r.available),
+            current: decimal(r.current_balance),
+            limit: decimal(r.credit_limit),
+            currency: r.currency,
+            balance_as_of: r.balance_as_of,
+            fetched_at: r.fetched_at,
+        }
+    }
+}
+
+const TRANSACTION_COLUMNS: &str =
+    "transaction_id, account_id, item_id, amount, currency, posted_date, authorized_date, \
+     name, merchant_name, category, pending, pending_transaction_id";
+
+#[derive(sqlx::FromRow)]
+struct TransactionRow {
+    transaction_id: String,
+    account_id: String,
+    item_id: String,
+    amount: String,
+    currency: Option<String>,
+    posted_date: String,
+    authorized_date: Option<String>,
+    name: String,
+    merchant_name: Option<String>,
+    category: Option<String>,
+    pending: bool,
+    pending_transaction_id: Option<String>,
+}
+
+impl TryFrom<TransactionRow> for Transaction {
+    type Error = Error;
+    fn try_from(r: TransactionRow) -> Result<Self> {
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::Internal);
+        Ok(Transaction {
+            amount: r.amount.parse().map_err(|_| Error::Internal)?,
+            date: date(&r.posted_date)?,
+            authorized_date: r.authorized_date.as_deref().map(date).transpose()?,
+            transaction_id: r.transaction_id,
+            account_id: r.account_id,
+            item_id: r.item_id,
+            currency: r.currency,
+            name: r.name,
+            merchant_name: r.merchant_name,
+            category: r.category,
+            pending: r.pending,
+            pending_transaction_id: r.pending_transaction_id,
+        })
+    }
+}
+
+/// Writes one account row (insert or balance update) inside any executor.
+macro_rules! upsert_account {
+    ($executor:expr, $user:expr, $account:expr) => {{
+        let a = $account;
+        sqlx::query(
+            "INSERT INTO accounts (account_id, item_id, user_id, name, official_name, mask, account_type, subtype, \
+             available, current_balance, credit_limit, currency, balance_as_of, fetched_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, official_name = excluded.official_name, \
+             available = excluded.available, current_balance = excluded.current_balance, \
+             credit_limit = excluded.credit_limit, currency = excluded.currency, \
+             balance_as_of = excluded.balance_as_of, fetched_at = excluded.fetched_at",
+        )
+        .bind(&a.account_id)
+        .bind(&a.item_id)
+        .bind($user)
+        .bind(&a.name)
+        .bind(&a.official_name)
+        .bind(&a.mask)
+        .bind(&a.account_type)
+        .bind(&a.subtype)
+        .bind(a.available.map(|d| d.to_string()))
+        .bind(a.current.map(|d| d.to_string()))
+        .bind(a.limit.map(|d| d.to_string()))
+        .bind(&a.currency)
+        .bind(a.balance_as_of)
+        .bind(a.fetched_at)
+        .execute($executor)
+        .await?;
+    }};
+}
+
+/// Implements [`Store`] for one sqlx backend with the shared SQL.
+macro_rules! sql_store {
+    ($(#[$doc:meta])* $name:ident, $pool:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            pool: $pool,
+        }
+
+        #[async_trait]
+        impl Store for $name {
+            #[tracing::instrument(skip_all, fields(username))]
+            async fn upsert_user(&self, username: &str, password_hash: &str, role: Role) -> Result<UserId> {
+                let id = sqlx::query_scalar(
+                    "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role \
+                     RETURNING id",
+                )
+                .bind(username)
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(chrono::Utc::now().timestamp())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(User::try_from)
+                    .transpose()
+            }
+
+            async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
+                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(User::try_from)
+                    .transpose()
+            }
+
+            #[tracing::instrument(skip_all, fields(user, institution_id))]
+            async fn find_duplicate_item(&self, user: UserId, institution_id: &str, masks: &[String]) -> Result<Option<Item>> {
+                let items: Vec<ItemRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE user_id = $1 AND institution_id = $2"
+                ))
+                .bind(user)
+                .bind(institution_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut wanted: Vec<&str> = masks.iter().map(String::as_str).collect();
+                wanted.sort_unstable();
+                for row in items {
+                    let mut stored: Vec<Option<String>> =
+                        sqlx::query_scalar("SELECT mask FROM accounts WHERE item_id = $1")
+                            .bind(&row.item_id)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    stored.sort_unstable();
+                    let stored: Vec<&str> = stored.iter().map(|m| m.as_deref().unwrap_or("")).collect();
+                    // Same institution and an overlapping set of accounts is the same login.
+                    if wanted.is_empty() || stored.iter().any(|m| wanted.contains(m)) {
+                        return Ok(Some(StoredItem::from(row).item));
+                    }
+                }
+                Ok(None)
+            }
+
+            #[tracing::instrument(skip_all, fields(item_id = %item.item_id, user = item.user_id))]
+            async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO plaid_items (item_id, user_id, institution_id, institution_name, \
+                     access_token_ciphertext, key_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&item.item_id)
+                .bind(item.user_id)
+                .bind(&item.institution_id)
+                .bind(&item.institution_name)
+                .bind(&item.token.ciphertext)
+                .bind(&item.token.key_id)
+                .bind(chrono::Utc::now().timestamp())
+                .execute(&mut *tx)
+                .await?;
+                for account in accounts {
+                    upsert_account!(&mut *tx, item.user_id, account);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn items(&self, user: UserId) -> Result<Vec<Item>> {
+                let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE user_id = $1 ORDER BY created_at, item_id"
+                ))
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|r| StoredItem::from(r).item).collect())
+            }
+
+            async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem> {
+                let row: Option<ItemRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE user_id = $1 AND item_id = $2"
+                ))
+                .bind(user)
+                .bind(item_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(StoredItem::from).ok_or(Error::NotFound("bank connection"))
+            }
+
+            async fn item_by_id(&self, item_id: &str) -> Result<Option<StoredItem>> {
+                let row: Option<ItemRow> =
+                    sqlx::query_as(&format!("SELECT {ITEM_COLUMNS} FROM plaid_items WHERE item_id = $1"))
+                        .bind(item_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(StoredItem::from))
+            }
+
+            async fn items_due_for_sync(&self, before: i64) -> Result<Vec<Item>> {
+                let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE status <> 'revoked' \
+                     AND COALESCE(last_sync_at, 0) < $1 ORDER BY COALESCE(last_sync_at, 0)"
+                ))
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|r| StoredItem::from(r).item).collect())
+            }
+
+            async fn set_item_status(&self, item_id: &str, status: ItemStatus, detail: Option<&str>, deadline: Option<i64>) -> Result<bool> {
+                let result = sqlx::query(
+                    "UPDATE plaid_items SET status = $2, status_detail = $3, status_deadline = $4 WHERE item_id = $1 \
+                     AND (status <> $2 OR COALESCE(status_detail, '') <> COALESCE($3, '') \
+                          OR COALESCE(status_deadline, 0) <> COALESCE($4, 0))",
+                )
+                .bind(item_id)
+                .bind(status.as_str())
+                .bind(detail)
+                .bind(deadline)
+                .execute(&self.pool)
+                .await?;
+                Ok(result.rows_affected() > 0)
+            }
+
+            async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()> {
+                sqlx::query("UPDATE plaid_items SET needs_update = $2 WHERE item_id = $1")
+                    .bind(item_id)
+                    .bind(needs_update)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()> {
+                sqlx::query("UPDATE plaid_items SET last_sync_error = $2 WHERE item_id = $1")
+                    .bind(item_id)
+                    .bind(message)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn replace_token(&self, item_id: &str, token: &SealedToken) -> Result<()> {
+                sqlx::query("UPDATE plaid_items SET access_token_ciphertext = $2, key_id = $3 WHERE item_id = $1")
+                    .bind(item_id)
+                    .bind(&token.ciphertext)
+                    .bind(&token.key_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all, fields(user, item_id))]
+            async fn delete_item(&self, user: UserId, item_id: &str) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                // Children first: foreign keys may be off in older SQLite files.
+                sqlx::query("DELETE FROM transactions WHERE item_id = $1 AND user_id = $2")
+                    .bind(item_id).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM accounts WHERE item_id = $1 AND user_id = $2")
+                    .bind(item_id).bind(user).execute(&mut *tx).await?;
+                let gone = sqlx::query("DELETE FROM plaid_items WHERE item_id = $1 AND user_id = $2")
+                    .bind(item_id).bind(user).execute(&mut *tx).await?;
+                if gone.rows_affected() == 0 {
+                    return Err(Error::NotFound("bank connection"));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn accounts(&self, user: UserId) -> Result<Vec<Account>> {
+                let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1 ORDER BY item_id, account_type, name"
+                ))
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Account::from).collect())
+            }
+
+            async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for account in accounts.iter().filter(|a| a.item_id == item_id) {
+                    upsert_account!(&mut *tx, user, account);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>> {
+                let rows: Vec<TransactionRow> = sqlx::query_as(&format!(
+                    "SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE user_id = $1 \
+                     AND ($2 IS NULL OR account_id = $2) AND ($3 IS NULL OR posted_date >= $3) \
+                     AND ($4 IS NULL OR posted_date <= $4) \
+                     ORDER BY posted_date DESC, transaction_id LIMIT $5 OFFSET $6"
+                ))
+                .bind(user)
+                .bind(&filter.account_id)
+                .bind(filter.from.map(|d| d.to_string()))
+                .bind(filter.to.map(|d| d.to_string()))
+                .bind(i64::from(filter.limit.clamp(1, 500)))
+                .bind(i64::from(filter.offset))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(Transaction::try_from).collect()
+            }
+
+            async fn transaction_count(&self, item_id: &str) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE item_id = $1")
+                    .bind(item_id)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn try_lease_sync(&self, item_id: &str, now: i64, until: i64) -> Result<bool> {
+                let taken = sqlx::query(
+                    "UPDATE plaid_items SET sync_lease_until = $3, sync_requested = FALSE \
+                     WHERE item_id = $1 AND COALESCE(sync_lease_until, 0) < $2",
+                )
+                .bind(item_id)
+                .bind(now)
+                .bind(until)
+                .execute(&self.pool)
+                .await?;
+                if taken.rows_affected() == 1 {
+                    return Ok(true);
+                }
+                sqlx::query("UPDATE plaid_items SET sync_requested = TRUE WHERE item_id = $1")
+                    .bind(item_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(false)
+            }
+
+            async fn release_sync(&self, item_id: &str) -> Result<bool> {
+                let requested: Option<bool> = sqlx::query_scalar(
+                    "UPDATE plaid_items SET sync_lease_until = NULL WHERE item_id = $1 RETURNING sync_requested",
+                )
+                .bind(item_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(requested.unwrap_or(false))
+            }
+
+            #[tracing::instrument(skip_all, fields(item_id, added = changes.upserts.len(), removed = changes.removed.len()))]
+            async fn apply_sync(&self, item_id: &str, user: UserId, expected_cursor: Option<&str>, next_cursor: &str, changes: &SyncChanges, now: i64) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                // Compare-and-swap on the cursor: a concurrent sync that committed first wins,
+                // and on Postgres this row update also locks the Item until commit.
+                let moved = sqlx::query(
+                    "UPDATE plaid_items SET sync_cursor = $3, last_sync_at = $4, last_sync_error = NULL \
+                     WHERE item_id = $1 AND COALESCE(sync_cursor, '') = $2",
+                )
+                .bind(item_id)
+                .bind(expected_cursor.unwrap_or(""))
+                .bind(next_cursor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for t in &changes.upserts {
+                    sqlx::query(
+                        "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, currency, \
+                         posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                         ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
+                         amount = excluded.amount, currency = excluded.currency, posted_date = excluded.posted_date, \
+                         authorized_date = excluded.authorized_date, name = excluded.name, \
+                         merchant_name = excluded.merchant_name, category = excluded.category, \
+                         pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(&t.transaction_id)
+                    .bind(&t.account_id)
+                    .bind(item_id)
+                    .bind(user)
+                    .bind(t.amount.to_string())
+                    .bind(&t.currency)
+                    .bind(t.date.to_string())
+                    .bind(t.authorized_date.map(|d| d.to_string()))
+                    .bind(&t.name)
+                    .bind(&t.merchant_name)
+                    .bind(&t.category)
+                    .bind(t.pending)
+                    .bind(&t.pending_transaction_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for id in &changes.removed {
+                    sqlx::query("DELETE FROM transactions WHERE transaction_id = $1 AND item_id = $2")
+                        .bind(id)
+                        .bind(item_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for account in &changes.accounts {
+                    upsert_account!(&mut *tx, user, account);
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn record_webhook(&self, body_sha256: &str, item_id: Option<&str>, kind: &str, body: &str, now: i64) -> Result<bool> {
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1 \
+                     RETURNING deliveries",
+                )
+                .bind(body_sha256)
+                .bind(item_id)
+                .bind(kind)
+                .bind(body)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(inserted == Some(1))
+            }
+
+            async fn webhook_count(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(&self.pool).await?)
+            }
+        }
+    };
+}
+
+sql_store!(
+    /// [`Store`] on SQLite (the embedded default).
+    SqliteStore,
+    sqlx::SqlitePool
+);
+sql_store!(
+    /// [`Store`] on Postgres (production).
+    PgStore,
+    sqlx::PgPool
+);

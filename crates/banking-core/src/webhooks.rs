@@ -1,0 +1,141 @@
+//! Acting on verified Plaid webhooks.
+
+use chrono::Utc;
+use plaid_client::{
+    api::ItemGetRequest,
+    webhook::{hex, WebhookPayload},
+};
+use sha2::{Digest, Sha256};
+
+use crate::{model::ItemStatus, service::BankingService, Result};
+
+impl BankingService {
+    /// Records a verified webhook and acts on it. Duplicate deliveries (same body) change
+    /// nothing; an unknown Item or code is logged and recorded and is not an error, so Plaid
+    /// gets its 200. Sync requests are always honoured (a sync is idempotent and coalesced).
+    #[tracing::instrument(skip_all, fields(kind = %payload.kind(), item_id = payload.item_id().unwrap_or("-")))]
+    pub async fn handle_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<()> {
+        let store = &self.inner.store;
+        let digest = hex(&Sha256::digest(raw_body));
+        let body = String::from_utf8_lossy(raw_body);
+        let first = store
+            .record_webhook(
+                &digest,
+                payload.item_id(),
+                &payload.kind(),
+                &body,
+                Utc::now().timestamp(),
+            )
+            .await?;
+        let Some(item_id) = payload.item_id() else {
+            tracing::info!("webhook without an item; recorded");
+            return Ok(());
+        };
+        let Some(stored) = store.item_by_id(item_id).await? else {
+            tracing::warn!("webhook for an unknown item; recorded and ignored");
+            return Ok(());
+        };
+        let item = &stored.item;
+        if let WebhookPayload::SyncUpdatesAvailable { .. } = payload {
+            self.sync_item(item_id).await?;
+            return Ok(());
+        }
+        if !first {
+            tracing::info!("duplicate webhook delivery; nothing to do");
+            return Ok(());
+        }
+        match payload {
+            WebhookPayload::ItemError { error, .. } => {
+                let code = error
+                    .as_ref()
+                    .map(|e| e.error_code.as_str())
+                    .unwrap_or("UNKNOWN");
+                if code == "ITEM_LOGIN_REQUIRED" {
+                    // Webhooks can arrive out of order: believe Plaid's current view.
+                    let token = self.token(&stored).await?;
+                    let still_broken = match self
+                        .inner
+                        .plaid
+                        .send(&ItemGetRequest {
+                            access_token: token,
+                        })
+                        .await
+                    {
+                        Ok(r) => r.item.error.is_some(),
+                        Err(_) => true,
+                    };
+                    if still_broken {
+                        self.set_status(item, ItemStatus::LoginRequired, Some(code), None)
+                            .await?;
+                    }
+                } else {
+                    store
+                        .set_sync_error(item_id, &format!("Plaid reported {code}"))
+                        .await?;
+                }
+            }
+            WebhookPayload::LoginRepaired { .. } => {
+                self.set_status(item, ItemStatus::Good, None, None).await?;
+                self.sync_item(item_id).await?;
+            }
+            WebhookPayload::PendingExpiration {
+                consent_expiration_time,
+                ..
+            } => {
+                let deadline = consent_expiration_time.map(|t| t.timestamp());
+                self.set_status(
+                    item,
+                    ItemStatus::PendingExpiration,
+                    Some("PENDING_EXPIRATION"),
+                    deadline,
+                )
+                .await?;
+            }
+            WebhookPayload::PendingDisconnect {
+                reason,
+                disconnect_time,
+                ..
+            } => {
+                let detail = reason.as_deref().unwrap_or("PENDING_DISCONNECT");
+                self.set_status(
+                    item,
+                    ItemStatus::PendingExpiration,
+                    Some(detail),
+                    disconnect_time.map(|t| t.timestamp()),
+                )
+                .await?;
+            }
+            WebhookPayload::UserPermissionRevoked { .. } => {
+                self.set_status(
+                    item,
+                    ItemStatus::Revoked,
+                    Some("USER_PERMISSION_REVOKED"),
+                    None,
+                )
+                .await?;
+            }
+            WebhookPayload::NewAccountsAvailable { .. }
+            | WebhookPayload::UserAccountRevoked { .. } => {
+                store.set_needs_update(item_id, true).await?;
+                self.inner
+                    .events
+                    .publish(
+                        item.user_id,
+                        crate::events::Event::ItemStatusChanged {
+                            item_id: item_id.into(),
+                            status: item.status,
+                        },
+                    )
+                    .await;
+            }
+            WebhookPayload::WebhookUpdateAcknowledged {
+                new_webhook_url, ..
+            } => {
+                tracing::info!(new_webhook_url, "Plaid acknowledged the new webhook URL");
+            }
+            WebhookPayload::SyncUpdatesAvailable { .. } => unreachable!("handled above"),
+            WebhookPayload::Unknown { .. } => tracing::info!("webhook we do not act on; recorded"),
+        }
+        Ok(())
+    }
+}

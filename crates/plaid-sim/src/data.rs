@@ -1,0 +1,306 @@
+//! Institutions and deterministic, realistic data generated from a seed.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::{rngs::StdRng, Rng};
+use rust_decimal::Decimal;
+
+/// An account template of an institution.
+#[derive(Debug, Clone)]
+pub struct AccountTemplate {
+    /// Display name.
+    pub name: &'static str,
+    /// Official product name.
+    pub official_name: &'static str,
+    /// Mask (fixed per institution, like Plaid's sandbox).
+    pub mask: &'static str,
+    /// `depository` or `credit`.
+    pub account_type: &'static str,
+    /// Subtype.
+    pub subtype: &'static str,
+    /// Opening balance (for credit: amount owed) at the start of history.
+    pub opening: i64,
+    /// Credit limit.
+    pub limit: Option<i64>,
+}
+
+/// A simulated institution.
+#[derive(Debug, Clone)]
+pub struct Institution {
+    /// Plaid-style id.
+    pub id: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// Its accounts.
+    pub accounts: &'static [AccountTemplate],
+}
+
+/// The institutions Link offers.
+pub const INSTITUTIONS: &[Institution] = &[
+    Institution {
+        id: "ins_109508",
+        name: "First Platypus Bank",
+        accounts: &[
+            AccountTemplate {
+                name: "Platypus Checking",
+                official_name: "Platypus Everyday Checking",
+                mask: "0000",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 3_200_00,
+                limit: None,
+            },
+            AccountTemplate {
+                name: "Platypus Savings",
+                official_name: "Platypus High-Yield Savings",
+                mask: "1111",
+                account_type: "depository",
+                subtype: "savings",
+                opening: 12_500_00,
+                limit: None,
+            },
+        ],
+    },
+    Institution {
+        id: "ins_109510",
+        name: "Houndstooth Bank",
+        accounts: &[
+            AccountTemplate {
+                name: "Houndstooth Checking",
+                official_name: "Houndstooth Premier Checking",
+                mask: "3333",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 5_400_00,
+                limit: None,
+            },
+            AccountTemplate {
+                name: "Houndstooth Rewards Card",
+                official_name: "Houndstooth Rewards Visa",
+                mask: "4444",
+                account_type: "credit",
+                subtype: "credit card",
+                opening: 640_00,
+                limit: Some(8_000_00),
+            },
+        ],
+    },
+    Institution {
+        id: "ins_109512",
+        name: "Gingham Credit Union",
+        accounts: &[AccountTemplate {
+            name: "Gingham Share Savings",
+            official_name: "Gingham Share Savings",
+            mask: "7777",
+            account_type: "depository",
+            subtype: "savings",
+            opening: 2_050_00,
+            limit: None,
+        }],
+    },
+];
+
+/// Looks an institution up by id.
+pub fn institution(id: &str) -> Option<&'static Institution> {
+    INSTITUTIONS.iter().find(|i| i.id == id)
+}
+
+/// A generated transaction before it gets ids.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Day.
+    pub date: NaiveDate,
+    /// Positive = out.
+    pub amount: Decimal,
+    /// Raw description.
+    pub name: String,
+    /// Merchant, when there is one.
+    pub merchant: Option<&'static str>,
+    /// Personal finance category (primary).
+    pub category: &'static str,
+    /// `online`, `in store`, `other`.
+    pub channel: &'static str,
+}
+
+const GROCERS: &[&str] = &["Whole Foods", "Trader Joe's", "Safeway"];
+const CAFES: &[&str] = &["Blue Bottle Coffee", "Starbucks", "Philz Coffee"];
+const SHOPS: &[&str] = &["Amazon", "Target", "Apple", "REI"];
+const RIDES: &[&str] = &["Uber", "Lyft"];
+const FOOD: &[&str] = &["Sweetgreen", "Chipotle", "DoorDash"];
+
+fn cents(rng: &mut StdRng, low: i64, high: i64) -> Decimal {
+    Decimal::new(rng.gen_range(low..=high), 2)
+}
+
+fn pick(rng: &mut StdRng, list: &'static [&'static str]) -> &'static str {
+    list[rng.gen_range(0..list.len())]
+}
+
+/// A day's transactions for an account; deterministic for a given RNG state.
+pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut push = |amount: Decimal,
+                    merchant: Option<&'static str>,
+                    name: String,
+                    category: &'static str,
+                    channel: &'static str| {
+        out.push(Draft {
+            date,
+            amount,
+            name,
+            merchant,
+            category,
+            channel,
+        });
+    };
+    match (template.account_type, template.subtype) {
+        ("depository", "checking") => {
+            if date.day() == 1 {
+                push(
+                    Decimal::new(1_850_00, 2),
+                    None,
+                    "RENT PAYMENT - OAK STREET APTS".into(),
+                    "RENT_AND_UTILITIES",
+                    "other",
+                );
+            }
+            if date.day() == 15 || date.day() == 28 {
+                push(
+                    Decimal::new(-2_640_00, 2),
+                    None,
+                    "ACME TRADING PAYROLL".into(),
+                    "INCOME",
+                    "other",
+                );
+            }
+            if date.day() == 12 {
+                push(
+                    cents(rng, 60_00, 140_00),
+                    Some("PG&E"),
+                    "PG&E UTILITY BILL".into(),
+                    "RENT_AND_UTILITIES",
+                    "online",
+                );
+            }
+            if rng.gen_bool(0.3) {
+                let m = pick(rng, GROCERS);
+                push(
+                    cents(rng, 25_00, 160_00),
+                    Some(m),
+                    format!("{} #{}", m.to_uppercase(), rng.gen_range(100..999)),
+                    "FOOD_AND_DRINK",
+                    "in store",
+                );
+            }
+            if rng.gen_bool(0.45) {
+                let m = pick(rng, CAFES);
+                push(
+                    cents(rng, 4_00, 9_50),
+                    Some(m),
+                    m.to_uppercase(),
+                    "FOOD_AND_DRINK",
+                    "in store",
+                );
+            }
+            if rng.gen_bool(0.08) {
+                push(
+                    cents(rng, 20_00, 300_00),
+                    None,
+                    "ATM WITHDRAWAL".into(),
+                    "TRANSFER_OUT",
+                    "other",
+                );
+            }
+        }
+        ("depository", _) => {
+            if date.day() == 2 {
+                push(
+                    Decimal::new(-400_00, 2),
+                    None,
+                    "TRANSFER FROM CHECKING".into(),
+                    "TRANSFER_IN",
+                    "other",
+                );
+            }
+            if date.day() == 28 {
+                push(
+                    cents(rng, -48_00, -12_00),
+                    None,
+                    "INTEREST PAYMENT".into(),
+                    "INCOME",
+                    "other",
+                );
+            }
+        }
+        _ => {
+            if rng.gen_bool(0.35) {
+                let m = pick(rng, SHOPS);
+                push(
+                    cents(rng, 12_00, 220_00),
+                    Some(m),
+                    format!("{} MKTP", m.to_uppercase()),
+                    "GENERAL_MERCHANDISE",
+                    "online",
+                );
+            }
+            if rng.gen_bool(0.25) {
+                let m = pick(rng, RIDES);
+                push(
+                    cents(rng, 9_00, 48_00),
+                    Some(m),
+                    format!("{} TRIP", m.to_uppercase()),
+                    "TRANSPORTATION",
+                    "online",
+                );
+            }
+            if rng.gen_bool(0.3) {
+                let m = pick(rng, FOOD);
+                push(
+                    cents(rng, 11_00, 65_00),
+                    Some(m),
+                    m.to_uppercase(),
+                    "FOOD_AND_DRINK",
+                    "online",
+                );
+            }
+            if date.day() == 20 {
+                push(
+                    Decimal::new(-600_00, 2),
+                    None,
+                    "AUTOPAY PAYMENT - THANK YOU".into(),
+                    "LOAN_PAYMENTS",
+                    "other",
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Days from `start` to `end` inclusive.
+pub fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    let count = (end - start).num_days().max(-1) + 1;
+    (0..count).map(move |d| start + Duration::days(d))
+}
+
+/// A Plaid-looking id: 37 characters of [A-Za-z0-9].
+pub fn plaid_id(rng: &mut impl Rng) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..37)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A UUID-shaped random string for tokens.
+pub fn uuid_like(rng: &mut impl Rng) -> String {
+    let hex: String = (0..32)
+        .map(|_| format!("{:x}", rng.gen_range(0..16u8)))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

@@ -1,0 +1,482 @@
+//! The simulator's in-memory world: tokens, Items, accounts, transactions and the change
+//! log `/transactions/sync` pages through.
+
+use std::collections::{HashMap, VecDeque};
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::{
+    data::{self, AccountTemplate, Institution},
+    error::SimError,
+};
+
+/// A fault injected into the next API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 RATE_LIMIT_EXCEEDED.
+    RateLimit,
+    /// 500 API_ERROR.
+    ServerError,
+    /// Answer only after this many milliseconds.
+    Stall(u64),
+}
+
+/// A Link token.
+#[derive(Debug, Clone)]
+pub struct LinkTokenInfo {
+    /// Update mode: the Item's access token.
+    pub access_token: Option<String>,
+    /// Webhook for new Items.
+    pub webhook: Option<String>,
+    /// Expiry.
+    pub expires: DateTime<Utc>,
+}
+
+/// A one-time public token.
+#[derive(Debug, Clone)]
+pub struct PublicTokenInfo {
+    /// Its Item.
+    pub item_id: String,
+    /// Expiry (30 minutes).
+    pub expires: DateTime<Utc>,
+}
+
+/// An account of a simulated Item.
+#[derive(Debug, Clone)]
+pub struct SimAccount {
+    /// Id.
+    pub account_id: String,
+    /// Its template.
+    pub template: &'static AccountTemplate,
+}
+
+/// A transaction.
+#[derive(Debug, Clone)]
+pub struct SimTxn {
+    /// Id.
+    pub id: String,
+    /// Account.
+    pub account_id: String,
+    /// Positive = out.
+    pub amount: Decimal,
+    /// Date.
+    pub date: NaiveDate,
+    /// Description.
+    pub name: String,
+    /// Merchant.
+    pub merchant: Option<&'static str>,
+    /// Category.
+    pub category: &'static str,
+    /// Channel.
+    pub channel: &'static str,
+    /// Pending.
+    pub pending: bool,
+    /// The pending transaction it replaced.
+    pub pending_transaction_id: Option<String>,
+}
+
+impl SimTxn {
+    /// Plaid's `Transaction` JSON, with every field the spec requires.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "transaction_id": self.id,
+            "account_id": self.account_id,
+            "amount": self.amount,
+            "iso_currency_code": "USD",
+            "unofficial_currency_code": null,
+            "date": self.date.to_string(),
+            "authorized_date": self.date.to_string(),
+            "authorized_datetime": null,
+            "datetime": null,
+            "pending": self.pending,
+            "pending_transaction_id": self.pending_transaction_id,
+            "name": self.name,
+            "merchant_name": self.merchant,
+            "merchant_entity_id": null,
+            "account_owner": null,
+            "payment_channel": self.channel,
+            "transaction_code": null,
+            "transaction_type": if self.channel == "in store" { "place" } else { "special" },
+            "category": null,
+            "category_id": null,
+            "check_number": null,
+            "logo_url": null,
+            "website": null,
+            "location": {"address": null, "city": null, "region": null, "postal_code": null, "country": null, "lat": null, "lon": null, "store_number": null},
+            "payment_meta": {"by_order_of": null, "payee": null, "payer": null, "payment_method": null, "payment_processor": null, "ppd_id": null, "reason": null, "reference_number": null},
+            "personal_finance_category": {"primary": self.category, "detailed": self.category, "confidence_level": "HIGH"},
+            "counterparties": [],
+        })
+    }
+}
+
+/// One entry of an Item's change log.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// New.
+    Added(SimTxn),
+    /// Changed.
+    Modified(SimTxn),
+    /// Gone (e.g. a pending transaction that posted).
+    Removed {
+        /// Id.
+        id: String,
+        /// Account.
+        account_id: String,
+    },
+}
+
+/// A simulated Item.
+#[derive(Debug)]
+pub struct SimItem {
+    /// Id.
+    pub item_id: String,
+    /// Institution.
+    pub institution: &'static Institution,
+    /// Webhook URL.
+    pub webhook: Option<String>,
+    /// In ITEM_LOGIN_REQUIRED.
+    pub login_required: bool,
+    /// Accounts.
+    pub accounts: Vec<SimAccount>,
+    /// Current transactions.
+    pub transactions: Vec<SimTxn>,
+    /// Every change since creation; cursors are positions in it.
+    pub log: Vec<Change>,
+    /// Fail the sync call after this many more successful ones.
+    pub mutate_after: Option<u32>,
+    /// `/transactions/sync` was called at least once (Plaid only then sends SYNC webhooks).
+    pub sync_called: bool,
+    /// Last webhook sent.
+    pub last_webhook: Option<(DateTime<Utc>, String)>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    rng: StdRng,
+}
+
+/// The whole simulated world.
+pub struct State {
+    rng: StdRng,
+    /// Days the clock was advanced.
+    pub day_offset: i64,
+    /// Link tokens.
+    pub link_tokens: HashMap<String, LinkTokenInfo>,
+    /// Public tokens not yet exchanged.
+    pub public_tokens: HashMap<String, PublicTokenInfo>,
+    /// Access token → Item id (removed Items are dropped).
+    pub access_tokens: HashMap<String, String>,
+    /// Items by id.
+    pub items: HashMap<String, SimItem>,
+    /// Faults for the next calls.
+    pub faults: VecDeque<Fault>,
+    /// Items in creation order (deterministic data per position).
+    created: u64,
+    seed: u64,
+}
+
+/// A Plaid-looking request id.
+pub fn request_id() -> String {
+    let mut rng = rand::thread_rng();
+    (0..15)
+        .map(|_| (b'A' + rng.gen_range(0..26)) as char)
+        .collect()
+}
+
+impl State {
+    /// An empty world.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            day_offset: 0,
+            link_tokens: HashMap::new(),
+            public_tokens: HashMap::new(),
+            access_tokens: HashMap::new(),
+            items: HashMap::new(),
+            faults: VecDeque::new(),
+            created: 0,
+            seed,
+        }
+    }
+
+    /// The simulated date.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().date_naive() + Duration::days(self.day_offset)
+    }
+
+    /// A new token with Plaid's prefix.
+    pub fn token(&mut self, kind: &str) -> String {
+        format!("{kind}-sandbox-{}", data::uuid_like(&mut self.rng))
+    }
+
+    /// Creates an Item with history and returns its id and a public token for it.
+    pub fn create_item(
+        &mut self,
+        institution: &'static Institution,
+        webhook: Option<String>,
+        history_days: u32,
+    ) -> (String, String) {
+        self.created += 1;
+        let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(31).wrapping_add(self.created));
+        let item_id = data::plaid_id(&mut rng);
+        let accounts: Vec<SimAccount> = institution
+            .accounts
+            .iter()
+            .map(|template| SimAccount {
+                account_id: data::plaid_id(&mut rng),
+                template,
+            })
+            .collect();
+        let today = self.today();
+        let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
+        let mut item = SimItem {
+            item_id: item_id.clone(),
+            institution,
+            webhook,
+            login_required: false,
+            accounts,
+            transactions: Vec::new(),
+            log: Vec::new(),
+            mutate_after: None,
+            sync_called: false,
+            last_webhook: None,
+            created_at: Utc::now(),
+            rng,
+        };
+        for date in data::days(start, today) {
+            let pending = (today - date).num_days() < 2;
+            item.add_day(date, pending);
+        }
+        let public_token = self.token("public");
+        self.public_tokens.insert(
+            public_token.clone(),
+            PublicTokenInfo {
+                item_id: item_id.clone(),
+                expires: Utc::now() + Duration::minutes(30),
+            },
+        );
+        self.items.insert(item_id.clone(), item);
+        (item_id, public_token)
+    }
+
+    /// The Item behind an access token, as Plaid validates it.
+    pub fn item_for_token(&mut self, token: &str) -> Result<&mut SimItem, SimError> {
+        if !token.starts_with("access-sandbox-") {
+            return Err(SimError::invalid_input(
+                "INVALID_ACCESS_TOKEN",
+                "provided access token is in an invalid format",
+            ));
+        }
+        let item_id = self
+            .access_tokens
+            .get(token)
+            .ok_or_else(|| SimError::item("ITEM_NOT_FOUND", "the Item you requested cannot be found. This Item does not exist, has been previously removed, or has had access removed by the user."))?;
+        self.items.get_mut(item_id).ok_or_else(|| {
+            SimError::item("ITEM_NOT_FOUND", "the Item you requested cannot be found.")
+        })
+    }
+}
+
+impl SimItem {
+    fn add_day(&mut self, date: NaiveDate, pending_window: bool) {
+        for account in self.accounts.clone() {
+            for draft in data::day(&mut self.rng, account.template, date) {
+                let pending = pending_window
+                    && draft.amount > Decimal::ZERO
+                    && account.template.subtype != "savings";
+                let txn = SimTxn {
+                    id: data::plaid_id(&mut self.rng),
+                    account_id: account.account_id.clone(),
+                    amount: draft.amount,
+                    date: draft.date,
+                    name: draft.name,
+                    merchant: draft.merchant,
+                    category: draft.category,
+                    channel: draft.channel,
+                    pending,
+                    pending_transaction_id: None,
+                };
+                self.transactions.push(txn.clone());
+                self.log.push(Change::Added(txn));
+            }
+        }
+    }
+
+    /// Posts every pending transaction (the pending one is removed, the posted one carries
+    /// `pending_transaction_id`), adds `count` new purchases on `date` and corrects the
+    /// amount of `modify` recent posted ones. Returns (added, modified, removed).
+    pub fn advance(
+        &mut self,
+        date: NaiveDate,
+        count: u32,
+        pending: bool,
+        modify: u32,
+    ) -> (usize, usize, usize) {
+        let (mut added, mut modified, mut removed) = (0, 0, 0);
+        let posting: Vec<SimTxn> = self
+            .transactions
+            .iter()
+            .filter(|t| t.pending)
+            .cloned()
+            .collect();
+        for p in posting {
+            self.transactions.retain(|t| t.id != p.id);
+            self.log.push(Change::Removed {
+                id: p.id.clone(),
+                account_id: p.account_id.clone(),
+            });
+            removed += 1;
+            let posted = SimTxn {
+                id: data::plaid_id(&mut self.rng),
+                pending: false,
+                pending_transaction_id: Some(p.id.clone()),
+                ..p
+            };
+            self.transactions.push(posted.clone());
+            self.log.push(Change::Added(posted));
+            added += 1;
+        }
+        let spend = self
+            .accounts
+            .iter()
+            .find(|a| a.template.subtype == "checking" || a.template.account_type == "credit")
+            .unwrap_or(&self.accounts[0])
+            .clone();
+        const NEW: &[(&str, &str, &str)] = &[
+            ("Blue Bottle Coffee", "FOOD_AND_DRINK", "in store"),
+            ("Whole Foods", "FOOD_AND_DRINK", "in store"),
+            ("Amazon", "GENERAL_MERCHANDISE", "online"),
+            ("Uber", "TRANSPORTATION", "online"),
+        ];
+        for n in 0..count {
+            let (merchant, category, channel) = NEW[(n as usize) % NEW.len()];
+            let txn = SimTxn {
+                id: data::plaid_id(&mut self.rng),
+                account_id: spend.account_id.clone(),
+                amount: Decimal::new(self.rng.gen_range(5_00..=95_00), 2),
+                date,
+                name: merchant.to_uppercase(),
+                merchant: Some(merchant),
+                category,
+                channel,
+                pending,
+                pending_transaction_id: None,
+            };
+            self.transactions.push(txn.clone());
+            self.log.push(Change::Added(txn));
+            added += 1;
+        }
+        let recent: Vec<usize> = (0..self.transactions.len())
+            .rev()
+            .filter(|&i| {
+                !self.transactions[i].pending && self.transactions[i].amount > Decimal::ZERO
+            })
+            .take(modify as usize)
+            .collect();
+        for i in recent {
+            let t = &mut self.transactions[i];
+            t.amount += Decimal::new(2_00, 2);
+            t.name = format!("{} (ADJUSTED)", t.name.trim_end_matches(" (ADJUSTED)"));
+            self.log.push(Change::Modified(t.clone()));
+            modified += 1;
+        }
+        (added, modified, removed)
+    }
+
+    /// Current and available balances computed from the transactions.
+    pub fn accounts_json(&self) -> Vec<Value> {
+        self.accounts
+            .iter()
+            .map(|a| {
+                let t = a.template;
+                let opening = Decimal::new(t.opening, 2);
+                let mine = || {
+                    self.transactions
+                        .iter()
+                        .filter(|x| x.account_id == a.account_id)
+                };
+                let posted: Decimal = mine().filter(|x| !x.pending).map(|x| x.amount).sum();
+                let held: Decimal = mine()
+                    .filter(|x| x.pending && x.amount > Decimal::ZERO)
+                    .map(|x| x.amount)
+                    .sum();
+                let (current, available, limit) = if t.account_type == "credit" {
+                    let owed = opening + posted;
+                    let limit = Decimal::new(t.limit.unwrap_or(0), 2);
+                    (owed, limit - owed - held, Some(limit))
+                } else {
+                    let current = opening - posted;
+                    (current, current - held, None)
+                };
+                json!({
+                    "account_id": a.account_id,
+                    "balances": {
+                        "available": available, "current": current, "limit": limit,
+                        "iso_currency_code": "USD", "unofficial_currency_code": null,
+                    },
+                    "mask": t.mask,
+                    "name": t.name,
+                    "official_name": t.official_name,
+                    "type": t.account_type,
+                    "subtype": t.subtype,
+                    "holder_category": "personal",
+                })
+            })
+            .collect()
+    }
+
+    /// Plaid's `Item` JSON.
+    pub fn item_json(&self) -> Value {
+        json!({
+            "item_id": self.item_id,
+            "institution_id": self.institution.id,
+            "institution_name": self.institution.name,
+            "webhook": self.webhook,
+            "auth_method": null,
+            "error": if self.login_required {
+                json!({
+                    "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
+                    "error_message": "the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state",
+                    "display_message": "Your bank needs you to sign in again.", "status": 400,
+                    "request_id": null, "documentation_url": null, "suggested_action": null, "causes": []
+                })
+            } else { Value::Null },
+            "available_products": ["balance"],
+            "billed_products": ["transactions"],
+            "products": ["transactions"],
+            "consented_products": ["transactions"],
+            "consent_expiration_time": null,
+            "update_type": "background",
+        })
+    }
+
+    /// Encodes a position in this Item's log as an opaque cursor.
+    pub fn cursor(&self, position: usize) -> String {
+        URL_SAFE_NO_PAD.encode(format!("v1|{}|{position}", self.item_id))
+    }
+
+    /// Decodes a cursor of this Item.
+    pub fn position(&self, cursor: &str) -> Result<usize, SimError> {
+        let invalid =
+            || SimError::invalid_request("INVALID_FIELD", "cursor is not valid for this item");
+        let text = URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(invalid)?;
+        let mut parts = text.split('|');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("v1"), Some(item), Some(pos)) if item == self.item_id => {
+                let pos: usize = pos.parse().map_err(|_| invalid())?;
+                if pos > self.log.len() {
+                    return Err(invalid());
+                }
+                Ok(pos)
+            }
+            _ => Err(invalid()),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { expectHydrated, SignInPage, signInAs } from '../pages/auth';
+
+test('the demo trader signs in and lands on a hydrated /cash-flow', async ({ page }) => {
+  await signInAs(page, 'trader');
+  await expect(page.getByText('trader', { exact: true })).toBeVisible();
+  await expectHydrated(page);
+});
+
+test('a wrong password is refused with one generic message', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await signIn.signIn('trader', 'not-the-password');
+  await expect(signIn.error()).toHaveText('Wrong username or password.');
+  await expect(page).toHaveURL(/\/login/);
+  // An unknown user gets exactly the same answer.
+  await signIn.open();
+  await signIn.signIn('nobody-here', 'not-the-password');
+  await expect(signIn.error()).toHaveText('Wrong username or password.');
+});
+
+test('opening /cash-flow signed out goes to sign-in and comes back after', async ({ page }) => {
+  await page.goto('/cash-flow');
+  await expect(page).toHaveURL(/\/login\?next=%2Fcash-flow|\/login\?next=\/cash-flow/);
+  await new SignInPage(page).signIn('trader');
+  await expect(page).toHaveURL(/\/cash-flow$/);
+});
+
+test('signing out ends the session on the server', async ({ page }) => {
+  await signInAs(page, 'viewer');
+  await expectHydrated(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/cash-flow');
+  await expect(page).toHaveURL(/\/login/);
+  const me = await page.request.post('/api/auth/me');
+  expect(await me.json()).toBeNull();
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the sign-in form still works as a plain form post', async ({ page }) => {
+    await signInAs(page, 'admin');
+  });
+});
