@@ -55,7 +55,7 @@ async fn accept<T: DeserializeOwned>(
             "invalid client_id or secret provided",
         ));
     }
-    let fault = sim.state.lock().await.faults.pop_front();
+    let fault = sim.state.lock().await.faults.pop_front().flatten();
     match fault {
         Some(Fault::RateLimit) => {
             return Err(SimError::new(

@@ -163,9 +163,13 @@ pub struct Faults {
     /// For `stall`: milliseconds.
     #[serde(default)]
     pub stall_ms: u64,
+    /// Calls to let through first (default 0), e.g. 1 to fail the second page of a sync.
+    #[serde(default)]
+    pub after: u32,
 }
 
-/// `POST /control/faults`: the next `count` Plaid API calls fail with 429 or 500, or stall.
+/// `POST /control/faults`: after `after` calls, the next `count` Plaid API calls fail with
+/// 429 or 500, or stall.
 pub async fn faults(State(sim): State<Simulator>, Json(req): Json<Faults>) -> Response {
     let fault =
         match req.kind.as_str() {
@@ -179,8 +183,12 @@ pub async fn faults(State(sim): State<Simulator>, Json(req): Json<Faults>) -> Re
                 .into_response(),
         };
     let mut state = sim.state.lock().await;
+    state.faults.clear();
+    for _ in 0..req.after {
+        state.faults.push_back(None);
+    }
     for _ in 0..req.count {
-        state.faults.push_back(fault);
+        state.faults.push_back(Some(fault));
     }
     Json(json!({ "queued": state.faults.len() })).into_response()
 }

@@ -171,8 +171,8 @@ pub struct State {
     pub access_tokens: HashMap<String, String>,
     /// Items by id.
     pub items: HashMap<String, SimItem>,
-    /// Faults for the next calls.
-    pub faults: VecDeque<Fault>,
+    /// What happens to the next API calls: `None` lets one through, `Some` fails it.
+    pub faults: VecDeque<Option<Fault>>,
     /// Items in creation order (deterministic data per position).
     created: u64,
     seed: u64,
@@ -316,6 +316,15 @@ impl SimItem {
         modify: u32,
     ) -> (usize, usize, usize) {
         let (mut added, mut modified, mut removed) = (0, 0, 0);
+        // Corrections apply to transactions that were already posted before this call.
+        let to_modify: Vec<String> = self
+            .transactions
+            .iter()
+            .rev()
+            .filter(|t| !t.pending && t.amount > Decimal::ZERO)
+            .take(modify as usize)
+            .map(|t| t.id.clone())
+            .collect();
         let posting: Vec<SimTxn> = self
             .transactions
             .iter()
@@ -369,15 +378,11 @@ impl SimItem {
             self.log.push(Change::Added(txn));
             added += 1;
         }
-        let recent: Vec<usize> = (0..self.transactions.len())
-            .rev()
-            .filter(|&i| {
-                !self.transactions[i].pending && self.transactions[i].amount > Decimal::ZERO
-            })
-            .take(modify as usize)
-            .collect();
-        for i in recent {
-            let t = &mut self.transactions[i];
+        for t in self
+            .transactions
+            .iter_mut()
+            .filter(|t| to_modify.contains(&t.id))
+        {
             t.amount += Decimal::new(2_00, 2);
             t.name = format!("{} (ADJUSTED)", t.name.trim_end_matches(" (ADJUSTED)"));
             self.log.push(Change::Modified(t.clone()));
