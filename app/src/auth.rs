@@ -91,6 +91,12 @@ pub async fn login(
 pub async fn logout() -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
+    if let (Some(user), Some(state)) = (
+        &session.user,
+        use_context::<crate::server::state::AppState>(),
+    ) {
+        let _ = state.signed_out.send(user.id);
+    }
     session.logout().await.map_err(|e| {
         tracing::error!(error = %e, "could not end the session");
         fail(AppError::internal())

@@ -4,8 +4,13 @@
 //! Only this crate knows `ssr`/`hydrate`: server-only code lives in [`server`] and in
 //! `#[cfg(feature = "ssr")]` blocks next to the server functions.
 
+// Leptos view types nest deeply; component boundaries erase them with `into_any`.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod auth;
+pub mod banking;
+pub mod components;
 pub mod error;
 pub mod pages;
 

@@ -1,6 +1,9 @@
 use leptos::prelude::*;
 
-use crate::auth::{current_user, Logout, UserInfo};
+use crate::{
+    auth::{current_user, Logout, UserInfo},
+    components::dashboard::CashFlowDashboard,
+};
 
 /// `/cash-flow`: the signed-in user's banks, balances, transactions and cash-flow chart.
 #[component]
@@ -60,10 +63,7 @@ fn Dashboard(user: UserInfo) -> impl IntoView {
         <Header user=user.clone() hide_amounts/>
         <main class="page" class:masked=move || hide_amounts.get()>
             <h1>"Cash flow"</h1>
-            <section class="card empty">
-                <h2>"No banks connected yet"</h2>
-                <p class="muted">"Connect a bank to see balances, transactions and where your money goes."</p>
-            </section>
+            <CashFlowDashboard user/>
         </main>
     }
 }

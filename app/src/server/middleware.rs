@@ -15,6 +15,9 @@ use crate::{auth::ssr::AuthSession, error::AppError};
 /// The only route that accepts cross-site POSTs (Plaid calls it; its body is verified).
 pub const WEBHOOK_PATH: &str = "/api/v1/banking/plaid/webhook";
 
+/// The banking API: every route under it needs a trader or admin (the webhook excepted).
+const BANKING_API: &str = "/api/v1/banking/";
+
 /// Pages that need a signed-in user.
 const PROTECTED_PAGES: &[&str] = &["/cash-flow"];
 
@@ -127,4 +130,45 @@ mod tests {
         ));
         assert!(!origin_matches("null", Some("127.0.0.1:3000"), None));
     }
+}
+
+/// Refuses the banking API to signed-out users (401) and viewers (403) before any request
+/// body is read. Handlers and server functions check the role again themselves.
+pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with(BANKING_API) && path != WEBHOOK_PATH {
+        let user = request
+            .extensions()
+            .get::<AuthSession>()
+            .and_then(|s| s.user.clone());
+        if let Err(e) =
+            crate::server::auth_backend::check_role(user.as_ref(), crate::banking::ssr::TRADERS)
+        {
+            return e.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Server functions answer every error with 500; give API errors the status their code
+/// means (400 for a malformed body, 409 for a duplicate, …).
+pub async fn api_error_status(request: Request<Body>, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(AppError::internal()),
+        )
+            .into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

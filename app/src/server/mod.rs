@@ -239,6 +239,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         public_origin: Some(public_origin),
         shutdown: shutdown_rx,
         simulation,
+        signed_out: tokio::sync::broadcast::channel(64).0,
     };
 
     let routes = generate_route_list(App);
@@ -255,6 +256,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let router = router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(crate::banking::ssr::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -265,6 +267,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(middleware::api_error_status))
+        .layer(axum::middleware::from_fn(middleware::banking_api_guard))
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
         .layer(auth_layer)

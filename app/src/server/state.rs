@@ -25,4 +25,6 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Whether Plaid is simulated (the Link script URL differs).
     pub simulation: bool,
+    /// User ids that just signed out: their event streams end.
+    pub signed_out: tokio::sync::broadcast::Sender<i64>,
 }

@@ -13,6 +13,7 @@ pub mod db;
 mod error;
 pub mod events;
 pub mod model;
+pub mod reports;
 mod service;
 pub mod store;
 mod sync;
@@ -21,4 +22,4 @@ pub mod users;
 mod webhooks;
 
 pub use error::{Error, Result};
-pub use service::{BankingConfig, BankingService, LinkMetadata, LinkToken};
+pub use service::{BalanceRefresh, BankingConfig, BankingService, LinkMetadata, LinkToken};

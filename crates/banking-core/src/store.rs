@@ -552,7 +552,7 @@ macro_rules! sql_store {
 
             async fn accounts(&self, user: UserId) -> Result<Vec<Account>> {
                 let rows: Vec<AccountRow> = sqlx::query_as(&format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1 ORDER BY item_id, account_type, name"
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1 ORDER BY item_id, CASE WHEN account_type = 'depository' THEN 0 ELSE 1 END, name"
                 ))
                 .bind(user)
                 .fetch_all(&self.pool)

@@ -1,0 +1,403 @@
+//! Server side of the banking feature: role check, calls into `banking-core`, mapping to the
+//! browser's types, and the routes that are not server functions (REST paths with ids, the
+//! event stream, the Plaid webhook).
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{
+        sse::{Event as SseEvent, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    routing::{delete, get, post},
+    Json, Router,
+};
+use banking_core::{
+    model::{Account, Item, ItemWithAccounts, Role, Transaction, TransactionFilter, UserId},
+    reports, LinkMetadata,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::Stream;
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::*;
+use crate::{
+    auth::ssr::{require, AuthSession},
+    server::{
+        auth_backend::check_role, auth_backend::SessionUser, middleware::WEBHOOK_PATH,
+        state::AppState,
+    },
+};
+
+/// Roles that may see and change banking data.
+pub const TRADERS: &[Role] = &[Role::Trader, Role::Admin];
+
+/// Largest webhook body accepted (Plaid's are a few hundred bytes).
+const WEBHOOK_BODY_LIMIT: usize = 64 * 1024;
+
+/// For server functions: the app state and the signed-in trader or admin (401/403 otherwise).
+pub async fn trader() -> Result<(AppState, SessionUser), AppError> {
+    let user = require(TRADERS).await?;
+    let state = use_context::<AppState>().ok_or_else(AppError::internal)?;
+    Ok((state, user))
+}
+
+impl From<banking_core::Error> for AppError {
+    fn from(e: banking_core::Error) -> Self {
+        use banking_core::Error as E;
+        match e {
+            E::NotFound(what) => AppError::new("not_found", format!("That {what} does not exist.")),
+            E::Conflict {
+                message,
+                existing_item_id,
+            } => {
+                let mut err = AppError::new("duplicate_item", message);
+                err.error.existing_item_id = existing_item_id;
+                err
+            }
+            E::InvalidInput(message) => AppError::new("invalid_input", message),
+            E::Plaid { code, message, .. } if code == "PLAID_UNAVAILABLE" => {
+                AppError::new("plaid_unavailable", message)
+            }
+            E::Plaid { message, .. } => AppError::new("plaid_error", message),
+            E::Config(_) | E::Internal => AppError::internal(),
+        }
+    }
+}
+
+fn money(d: Option<Decimal>) -> Option<String> {
+    d.map(|d| d.round_dp(2).to_string())
+}
+
+fn time(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339()
+}
+
+fn account_view(a: &Account) -> AccountView {
+    AccountView {
+        account_id: a.account_id.clone(),
+        name: a.name.clone(),
+        mask: a.mask.clone(),
+        account_type: a.account_type.clone(),
+        subtype: a.subtype.clone(),
+        available: money(a.available),
+        current: money(a.current),
+        currency: a.currency.clone(),
+        as_of: time(a.balance_as_of.unwrap_or(a.fetched_at)),
+    }
+}
+
+fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
+    ItemView {
+        item_id: item.item_id.clone(),
+        institution_name: item.institution_name.clone(),
+        status: item.status.as_str().to_string(),
+        status_detail: item.status_detail.clone(),
+        status_deadline: item.status_deadline.map(time),
+        needs_update: item.needs_update,
+        last_sync_at: item.last_sync_at.map(time),
+        last_sync_error: item.last_sync_error.clone(),
+        accounts: accounts.iter().map(account_view).collect(),
+    }
+}
+
+fn with_accounts(i: &ItemWithAccounts) -> ItemView {
+    item_view(&i.item, &i.accounts)
+}
+
+fn transaction_view(t: &Transaction) -> TransactionView {
+    TransactionView {
+        transaction_id: t.transaction_id.clone(),
+        account_id: t.account_id.clone(),
+        date: t.date.to_string(),
+        name: t.name.clone(),
+        amount: t.amount.round_dp(2).to_string(),
+        currency: t.currency.clone(),
+        category: t.category.clone(),
+        pending: t.pending,
+    }
+}
+
+/// Link token, new or update mode.
+pub async fn create_link_token(
+    state: &AppState,
+    user: UserId,
+    item_id: Option<&str>,
+) -> Result<LinkTokenView, AppError> {
+    let token = match item_id.filter(|i| !i.is_empty()) {
+        Some(item) => state.banking.create_update_link_token(user, item).await?,
+        None => state.banking.create_link_token(user).await?,
+    };
+    Ok(LinkTokenView {
+        link_token: token.link_token,
+        expiration: token.expiration.to_rfc3339(),
+    })
+}
+
+/// Exchange and store.
+pub async fn exchange(
+    state: &AppState,
+    user: UserId,
+    public_token: &str,
+    metadata: &LinkMetadataView,
+) -> Result<ItemView, AppError> {
+    let metadata = LinkMetadata {
+        institution_id: metadata
+            .institution
+            .as_ref()
+            .map(|i| i.institution_id.clone()),
+        institution_name: metadata.institution.as_ref().map(|i| i.name.clone()),
+        account_masks: metadata
+            .accounts
+            .iter()
+            .filter_map(|a| a.mask.clone())
+            .collect(),
+    };
+    Ok(with_accounts(
+        &state
+            .banking
+            .exchange_public_token(user, public_token, &metadata)
+            .await?,
+    ))
+}
+
+/// Banks, accounts, balances.
+pub async fn accounts(state: &AppState, user: UserId) -> Result<AccountsView, AppError> {
+    let items = state.banking.accounts(user).await?;
+    let all: Vec<Account> = items
+        .iter()
+        .flat_map(|i| i.accounts.iter().cloned())
+        .collect();
+    Ok(AccountsView {
+        items: items.iter().map(with_accounts).collect(),
+        total_cash: reports::total_cash(&all).round_dp(2).to_string(),
+        link_script_url: if state.simulation {
+            "/sim/link/link-initialize.js".into()
+        } else {
+            "https://cdn.plaid.com/link/v2/stable/link-initialize.js".into()
+        },
+    })
+}
+
+/// Transactions page.
+pub async fn transactions(
+    state: &AppState,
+    user: UserId,
+    account_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+) -> Result<Vec<TransactionView>, AppError> {
+    let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, AppError> {
+        v.filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().map_err(|_| {
+                    AppError::new(
+                        "invalid_input",
+                        format!("`{name}` must be a date like 2026-11-24"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let filter = TransactionFilter {
+        account_id: account_id.filter(|s| !s.is_empty()),
+        from: date(from, "from")?,
+        to: date(to, "to")?,
+        limit: limit.unwrap_or(50).clamp(1, 500),
+        offset: offset.unwrap_or(0),
+    };
+    Ok(state
+        .banking
+        .transactions(user, &filter)
+        .await?
+        .iter()
+        .map(transaction_view)
+        .collect())
+}
+
+/// Weekly cash flow over the last 13 weeks.
+pub async fn cash_flow(state: &AppState, user: UserId) -> Result<Vec<WeekFlowView>, AppError> {
+    let today = Utc::now().date_naive();
+    // Simulated or delayed data can be dated after our "today": include it.
+    let latest = state
+        .banking
+        .transactions(
+            user,
+            &TransactionFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?
+        .first()
+        .map(|t| t.date.max(today))
+        .unwrap_or(today);
+    Ok(state
+        .banking
+        .weekly_cash_flow(user, 13, latest)
+        .await?
+        .into_iter()
+        .map(|w| WeekFlowView {
+            week_start: w.week_start.to_string(),
+            money_in: w.money_in.round_dp(2).to_string(),
+            money_out: w.money_out.round_dp(2).to_string(),
+        })
+        .collect())
+}
+
+/// Balance refresh with fallback.
+pub async fn refresh(
+    state: &AppState,
+    user: UserId,
+    item_id: &str,
+) -> Result<RefreshView, AppError> {
+    let refreshed = state.banking.refresh_balances(user, item_id).await?;
+    Ok(RefreshView {
+        item: with_accounts(&refreshed.item),
+        stale_reason: refreshed.stale_reason,
+    })
+}
+
+/// Remove a bank.
+pub async fn remove(state: &AppState, user: UserId, item_id: &str) -> Result<(), AppError> {
+    Ok(state.banking.remove_item(user, item_id).await?)
+}
+
+/// Update mode finished.
+pub async fn complete_update(
+    state: &AppState,
+    user: UserId,
+    item_id: &str,
+) -> Result<ItemView, AppError> {
+    let item = state.banking.complete_update_mode(user, item_id).await?;
+    let accounts: Vec<Account> = state
+        .banking
+        .store()
+        .accounts(user)
+        .await?
+        .into_iter()
+        .filter(|a| a.item_id == item_id)
+        .collect();
+    Ok(item_view(&item, &accounts))
+}
+
+/// An error as a JSON response with its status.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self)).into_response()
+    }
+}
+
+fn rest_user(auth: &AuthSession) -> Result<SessionUser, AppError> {
+    check_role(auth.user.as_ref(), TRADERS)
+}
+
+async fn refresh_by_path(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    Path(id): Path<String>,
+) -> Result<Json<RefreshView>, AppError> {
+    let user = rest_user(&auth)?;
+    Ok(Json(refresh(&state, user.id, &id).await?))
+}
+
+async fn delete_by_path(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let user = rest_user(&auth)?;
+    remove(&state, user.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/banking/events`: the signed-in user's events as Server-Sent Events. Ends
+/// when the user signs out or the server shuts down.
+async fn events(
+    State(state): State<AppState>,
+    auth: AuthSession,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppError> {
+    let user = rest_user(&auth)?.id;
+    let receiver = state.banking.events().subscribe();
+    let signed_out = state.signed_out.subscribe();
+    let shutdown = state.shutdown.clone();
+    let stream = futures::stream::unfold(
+        (receiver, signed_out, shutdown),
+        move |(mut rx, mut out, mut stop)| async move {
+            loop {
+                if *stop.borrow() {
+                    return None;
+                }
+                tokio::select! {
+                    received = rx.recv() => match received {
+                        Ok(e) if e.is_for(user) => {
+                            let data = serde_json::to_string(&e.event).unwrap_or_default();
+                            return Some((Ok(SseEvent::default().event("banking").data(data)), (rx, out, stop)));
+                        }
+                        Ok(_) => continue,
+                        // Missed events: tell the page to reload what it shows.
+                        Err(RecvError::Lagged(_)) => {
+                            let data = serde_json::to_string(&banking_core::events::Event::Resync).unwrap_or_default();
+                            return Some((Ok(SseEvent::default().event("banking").data(data)), (rx, out, stop)));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    },
+                    ended = out.recv() => match ended {
+                        Ok(id) if id == user => return None,
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = stop.changed() => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `POST /api/v1/banking/plaid/webhook`: no session. The raw body is verified before
+/// anything is parsed or stored; a verified webhook is acknowledged at once and handled in
+/// the background.
+async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = headers
+        .get("plaid-verification")
+        .and_then(|v| v.to_str().ok());
+    match state.verifier.verify(header, &body).await {
+        Ok(payload) => {
+            let banking = state.banking.clone();
+            tokio::spawn(async move {
+                if let Err(e) = banking.handle_webhook(&payload, &body).await {
+                    tracing::warn!(error = %e, kind = %payload.kind(), "webhook handling failed");
+                }
+            });
+            StatusCode::OK
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook refused");
+            StatusCode::UNAUTHORIZED
+        }
+    }
+}
+
+/// The banking routes that are not server functions.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/banking/items/{id}/refresh", post(refresh_by_path))
+        .route("/api/v1/banking/items/{id}", delete(delete_by_path))
+        .route("/api/v1/banking/events", get(events))
+        .route(
+            WEBHOOK_PATH,
+            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+        )
+}

@@ -1,0 +1,114 @@
+//! One linked bank: status, accounts with balances, refresh, re-authenticate, remove.
+
+use leptos::prelude::*;
+
+use super::{
+    format::{money, when},
+    plaid_link::PlaidLinkWidget,
+};
+use crate::banking::{refresh_item, remove_item, ItemView};
+
+fn badge(item: &ItemView) -> (&'static str, String) {
+    match item.status.as_str() {
+        "login_required" => ("login_required", "Needs re-authentication".into()),
+        "pending_expiration" => (
+            "pending_expiration",
+            match &item.status_deadline {
+                Some(d) => format!("Access ends {}", when(d)),
+                None => "Access ends soon".into(),
+            },
+        ),
+        "revoked" => ("revoked", "Access revoked".into()),
+        _ if item.needs_update => ("needs_update", "New accounts available".into()),
+        _ => ("good", "Connected".into()),
+    }
+}
+
+/// A bank card.
+#[component]
+pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) -> AnyView {
+    let (badge_class, badge_text) = badge(&item);
+    let needs_link =
+        item.status == "login_required" || item.status == "pending_expiration" || item.needs_update;
+    let confirming = RwSignal::new(false);
+    let item_id = item.item_id.clone();
+    let refresh = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { refresh_item(id).await }
+    });
+    let remove = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move { remove_item(id).await }
+    });
+    Effect::new(move |_| {
+        if matches!(refresh.value().get(), Some(Ok(_)))
+            || matches!(remove.value().get(), Some(Ok(_)))
+        {
+            on_changed.run(());
+        }
+    });
+    let name = item.institution_name.clone();
+    let accounts = item
+        .accounts
+        .iter()
+        .map(|a| {
+            let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
+            let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
+            view! {
+                <li data-account-id=a.account_id.clone()>
+                    <span>
+                        <strong>{a.name.clone()}</strong>
+                        " ••" {a.mask.clone().unwrap_or_default()}
+                        <br/>
+                        <small class="muted">{a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · as of " {when(&a.as_of)}</small>
+                    </span>
+                    <span class="amount">
+                        <span class="balance" aria-label=format!("{} balance", a.name)>{balance}</span>
+                        <br/>
+                        <small class="muted">{available}</small>
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    let (id_refresh, id_remove) = (item_id.clone(), item_id.clone());
+    let confirm_name = name.clone();
+    view! {
+        <article class="card bank" aria-label=name.clone() data-item-id=item_id.clone()>
+            <div class="bank-head">
+                <h3>{name.clone()}</h3>
+                <span class=format!("badge {badge_class}") data-status=item.status.clone()>{badge_text}</span>
+            </div>
+            {item.last_sync_error.clone().map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
+            <ul class="accounts">{accounts}</ul>
+            <div class="row">
+                {needs_link.then(|| view! {
+                    <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() on_changed=on_changed/>
+                })}
+                <button type="button" on:click=move |_| { refresh.dispatch(id_refresh.clone()); } disabled=move || refresh.pending().get()>
+                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                </button>
+                <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
+            </div>
+            {move || match refresh.value().get() {
+                Some(Ok(r)) => r.stale_reason.map(|why| view! { <p class="warning" role="status">{why}</p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
+                None => None,
+            }}
+            <Show when=move || confirming.get()>
+                <div class="warning" role="alertdialog" aria-label="Confirm removal">
+                    <p>"Remove " {confirm_name.clone()} "? Its accounts and transactions are deleted here and Plaid stops sharing its data."</p>
+                    <div class="row">
+                        <button type="button" class="danger" on:click={
+                            let id = id_remove.clone();
+                            move |_| { remove.dispatch(id.clone()); }
+                        } disabled=move || remove.pending().get()>"Yes, remove"</button>
+                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    </div>
+                    {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+                </div>
+            </Show>
+        </article>
+     }
+    .into_any()
+}

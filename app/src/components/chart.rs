@@ -1,0 +1,66 @@
+//! The cash-flow chart: money in vs out per week, drawn in SVG from the data.
+
+use leptos::prelude::*;
+
+use crate::banking::WeekFlowView;
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 48.0;
+const BOTTOM: f64 = 24.0;
+const TOP: f64 = 10.0;
+
+/// Bars per week; a weekly table behind it for screen readers.
+#[component]
+pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
+    let value = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+    let max = weeks
+        .iter()
+        .flat_map(|w| [value(&w.money_in), value(&w.money_out)])
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let plot_h = HEIGHT - BOTTOM - TOP;
+    let slot = (WIDTH - LEFT) / weeks.len().max(1) as f64;
+    let bar = (slot * 0.38).max(2.0);
+    let y = move |v: f64| TOP + plot_h - v / max * plot_h;
+    let total_in: f64 = weeks.iter().map(|w| value(&w.money_in)).sum();
+    let total_out: f64 = weeks.iter().map(|w| value(&w.money_out)).sum();
+    let bars = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let x = LEFT + i as f64 * slot + slot * 0.1;
+            let (vin, vout) = (value(&w.money_in), value(&w.money_out));
+            let label = (i % 2 == 0).then(|| w.week_start.get(5..).unwrap_or("").replace('-', "/"));
+            view! {
+                <g>
+                    <rect class="bar-in" x=x y=y(vin) width=bar height=(plot_h - (y(vin) - TOP)).max(0.0)>
+                        <title>{format!("Week of {}: in {}", w.week_start, w.money_in)}</title>
+                    </rect>
+                    <rect class="bar-out" x=x + bar y=y(vout) width=bar height=(plot_h - (y(vout) - TOP)).max(0.0)>
+                        <title>{format!("Week of {}: out {}", w.week_start, w.money_out)}</title>
+                    </rect>
+                    {label.map(|l| view! { <text x=x y=HEIGHT - 6.0>{l}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart" aria-labelledby="cash-flow-title">
+            <figcaption id="cash-flow-title" class="row">
+                <strong>"Money in vs out, per week"</strong>
+                <span class="legend">
+                    <span><i style="background: var(--in)"></i>"In " {format!("${total_in:.2}")}</span>
+                    <span><i style="background: var(--out)"></i>"Out " {format!("${total_out:.2}")}</span>
+                </span>
+            </figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Cash flow chart" data-weeks=weeks.len()>
+                <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
+                <text x=0 y=TOP + 8.0>{format!("${max:.0}")}</text>
+                <text x=0 y=TOP + plot_h>"$0"</text>
+                {bars}
+            </svg>
+        </figure>
+     }
+    .into_any()
+}

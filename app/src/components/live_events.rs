@@ -1,0 +1,94 @@
+//! Live updates: the page listens to `/api/v1/banking/events` (Server-Sent Events) and
+//! reloads its data when something the user sees changed.
+
+use leptos::prelude::*;
+
+/// Event types after which the page reloads its data.
+const RELOAD_ON: &[&str] = &[
+    "item_added",
+    "item_removed",
+    "item_status_changed",
+    "balances_changed",
+    "sync_finished",
+    "sync_failed",
+    "resync",
+];
+
+/// What one event means for the page: (reload data?, syncing now?).
+pub fn effect_of(event_json: &str) -> (bool, Option<bool>) {
+    let kind = serde_json::from_str::<serde_json::Value>(event_json)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    let syncing = match kind.as_str() {
+        "sync_started" => Some(true),
+        "sync_finished" | "sync_failed" => Some(false),
+        _ => None,
+    };
+    (RELOAD_ON.contains(&kind.as_str()), syncing)
+}
+
+/// Opens the event stream for the life of the calling component (browser only): bumps
+/// `version` when data changed and sets `syncing` while a sync runs.
+pub fn listen(version: RwSignal<u32>, syncing: RwSignal<bool>, connected: RwSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{prelude::*, JsCast};
+        let Ok(source) = web_sys::EventSource::new("/api/v1/banking/events") else {
+            return;
+        };
+        let on_event =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let data = e.data().as_string().unwrap_or_default();
+                let (reload, now_syncing) = effect_of(&data);
+                if let Some(s) = now_syncing {
+                    syncing.try_set(s);
+                }
+                if reload {
+                    version.try_update(|v| *v += 1);
+                }
+            });
+        let _ =
+            source.add_event_listener_with_callback("banking", on_event.as_ref().unchecked_ref());
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            connected.try_set(true);
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            connected.try_set(false);
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let kept = StoredValue::new_local(Some((source, on_event, on_open, on_error)));
+        on_cleanup(move || {
+            kept.update_value(|k| {
+                if let Some((source, ..)) = k.take() {
+                    source.close();
+                }
+            })
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (version, syncing, connected);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::effect_of;
+
+    #[test]
+    fn events_map_to_reloads() {
+        assert_eq!(
+            effect_of(r#"{"type":"sync_started","item_id":"i"}"#),
+            (false, Some(true))
+        );
+        assert_eq!(
+            effect_of(r#"{"type":"sync_finished","item_id":"i","counts":{}}"#),
+            (true, Some(false))
+        );
+        assert_eq!(
+            effect_of(r#"{"type":"balances_changed","item_id":"i"}"#),
+            (true, None)
+        );
+        assert_eq!(effect_of("not json"), (false, None));
+    }
+}

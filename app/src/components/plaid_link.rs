@@ -1,0 +1,446 @@
+//! `PlaidLinkWidget`: Plaid Link bound through wasm-bindgen. The same Rust code drives
+//! Plaid's script (live) and the simulator's look-alike; only the script URL differs.
+//!
+//! Lifecycle: the script is loaded once per page (an existing tag is reused); a handler is
+//! created only when the script is loaded and a Link token exists; its callbacks live as long
+//! as the handler and are released on cleanup, after `exit({force: true})` and `destroy()`.
+//! A fresh token is fetched after each use and on `INVALID_LINK_TOKEN`.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "hydrate")]
+use crate::banking::create_link_token;
+use crate::banking::{complete_update, exchange_public_token, LinkMetadataView};
+
+/// What Link reported when it closed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkOutcome {
+    /// `onSuccess(public_token, metadata)`.
+    Success {
+        /// One-time public token.
+        public_token: String,
+        /// Institution and accounts.
+        metadata: LinkMetadataView,
+    },
+    /// `onExit(error, metadata)`.
+    Exit {
+        /// Plaid's `error_code`, when Link closed on an error.
+        error_code: Option<String>,
+        /// Plaid's message for the user.
+        message: Option<String>,
+    },
+}
+
+/// Where the widget is in its flow (some phases are only reached in the browser).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Loading,
+    Ready,
+    Open,
+    Exchanging,
+    Unavailable,
+}
+
+/// A message that outlives the phase.
+#[derive(Debug, Clone, PartialEq)]
+enum Notice {
+    Success(String),
+    Duplicate {
+        message: String,
+        existing_item_id: Option<String>,
+    },
+    Error(String),
+}
+
+/// Local-storage key of the token kept for the OAuth return.
+#[cfg(feature = "hydrate")]
+const OAUTH_TOKEN_KEY: &str = "cashflow.plaid_link_token";
+
+/// The "Connect Bank" button (or, with `item_id`, "Re-authenticate" in update mode).
+#[component]
+pub fn PlaidLinkWidget(
+    /// Link script URL: Plaid's CDN in live mode, the simulator's in simulation mode.
+    script_url: String,
+    /// Update mode for this Item instead of linking a new bank.
+    #[prop(optional)]
+    item_id: Option<String>,
+    /// Called after a bank was linked or re-authenticated.
+    on_changed: Callback<()>,
+) -> AnyView {
+    let phase = RwSignal::new(Phase::Loading);
+    let notice = RwSignal::new(None::<Notice>);
+    let generation = RwSignal::new(0u32);
+    let update_mode = item_id.is_some();
+    let label = if update_mode {
+        "Re-authenticate"
+    } else {
+        "Connect Bank"
+    };
+    #[cfg(feature = "hydrate")]
+    let session = StoredValue::new_local(None::<browser::Session>);
+
+    let handle_outcome = {
+        let item_id = item_id.clone();
+        move |outcome: LinkOutcome| {
+            let item_id = item_id.clone();
+            match outcome {
+                LinkOutcome::Success {
+                    public_token,
+                    metadata,
+                } => {
+                    phase.set(Phase::Exchanging);
+                    leptos::task::spawn_local(async move {
+                        let result =
+                            match item_id {
+                                Some(id) => complete_update(id).await.map(|item| {
+                                    format!("{} is reconnected.", item.institution_name)
+                                }),
+                                None => exchange_public_token(public_token, metadata).await.map(
+                                    |item| {
+                                        format!(
+                                            "{} connected: {} account(s) added.",
+                                            item.institution_name,
+                                            item.accounts.len()
+                                        )
+                                    },
+                                ),
+                            };
+                        match result {
+                            Ok(message) => {
+                                notice.try_set(Some(Notice::Success(message)));
+                                on_changed.run(());
+                            }
+                            Err(e) if e.error.code == "duplicate_item" => {
+                                notice.try_set(Some(Notice::Duplicate {
+                                    message: e.error.message.clone(),
+                                    existing_item_id: e.error.existing_item_id.clone(),
+                                }));
+                            }
+                            Err(e) => {
+                                notice.try_set(Some(Notice::Error(e.error.message)));
+                            }
+                        }
+                        // A Link token is good for one session: prepare the next one.
+                        generation.try_update(|g| *g += 1);
+                    });
+                }
+                LinkOutcome::Exit {
+                    error_code,
+                    message,
+                } => {
+                    if error_code.as_deref() == Some("INVALID_LINK_TOKEN") {
+                        generation.update(|g| *g += 1);
+                    } else if let Some(message) = message.or(error_code) {
+                        notice.set(Some(Notice::Error(message)));
+                        phase.set(Phase::Ready);
+                    } else {
+                        phase.set(Phase::Ready);
+                    }
+                }
+            }
+        }
+    };
+
+    // Prepare a token and a handler (browser only; effects do not run on the server).
+    #[cfg(feature = "hydrate")]
+    {
+        let item_id = item_id.clone();
+        let script_url = script_url.clone();
+        Effect::new(move |_| {
+            generation.track();
+            let (item_id, script_url, handle_outcome) =
+                (item_id.clone(), script_url.clone(), handle_outcome.clone());
+            session.update_value(|s| *s = None);
+            phase.set(Phase::Loading);
+            leptos::task::spawn_local(async move {
+                let oauth = if item_id.is_none() {
+                    browser::oauth_return(OAUTH_TOKEN_KEY)
+                } else {
+                    None
+                };
+                let token = match &oauth {
+                    Some((token, _)) => token.clone(),
+                    None => match create_link_token(item_id.clone()).await {
+                        Ok(t) => t.link_token,
+                        Err(e) => {
+                            notice.try_set(Some(Notice::Error(e.error.message)));
+                            phase.try_set(Phase::Unavailable);
+                            return;
+                        }
+                    },
+                };
+                if let Err(e) = browser::load_script(&script_url).await {
+                    notice.try_set(Some(Notice::Error(e)));
+                    phase.try_set(Phase::Unavailable);
+                    return;
+                }
+                let redirect = oauth.as_ref().map(|(_, href)| href.clone());
+                match browser::Session::new(&token, redirect, handle_outcome) {
+                    Ok(created) => {
+                        if oauth.is_some() {
+                            created.open();
+                            phase.try_set(Phase::Open);
+                        } else {
+                            phase.try_set(Phase::Ready);
+                        }
+                        session.try_update_value(|s| *s = Some(created));
+                        browser::remember_token(OAUTH_TOKEN_KEY, &token);
+                    }
+                    Err(e) => {
+                        notice.try_set(Some(Notice::Error(e)));
+                        phase.try_set(Phase::Unavailable);
+                    }
+                }
+            });
+        });
+        on_cleanup(move || session.update_value(|s| *s = None));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (&handle_outcome, &script_url, generation);
+
+    let open = move |_| {
+        notice.set(None);
+        #[cfg(feature = "hydrate")]
+        session.with_value(|s| {
+            if let Some(s) = s {
+                s.open();
+                phase.set(Phase::Open);
+            }
+        });
+    };
+
+    let status = move || match phase.get() {
+        Phase::Loading => Some("Preparing a secure connection…"),
+        Phase::Open => Some("Complete the steps in the Plaid window."),
+        Phase::Exchanging => Some(if update_mode {
+            "Checking the connection…"
+        } else {
+            "Linking your accounts…"
+        }),
+        Phase::Ready | Phase::Unavailable => None,
+    };
+    let script_for_duplicate = script_url.clone();
+    view! {
+        <div class="link-widget" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+            <button
+                type="button"
+                class=if update_mode { "" } else { "primary" }
+                on:click=open
+                disabled=move || phase.get() != Phase::Ready
+                aria-busy=move || (phase.get() == Phase::Loading || phase.get() == Phase::Exchanging).to_string()
+            >
+                {label}
+            </button>
+            <span class="muted" role="status">{status}</span>
+            {move || notice.get().map(|n| match n {
+                Notice::Success(message) => view! { <p class="notice" role="status">{message}</p> }.into_any(),
+                Notice::Error(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Notice::Duplicate { message, existing_item_id } => view! {
+                    <div class="warning" role="alert">
+                        <p>{message}</p>
+                        {existing_item_id.map(|id| view! {
+                            <PlaidLinkWidget script_url=script_for_duplicate.clone() item_id=id on_changed=on_changed/>
+                        })}
+                    </div>
+                }.into_any(),
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+/// The browser side: wasm-bindgen bindings to `window.Plaid` and the script loader.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::{cell::Cell, rc::Rc};
+
+    use wasm_bindgen::{prelude::*, JsCast};
+    use wasm_bindgen_futures::JsFuture;
+
+    use super::LinkOutcome;
+
+    #[wasm_bindgen]
+    extern "C" {
+        type Handler;
+
+        #[wasm_bindgen(catch, js_namespace = Plaid, js_name = create)]
+        fn plaid_create(config: &JsValue) -> Result<Handler, JsValue>;
+
+        #[wasm_bindgen(method)]
+        fn open(this: &Handler);
+
+        #[wasm_bindgen(method)]
+        fn exit(this: &Handler, options: &JsValue);
+
+        #[wasm_bindgen(method)]
+        fn destroy(this: &Handler);
+    }
+
+    const SCRIPT_ID: &str = "plaid-link-initialize";
+
+    fn plaid_loaded() -> bool {
+        js_sys::Reflect::get(&js_sys::global(), &"Plaid".into()).is_ok_and(|p| !p.is_undefined())
+    }
+
+    async fn sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// Adds the script tag once per page and waits until `window.Plaid` exists.
+    pub async fn load_script(url: &str) -> Result<(), String> {
+        if plaid_loaded() {
+            return Ok(());
+        }
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        let script = match document.get_element_by_id(SCRIPT_ID) {
+            Some(existing) => existing,
+            None => {
+                let script: web_sys::HtmlScriptElement = document
+                    .create_element("script")
+                    .map_err(|_| "cannot create script")?
+                    .unchecked_into();
+                script.set_id(SCRIPT_ID);
+                script.set_src(url);
+                script.set_async(true);
+                let failed = script.clone();
+                let on_error = Closure::once_into_js(move || {
+                    let _ = failed.set_attribute("data-failed", "true");
+                });
+                script.set_onerror(Some(on_error.unchecked_ref()));
+                document
+                    .head()
+                    .ok_or("no head")?
+                    .append_child(&script)
+                    .map_err(|_| "cannot add script")?;
+                script.into()
+            }
+        };
+        for _ in 0..300 {
+            if plaid_loaded() {
+                return Ok(());
+            }
+            if script.get_attribute("data-failed").is_some() {
+                break;
+            }
+            sleep(50).await;
+        }
+        Err("Plaid Link could not be loaded. Check your connection and reload the page.".into())
+    }
+
+    fn json(value: &JsValue) -> serde_json::Value {
+        js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A Link handler and the callbacks it calls; dropping it exits and destroys Link.
+    pub struct Session {
+        handler: Handler,
+        alive: Rc<Cell<bool>>,
+        _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
+        _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
+    }
+
+    impl Session {
+        /// `Plaid.create({token, onSuccess, onExit, receivedRedirectUri})`.
+        pub fn new(
+            token: &str,
+            received_redirect_uri: Option<String>,
+            report: impl Fn(LinkOutcome) + Clone + 'static,
+        ) -> Result<Self, String> {
+            let alive = Rc::new(Cell::new(true));
+            let (live, success_report) = (alive.clone(), report.clone());
+            let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(
+                move |token: JsValue, metadata: JsValue| {
+                    if live.get() {
+                        let metadata = serde_json::from_value(json(&metadata)).unwrap_or_default();
+                        success_report(LinkOutcome::Success {
+                            public_token: token.as_string().unwrap_or_default(),
+                            metadata,
+                        });
+                    }
+                },
+            );
+            let live = alive.clone();
+            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(
+                move |error: JsValue, _metadata: JsValue| {
+                    if live.get() {
+                        let error = json(&error);
+                        let text =
+                            |k: &str| error.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                        report(LinkOutcome::Exit {
+                            error_code: text("error_code"),
+                            message: text("display_message").or(text("error_message")),
+                        });
+                    }
+                },
+            );
+            let config = js_sys::Object::new();
+            let set =
+                |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
+            set("token", &token.into()).map_err(|_| "bad config")?;
+            set("onSuccess", on_success.as_ref()).map_err(|_| "bad config")?;
+            set("onExit", on_exit.as_ref()).map_err(|_| "bad config")?;
+            if let Some(uri) = received_redirect_uri {
+                set("receivedRedirectUri", &uri.into()).map_err(|_| "bad config")?;
+            }
+            let handler =
+                plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
+            Ok(Self {
+                handler,
+                alive,
+                _on_success: on_success,
+                _on_exit: on_exit,
+            })
+        }
+
+        /// Opens Link.
+        pub fn open(&self) {
+            self.handler.open();
+        }
+    }
+
+    impl Drop for Session {
+        fn drop(&mut self) {
+            self.alive.set(false);
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"force".into(), &true.into());
+            self.handler.exit(&options);
+            self.handler.destroy();
+        }
+    }
+
+    /// Keeps the token so the OAuth return can re-create Link with the same one.
+    pub fn remember_token(key: &str, token: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(key, token);
+        }
+    }
+
+    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`): the
+    /// stored token and the full URL for `receivedRedirectUri`.
+    pub fn oauth_return(key: &str) -> Option<(String, String)> {
+        let window = web_sys::window()?;
+        let href = window.location().href().ok()?;
+        let url = web_sys::Url::new(&href).ok()?;
+        url.search_params().get("oauth_state_id")?;
+        let token = window
+            .local_storage()
+            .ok()
+            .flatten()?
+            .get_item(key)
+            .ok()
+            .flatten()?;
+        Some((token, href))
+    }
+}

@@ -1,0 +1,117 @@
+import { expect, test } from '@playwright/test';
+import { signInAs } from '../pages/auth';
+import { Dashboard, simControl } from '../pages/dashboard';
+
+test.describe.serial('a trader links a bank and watches it live', () => {
+  test('connect a bank through Link: its accounts and balances appear', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    await expect(page.getByRole('heading', { name: 'No banks connected yet' })).toBeVisible();
+    await dashboard.connect('Houndstooth Bank');
+    await expect(page.getByText('Houndstooth Bank connected: 2 account(s) added.')).toBeVisible();
+    const bank = dashboard.bank('Houndstooth Bank');
+    await expect(bank).toBeVisible();
+    await expect(bank.getByText('Connected')).toBeVisible();
+    await expect(dashboard.balance('Houndstooth Bank', 'Houndstooth Checking')).toHaveText(/^-?\$[\d,]+\.\d\d$/);
+    await expect(page.getByTestId('total-cash')).not.toHaveText('$0.00');
+    // The first sync fills the transactions and the chart.
+    await expect(page.getByRole('table', { name: 'Recent transactions' }).getByRole('row')).toHaveCount(26);
+    await expect(page.getByRole('img', { name: 'Cash flow chart' })).toBeVisible();
+    await page.screenshot({ path: '.artifacts/dashboard.png', fullPage: true });
+  });
+
+  test('closing Link reports the exit and leaves the widget ready', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    await expect(dashboard.connectButton()).toBeEnabled();
+    await dashboard.connectButton().click();
+    await expect(dashboard.linkDialog()).toBeVisible();
+    await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
+    await expect(dashboard.linkDialog()).toBeHidden();
+    await expect(dashboard.connectButton()).toBeEnabled();
+    // A wrong password is refused inside the modal.
+    await dashboard.connectButton().click();
+    await dashboard.linkDialog().getByRole('button', { name: 'Gingham Credit Union' }).click();
+    await dashboard.submitCredentials('wrong');
+    await expect(dashboard.linkDialog().getByRole('alert')).toContainText('not correct');
+    await page.keyboard.press('Escape');
+    await expect(dashboard.linkDialog()).toBeHidden();
+  });
+
+  test('a new transaction from the bank shows up and changes the balance without a reload', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const bank = dashboard.bank('Houndstooth Bank');
+    const itemId = await bank.getAttribute('data-item-id');
+    const balance = dashboard.balance('Houndstooth Bank', 'Houndstooth Checking');
+    const before = await balance.textContent();
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    await page.evaluate(() => ((window as any).__noReload = true));
+    await simControl(page, `/items/${itemId}/transactions`, { count: 1 });
+    await expect(balance).not.toHaveText(before!);
+    expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+  });
+
+  test('login required shows the badge; update mode clears it', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const bank = dashboard.bank('Houndstooth Bank');
+    const itemId = await bank.getAttribute('data-item-id');
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    await simControl(page, `/items/${itemId}/login-required`);
+    await expect(bank.getByText('Needs re-authentication')).toBeVisible();
+    const reauth = bank.getByRole('button', { name: 'Re-authenticate' });
+    await expect(reauth).toBeEnabled();
+    await reauth.click();
+    await expect(dashboard.linkDialog()).toContainText('Sign in again to Houndstooth Bank');
+    await dashboard.submitCredentials();
+    await expect(dashboard.linkDialog()).toBeHidden();
+    await expect(bank.getByText('Connected')).toBeVisible();
+  });
+
+  test('the same bank twice is refused with an explanation', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    await dashboard.connect('Houndstooth Bank');
+    const alert = page.getByRole('region', { name: 'Summary' }).getByRole('alert');
+    await expect(alert).toContainText('Houndstooth Bank is already connected');
+    await expect(alert.getByRole('button', { name: 'Re-authenticate' })).toBeVisible();
+    await expect(page.getByRole('article')).toHaveCount(1);
+  });
+
+  test('removing a bank removes its accounts', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const bank = dashboard.bank('Houndstooth Bank');
+    await bank.getByRole('button', { name: 'Remove' }).click();
+    await bank.getByRole('button', { name: 'Yes, remove' }).click();
+    await expect(page.getByRole('heading', { name: 'No banks connected yet' })).toBeVisible();
+    await expect(page.getByRole('article')).toHaveCount(0);
+    const accounts = await page.request.get('/api/v1/banking/accounts');
+    expect((await accounts.json()).items).toEqual([]);
+  });
+});
+
+test('a viewer cannot connect a bank', async ({ page }) => {
+  await signInAs(page, 'viewer');
+  await expect(page.getByText('Bank data is not available to viewers')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Connect Bank' })).toHaveCount(0);
+  const response = await page.request.post('/api/v1/banking/plaid/create-link-token', { data: {} });
+  expect(response.status()).toBe(403);
+  expect((await response.json()).error.code).toBe('forbidden');
+});
+
+test('the banking API answers 401 when signed out', async ({ request }) => {
+  for (const [method, path] of [
+    ['POST', '/api/v1/banking/plaid/create-link-token'],
+    ['POST', '/api/v1/banking/plaid/exchange-public-token'],
+    ['GET', '/api/v1/banking/accounts'],
+    ['GET', '/api/v1/banking/transactions'],
+    ['GET', '/api/v1/banking/events'],
+  ]) {
+    const response = await request.fetch(path, { method, data: method === 'POST' ? {} : undefined });
+    expect(response.status(), `${method} ${path}`).toBe(401);
+    const body = await response.json();
+    expect(body.error.code, path).toBe('unauthorized');
+  }
+});
