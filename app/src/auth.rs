@@ -25,11 +25,7 @@ impl UserInfo {
 /// Where to go after signing in: only same-site paths, never `//host` or a full URL.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 =>
-        {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_string(),
         _ => "/cash-flow".to_string(),
     }
 }
@@ -38,31 +34,18 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// with a redirect) and as a fetch afterwards. Wrong username and wrong password give the
 /// same message and take the same time.
 #[server(prefix = "/api/auth", endpoint = "login")]
-pub async fn login(
-    username: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
-    let credentials = crate::server::auth_backend::Credentials {
-        username,
-        password: password.into(),
-    };
+    let credentials = crate::server::auth_backend::Credentials { username, password: password.into() };
     let user = match session.authenticate(credentials).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused");
             if is_plain_form_post().await {
-                leptos_axum::redirect(&format!(
-                    "/login?error=1&next={}",
-                    encode(&safe_next(next.as_deref()))
-                ));
+                leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&safe_next(next.as_deref()))));
             }
-            return Err(fail(AppError::new(
-                "invalid_credentials",
-                "Wrong username or password.",
-            )));
+            return Err(fail(AppError::new("invalid_credentials", "Wrong username or password.")));
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
@@ -91,10 +74,7 @@ pub async fn login(
 pub async fn logout() -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
-    if let (Some(user), Some(state)) = (
-        &session.user,
-        use_context::<crate::server::state::AppState>(),
-    ) {
+    if let (Some(user), Some(state)) = (&session.user, use_context::<crate::server::state::AppState>()) {
         let _ = state.signed_out.send(user.id);
     }
     session.logout().await.map_err(|e| {
@@ -110,10 +90,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api/auth", endpoint = "me")]
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
     let session = ssr::auth_session().await?;
-    Ok(session.user.map(|u| UserInfo {
-        username: u.username.clone(),
-        role: u.role.as_str().to_string(),
-    }))
+    Ok(session.user.map(|u| UserInfo { username: u.username.clone(), role: u.role.as_str().to_string() }))
 }
 
 /// Server-side helpers for server functions.
@@ -131,8 +108,7 @@ pub mod ssr {
     pub fn fail(err: AppError) -> AppError {
         if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
             options.set_status(
-                http::StatusCode::from_u16(err.status())
-                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
         }
         err
@@ -158,10 +134,7 @@ pub mod ssr {
         let Ok(headers) = leptos_axum::extract::<http::HeaderMap>().await else {
             return false;
         };
-        headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
     }
 
     /// Percent-encodes a path for a query parameter.
@@ -169,9 +142,7 @@ pub mod ssr {
         value
             .bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    (b as char).to_string()
-                }
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()

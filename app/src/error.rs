@@ -30,13 +30,7 @@ pub struct AppError {
 impl AppError {
     /// An error with a code and message.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            error: ErrorBody {
-                code: code.into(),
-                message: message.into(),
-                existing_item_id: None,
-            },
-        }
+        Self { error: ErrorBody { code: code.into(), message: message.into(), existing_item_id: None } }
     }
 
     /// Not signed in.
@@ -51,10 +45,7 @@ impl AppError {
 
     /// Something failed on our side.
     pub fn internal() -> Self {
-        Self::new(
-            "internal",
-            "Something went wrong on our side. Please try again.",
-        )
+        Self::new("internal", "Something went wrong on our side. Please try again.")
     }
 
     /// The HTTP status for this error's code.
@@ -81,10 +72,9 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
                 Self::new("invalid_input", "The request was not understood.")
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::new(
-                "request_failed",
-                "The server could not be reached. Check your connection.",
-            ),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                Self::new("request_failed", "The server could not be reached. Check your connection.")
+            }
             _ => Self::internal(),
         }
     }

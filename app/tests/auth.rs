@@ -30,10 +30,7 @@ async fn app(database_url: &str) -> Built {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
 struct Response {
@@ -42,17 +39,8 @@ struct Response {
     body: String,
 }
 
-async fn send(
-    router: &Router,
-    method: &str,
-    uri: &str,
-    cookie: Option<&str>,
-    form: Option<&str>,
-) -> Response {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, "127.0.0.1:3999");
+async fn send(router: &Router, method: &str, uri: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
+    let mut request = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:3999");
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
@@ -63,42 +51,23 @@ async fn send(
         }
         None => Body::empty(),
     };
-    let response = router
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
+    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
     let status = response.status();
     let cookie = response
         .headers()
         .get(header::SET_COOKIE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap().to_string());
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    Response {
-        status,
-        cookie,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    Response { status, cookie, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
 async fn login(router: &Router, user: &str, password: &str, cookie: Option<&str>) -> Response {
-    send(
-        router,
-        "POST",
-        "/api/auth/login",
-        cookie,
-        Some(&format!("username={user}&password={password}")),
-    )
-    .await
+    send(router, "POST", "/api/auth/login", cookie, Some(&format!("username={user}&password={password}"))).await
 }
 
 async fn me(router: &Router, cookie: &str) -> String {
-    send(router, "POST", "/api/auth/me", Some(cookie), Some(""))
-        .await
-        .body
+    send(router, "POST", "/api/auth/me", Some(cookie), Some("")).await.body
 }
 
 #[tokio::test]
@@ -109,11 +78,7 @@ async fn sign_in_cycle_logout_and_restart_on_both_backends() {
 
         let wrong = login(&router, "trader", "nope-nope-nope", None).await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{backend}");
-        assert!(
-            wrong.body.contains(r#""code":"invalid_credentials""#),
-            "{backend}: {}",
-            wrong.body
-        );
+        assert!(wrong.body.contains(r#""code":"invalid_credentials""#), "{backend}: {}", wrong.body);
         let unknown = login(&router, "nobody", "nope-nope-nope", None).await;
         assert_eq!(
             (unknown.status, unknown.body.clone()),
@@ -124,49 +89,22 @@ async fn sign_in_cycle_logout_and_restart_on_both_backends() {
         let first = login(&router, "trader", DEMO_PASSWORD, None).await;
         assert_eq!(first.status, StatusCode::OK, "{backend}: {}", first.body);
         let cookie_a = first.cookie.expect("session cookie");
-        assert!(me(&router, &cookie_a)
-            .await
-            .contains(r#""username":"trader""#));
+        assert!(me(&router, &cookie_a).await.contains(r#""username":"trader""#));
 
         // Signing in again cycles the id: the old id stops working.
         let second = login(&router, "viewer", DEMO_PASSWORD, Some(&cookie_a)).await;
         let cookie_b = second.cookie.expect("new session cookie");
-        assert_ne!(
-            cookie_a, cookie_b,
-            "{backend}: session id must change on login"
-        );
-        assert_eq!(
-            me(&router, &cookie_a).await,
-            "null",
-            "{backend}: the pre-login id is dead"
-        );
+        assert_ne!(cookie_a, cookie_b, "{backend}: session id must change on login");
+        assert_eq!(me(&router, &cookie_a).await, "null", "{backend}: the pre-login id is dead");
         assert!(me(&router, &cookie_b).await.contains(r#""role":"viewer""#));
 
         // Sessions live in the database: a restarted server still knows them.
-        let Built {
-            router: restarted, ..
-        } = app(&url).await;
-        assert!(
-            me(&restarted, &cookie_b)
-                .await
-                .contains(r#""username":"viewer""#),
-            "{backend}"
-        );
+        let Built { router: restarted, .. } = app(&url).await;
+        assert!(me(&restarted, &cookie_b).await.contains(r#""username":"viewer""#), "{backend}");
 
         // Logout deletes the session server-side, even if the browser keeps the cookie.
-        let out = send(
-            &restarted,
-            "POST",
-            "/api/auth/logout",
-            Some(&cookie_b),
-            Some(""),
-        )
-        .await;
-        assert!(
-            out.status.is_success() || out.status.is_redirection(),
-            "{backend}: {}",
-            out.status
-        );
+        let out = send(&restarted, "POST", "/api/auth/logout", Some(&cookie_b), Some("")).await;
+        assert!(out.status.is_success() || out.status.is_redirection(), "{backend}: {}", out.status);
         assert_eq!(me(&restarted, &cookie_b).await, "null", "{backend}");
     }
 }
@@ -182,9 +120,7 @@ async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
         .uri("/api/auth/login")
         .header(header::ORIGIN, "https://evil.example")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "username=trader&password={DEMO_PASSWORD}"
-        )))
+        .body(Body::from(format!("username=trader&password={DEMO_PASSWORD}")))
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -194,10 +130,7 @@ async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
         .header("sec-fetch-site", "cross-site")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(
-        router.clone().oneshot(request).await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(router.clone().oneshot(request).await.unwrap().status(), StatusCode::FORBIDDEN);
     let health = send(&router, "GET", "/readyz", None, None).await;
     assert_eq!(health.status, StatusCode::OK);
 }
@@ -223,26 +156,13 @@ async fn the_create_user_subcommand_reads_the_password_from_env_or_stdin() {
                 command.env("NEW_USER_PASSWORD", p);
             }
             let mut child = command.spawn().unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(stdin.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
             child.wait_with_output().unwrap()
         };
         let from_env = run("alice", "admin", Some("alice-password-1"), "");
-        assert!(
-            from_env.status.success(),
-            "{backend}: {}",
-            String::from_utf8_lossy(&from_env.stderr)
-        );
+        assert!(from_env.status.success(), "{backend}: {}", String::from_utf8_lossy(&from_env.stderr));
         let from_stdin = run("bob", "viewer", None, "bob-password-22\n");
-        assert!(
-            from_stdin.status.success(),
-            "{backend}: {}",
-            String::from_utf8_lossy(&from_stdin.stderr)
-        );
+        assert!(from_stdin.status.success(), "{backend}: {}", String::from_utf8_lossy(&from_stdin.stderr));
         let short = run("carol", "trader", Some("short"), "");
         assert!(!short.status.success());
         assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
@@ -251,22 +171,9 @@ async fn the_create_user_subcommand_reads_the_password_from_env_or_stdin() {
 
         let Built { router, .. } = app(&url).await;
         let alice = login(&router, "alice", "alice-password-1", None).await;
-        assert!(
-            me(&router, &alice.cookie.unwrap())
-                .await
-                .contains(r#""role":"admin""#),
-            "{backend}"
-        );
+        assert!(me(&router, &alice.cookie.unwrap()).await.contains(r#""role":"admin""#), "{backend}");
         let bob = login(&router, "bob", "bob-password-22", None).await;
-        assert!(
-            me(&router, &bob.cookie.unwrap())
-                .await
-                .contains(r#""role":"viewer""#),
-            "{backend}"
-        );
-        assert_eq!(
-            login(&router, "carol", "short", None).await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        assert!(me(&router, &bob.cookie.unwrap()).await.contains(r#""role":"viewer""#), "{backend}");
+        assert_eq!(login(&router, "carol", "short", None).await.status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -115,3 +115,26 @@ test('the banking API answers 401 when signed out', async ({ request }) => {
     expect(body.error.code, path).toBe('unauthorized');
   }
 });
+
+test('returning from a bank OAuth redirect reopens Link with the stored token', async ({ page }) => {
+  await signInAs(page, 'admin');
+  const dashboard = new Dashboard(page);
+  await expect(dashboard.connectButton()).toBeEnabled();
+  const stored = await page.evaluate(() => localStorage.getItem('cashflow.plaid_link_token'));
+  expect(stored).toMatch(/^link-sandbox-/);
+  await page.goto('/cash-flow?oauth_state_id=4f1c2d3e');
+  await expect(dashboard.linkDialog()).toBeVisible();
+  await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
+});
+
+test('the dashboard reads on a phone-width screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signInAs(page, 'admin');
+  const dashboard = new Dashboard(page);
+  await dashboard.connect('Gingham Credit Union');
+  await expect(dashboard.bank('Gingham Credit Union')).toBeVisible();
+  await expect(page.getByRole('img', { name: 'Cash flow chart' })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: '.artifacts/dashboard-phone.png', fullPage: true });
+});

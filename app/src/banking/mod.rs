@@ -111,6 +111,11 @@ pub struct AccountsView {
     pub items: Vec<ItemView>,
     /// Sum of current balances of depository accounts.
     pub total_cash: String,
+}
+
+/// `GET /api/v1/banking/link-settings`: how the browser loads Link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSettingsView {
     /// Where the Link script is loaded from (Plaid's CDN, or the simulator's).
     pub link_script_url: String,
 }
@@ -159,13 +164,9 @@ pub struct RefreshView {
 /// `POST /api/v1/banking/plaid/create-link-token`: a Link token; with `item_id`, one in
 /// update mode for that bank.
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "create-link-token", input = Json, output = Json)]
-pub async fn create_link_token(
-    #[server(default)] item_id: Option<String>,
-) -> Result<LinkTokenView, AppError> {
+pub async fn create_link_token(#[server(default)] item_id: Option<String>) -> Result<LinkTokenView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::create_link_token(&state, user.id, item_id.as_deref())
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::create_link_token(&state, user.id, item_id.as_deref()).await.map_err(crate::auth::ssr::fail)
 }
 
 /// `POST /api/v1/banking/plaid/exchange-public-token`: links the bank Link returned.
@@ -175,18 +176,21 @@ pub async fn exchange_public_token(
     #[server(default)] metadata: LinkMetadataView,
 ) -> Result<ItemView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::exchange(&state, user.id, &public_token, &metadata)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::exchange(&state, user.id, &public_token, &metadata).await.map_err(crate::auth::ssr::fail)
 }
 
 /// `GET /api/v1/banking/accounts`: banks, accounts and balances.
 #[server(prefix = "/api/v1/banking", endpoint = "accounts", input = GetUrl, output = Json)]
 pub async fn get_accounts() -> Result<AccountsView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::accounts(&state, user.id)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::accounts(&state, user.id).await.map_err(crate::auth::ssr::fail)
+}
+
+/// `GET /api/v1/banking/link-settings`: where the Link script comes from.
+#[server(prefix = "/api/v1/banking", endpoint = "link-settings", input = GetUrl, output = Json)]
+pub async fn link_settings() -> Result<LinkSettingsView, AppError> {
+    let (state, _) = ssr::trader().await?;
+    Ok(ssr::link_settings(&state))
 }
 
 /// `GET /api/v1/banking/transactions`: newest first; filter by account and date range.
@@ -199,43 +203,33 @@ pub async fn list_transactions(
     offset: Option<u32>,
 ) -> Result<Vec<TransactionView>, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::transactions(&state, user.id, account_id, from, to, limit, offset)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::transactions(&state, user.id, account_id, from, to, limit, offset).await.map_err(crate::auth::ssr::fail)
 }
 
 /// `GET /api/v1/banking/cash-flow`: money in vs out per week over the synced history.
 #[server(prefix = "/api/v1/banking", endpoint = "cash-flow", input = GetUrl, output = Json)]
 pub async fn cash_flow() -> Result<Vec<WeekFlowView>, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::cash_flow(&state, user.id)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::cash_flow(&state, user.id).await.map_err(crate::auth::ssr::fail)
 }
 
 /// Refreshes one bank's balances (also `POST /api/v1/banking/items/{id}/refresh`).
 #[server(prefix = "/api/v1/banking/items", endpoint = "refresh", input = Json, output = Json)]
 pub async fn refresh_item(item_id: String) -> Result<RefreshView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::refresh(&state, user.id, &item_id)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::refresh(&state, user.id, &item_id).await.map_err(crate::auth::ssr::fail)
 }
 
 /// Removes one bank (also `DELETE /api/v1/banking/items/{id}`).
 #[server(prefix = "/api/v1/banking/items", endpoint = "remove", input = Json, output = Json)]
 pub async fn remove_item(item_id: String) -> Result<(), AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::remove(&state, user.id, &item_id)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::remove(&state, user.id, &item_id).await.map_err(crate::auth::ssr::fail)
 }
 
 /// After Link succeeded in update mode: re-check the bank with Plaid and clear its flag.
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "update-complete", input = Json, output = Json)]
 pub async fn complete_update(item_id: String) -> Result<ItemView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::complete_update(&state, user.id, &item_id)
-        .await
-        .map_err(crate::auth::ssr::fail)
+    ssr::complete_update(&state, user.id, &item_id).await.map_err(crate::auth::ssr::fail)
 }

@@ -28,10 +28,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::*;
 use crate::{
     auth::ssr::{require, AuthSession},
-    server::{
-        auth_backend::check_role, auth_backend::SessionUser, middleware::WEBHOOK_PATH,
-        state::AppState,
-    },
+    server::{auth_backend::check_role, auth_backend::SessionUser, middleware::WEBHOOK_PATH, state::AppState},
 };
 
 /// Roles that may see and change banking data.
@@ -52,10 +49,7 @@ impl From<banking_core::Error> for AppError {
         use banking_core::Error as E;
         match e {
             E::NotFound(what) => AppError::new("not_found", format!("That {what} does not exist.")),
-            E::Conflict {
-                message,
-                existing_item_id,
-            } => {
+            E::Conflict { message, existing_item_id } => {
                 let mut err = AppError::new("duplicate_item", message);
                 err.error.existing_item_id = existing_item_id;
                 err
@@ -75,9 +69,7 @@ fn money(d: Option<Decimal>) -> Option<String> {
 }
 
 fn time(secs: i64) -> String {
-    DateTime::<Utc>::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .to_rfc3339()
+    DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default().to_rfc3339()
 }
 
 fn account_view(a: &Account) -> AccountView {
@@ -135,10 +127,7 @@ pub async fn create_link_token(
         Some(item) => state.banking.create_update_link_token(user, item).await?,
         None => state.banking.create_link_token(user).await?,
     };
-    Ok(LinkTokenView {
-        link_token: token.link_token,
-        expiration: token.expiration.to_rfc3339(),
-    })
+    Ok(LinkTokenView { link_token: token.link_token, expiration: token.expiration.to_rfc3339() })
 }
 
 /// Exchange and store.
@@ -149,41 +138,32 @@ pub async fn exchange(
     metadata: &LinkMetadataView,
 ) -> Result<ItemView, AppError> {
     let metadata = LinkMetadata {
-        institution_id: metadata
-            .institution
-            .as_ref()
-            .map(|i| i.institution_id.clone()),
+        institution_id: metadata.institution.as_ref().map(|i| i.institution_id.clone()),
         institution_name: metadata.institution.as_ref().map(|i| i.name.clone()),
-        account_masks: metadata
-            .accounts
-            .iter()
-            .filter_map(|a| a.mask.clone())
-            .collect(),
+        account_masks: metadata.accounts.iter().filter_map(|a| a.mask.clone()).collect(),
     };
-    Ok(with_accounts(
-        &state
-            .banking
-            .exchange_public_token(user, public_token, &metadata)
-            .await?,
-    ))
+    Ok(with_accounts(&state.banking.exchange_public_token(user, public_token, &metadata).await?))
 }
 
 /// Banks, accounts, balances.
 pub async fn accounts(state: &AppState, user: UserId) -> Result<AccountsView, AppError> {
     let items = state.banking.accounts(user).await?;
-    let all: Vec<Account> = items
-        .iter()
-        .flat_map(|i| i.accounts.iter().cloned())
-        .collect();
+    let all: Vec<Account> = items.iter().flat_map(|i| i.accounts.iter().cloned()).collect();
     Ok(AccountsView {
         items: items.iter().map(with_accounts).collect(),
         total_cash: reports::total_cash(&all).round_dp(2).to_string(),
+    })
+}
+
+/// The Link script of this mode.
+pub fn link_settings(state: &AppState) -> LinkSettingsView {
+    LinkSettingsView {
         link_script_url: if state.simulation {
             "/sim/link/link-initialize.js".into()
         } else {
             "https://cdn.plaid.com/link/v2/stable/link-initialize.js".into()
         },
-    })
+    }
 }
 
 /// Transactions page.
@@ -199,12 +179,8 @@ pub async fn transactions(
     let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, AppError> {
         v.filter(|s| !s.is_empty())
             .map(|s| {
-                s.parse().map_err(|_| {
-                    AppError::new(
-                        "invalid_input",
-                        format!("`{name}` must be a date like 2026-11-24"),
-                    )
-                })
+                s.parse()
+                    .map_err(|_| AppError::new("invalid_input", format!("`{name}` must be a date like 2026-11-24")))
             })
             .transpose()
     };
@@ -215,13 +191,7 @@ pub async fn transactions(
         limit: limit.unwrap_or(50).clamp(1, 500),
         offset: offset.unwrap_or(0),
     };
-    Ok(state
-        .banking
-        .transactions(user, &filter)
-        .await?
-        .iter()
-        .map(transaction_view)
-        .collect())
+    Ok(state.banking.transactions(user, &filter).await?.iter().map(transaction_view).collect())
 }
 
 /// Weekly cash flow over the last 13 weeks.
@@ -230,13 +200,7 @@ pub async fn cash_flow(state: &AppState, user: UserId) -> Result<Vec<WeekFlowVie
     // Simulated or delayed data can be dated after our "today": include it.
     let latest = state
         .banking
-        .transactions(
-            user,
-            &TransactionFilter {
-                limit: 1,
-                ..Default::default()
-            },
-        )
+        .transactions(user, &TransactionFilter { limit: 1, ..Default::default() })
         .await?
         .first()
         .map(|t| t.date.max(today))
@@ -255,16 +219,9 @@ pub async fn cash_flow(state: &AppState, user: UserId) -> Result<Vec<WeekFlowVie
 }
 
 /// Balance refresh with fallback.
-pub async fn refresh(
-    state: &AppState,
-    user: UserId,
-    item_id: &str,
-) -> Result<RefreshView, AppError> {
+pub async fn refresh(state: &AppState, user: UserId, item_id: &str) -> Result<RefreshView, AppError> {
     let refreshed = state.banking.refresh_balances(user, item_id).await?;
-    Ok(RefreshView {
-        item: with_accounts(&refreshed.item),
-        stale_reason: refreshed.stale_reason,
-    })
+    Ok(RefreshView { item: with_accounts(&refreshed.item), stale_reason: refreshed.stale_reason })
 }
 
 /// Remove a bank.
@@ -273,28 +230,17 @@ pub async fn remove(state: &AppState, user: UserId, item_id: &str) -> Result<(),
 }
 
 /// Update mode finished.
-pub async fn complete_update(
-    state: &AppState,
-    user: UserId,
-    item_id: &str,
-) -> Result<ItemView, AppError> {
+pub async fn complete_update(state: &AppState, user: UserId, item_id: &str) -> Result<ItemView, AppError> {
     let item = state.banking.complete_update_mode(user, item_id).await?;
-    let accounts: Vec<Account> = state
-        .banking
-        .store()
-        .accounts(user)
-        .await?
-        .into_iter()
-        .filter(|a| a.item_id == item_id)
-        .collect();
+    let accounts: Vec<Account> =
+        state.banking.store().accounts(user).await?.into_iter().filter(|a| a.item_id == item_id).collect();
     Ok(item_view(&item, &accounts))
 }
 
 /// An error as a JSON response with its status.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self)).into_response()
     }
 }
@@ -332,9 +278,8 @@ async fn events(
     let receiver = state.banking.events().subscribe();
     let signed_out = state.signed_out.subscribe();
     let shutdown = state.shutdown.clone();
-    let stream = futures::stream::unfold(
-        (receiver, signed_out, shutdown),
-        move |(mut rx, mut out, mut stop)| async move {
+    let stream =
+        futures::stream::unfold((receiver, signed_out, shutdown), move |(mut rx, mut out, mut stop)| async move {
             loop {
                 if *stop.borrow() {
                     return None;
@@ -361,8 +306,7 @@ async fn events(
                     _ = stop.changed() => return None,
                 }
             }
-        },
-    );
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -370,9 +314,7 @@ async fn events(
 /// anything is parsed or stored; a verified webhook is acknowledged at once and handled in
 /// the background.
 async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let header = headers
-        .get("plaid-verification")
-        .and_then(|v| v.to_str().ok());
+    let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
     match state.verifier.verify(header, &body).await {
         Ok(payload) => {
             let banking = state.banking.clone();
@@ -396,8 +338,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/banking/items/{id}/refresh", post(refresh_by_path))
         .route("/api/v1/banking/items/{id}", delete(delete_by_path))
         .route("/api/v1/banking/events", get(events))
-        .route(
-            WEBHOOK_PATH,
-            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
-        )
+        .route(WEBHOOK_PATH, post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)))
 }

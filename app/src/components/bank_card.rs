@@ -28,8 +28,7 @@ fn badge(item: &ItemView) -> (&'static str, String) {
 #[component]
 pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) -> AnyView {
     let (badge_class, badge_text) = badge(&item);
-    let needs_link =
-        item.status == "login_required" || item.status == "pending_expiration" || item.needs_update;
+    let needs_link = item.status == "login_required" || item.status == "pending_expiration" || item.needs_update;
     let confirming = RwSignal::new(false);
     let item_id = item.item_id.clone();
     let refresh = Action::new_local(move |id: &String| {
@@ -41,9 +40,7 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         async move { remove_item(id).await }
     });
     Effect::new(move |_| {
-        if matches!(refresh.value().get(), Some(Ok(_)))
-            || matches!(remove.value().get(), Some(Ok(_)))
-        {
+        if matches!(refresh.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_))) {
             on_changed.run(());
         }
     });

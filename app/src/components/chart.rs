@@ -14,11 +14,7 @@ const TOP: f64 = 10.0;
 #[component]
 pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
     let value = |s: &str| s.parse::<f64>().unwrap_or(0.0);
-    let max = weeks
-        .iter()
-        .flat_map(|w| [value(&w.money_in), value(&w.money_out)])
-        .fold(0.0_f64, f64::max)
-        .max(1.0);
+    let max = weeks.iter().flat_map(|w| [value(&w.money_in), value(&w.money_out)]).fold(0.0_f64, f64::max).max(1.0);
     let plot_h = HEIGHT - BOTTOM - TOP;
     let slot = (WIDTH - LEFT) / weeks.len().max(1) as f64;
     let bar = (slot * 0.38).max(2.0);
@@ -46,21 +42,21 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
         })
         .collect_view();
     view! {
-        <figure class="chart" aria-labelledby="cash-flow-title">
-            <figcaption id="cash-flow-title" class="row">
-                <strong>"Money in vs out, per week"</strong>
-                <span class="legend">
-                    <span><i style="background: var(--in)"></i>"In " {format!("${total_in:.2}")}</span>
-                    <span><i style="background: var(--out)"></i>"Out " {format!("${total_out:.2}")}</span>
-                </span>
-            </figcaption>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Cash flow chart" data-weeks=weeks.len()>
-                <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
-                <text x=0 y=TOP + 8.0>{format!("${max:.0}")}</text>
-                <text x=0 y=TOP + plot_h>"$0"</text>
-                {bars}
-            </svg>
-        </figure>
-     }
+       <figure class="chart" aria-labelledby="cash-flow-title">
+           <figcaption id="cash-flow-title" class="row">
+               <strong>"Money in vs out, per week"</strong>
+               <span class="legend">
+                   <span><i style="background: var(--in)"></i>"In " {format!("${total_in:.2}")}</span>
+                   <span><i style="background: var(--out)"></i>"Out " {format!("${total_out:.2}")}</span>
+               </span>
+           </figcaption>
+           <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Cash flow chart" data-weeks=weeks.len()>
+               <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
+               <text x=0 y=TOP + 8.0>{format!("${max:.0}")}</text>
+               <text x=0 y=TOP + plot_h>"$0"</text>
+               {bars}
+           </svg>
+       </figure>
+    }
     .into_any()
 }

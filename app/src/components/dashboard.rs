@@ -1,14 +1,19 @@
 //! `CashFlowDashboard`: banks, live balances, total cash, the chart and recent transactions.
+//!
+//! The data reloads whenever the event stream reports a change. Interactive parts keep their
+//! state across reloads: the "Connect Bank" widget is created once, and each bank card is
+//! keyed by its content, so a reload only rebuilds the cards whose data changed (an open
+//! Link window is never torn down by an unrelated update).
 
 use leptos::prelude::*;
 
 use super::{
-    bank_card::BankCard, chart::CashFlowChart, format::money, live_events,
-    plaid_link::PlaidLinkWidget, transactions::TransactionList,
+    bank_card::BankCard, chart::CashFlowChart, format::money, live_events, plaid_link::PlaidLinkWidget,
+    transactions::TransactionList,
 };
 use crate::{
     auth::UserInfo,
-    banking::{cash_flow, get_accounts, list_transactions},
+    banking::{cash_flow, get_accounts, link_settings, list_transactions, ItemView},
 };
 
 /// The signed-in user's dashboard.
@@ -23,18 +28,32 @@ pub fn CashFlowDashboard(user: UserInfo) -> impl IntoView {
         }
         .into_any();
     }
+    let settings = Resource::new(|| (), |_| link_settings());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading your banks…"</p> }>
+            {move || settings.get().map(|s| match s {
+                Ok(s) => view! { <DashboardBody script_url=s.link_script_url/> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn DashboardBody(script_url: String) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let syncing = RwSignal::new(false);
     let connected = RwSignal::new(false);
     let accounts = Resource::new(move || version.get(), |_| get_accounts());
-    let transactions = Resource::new(
-        move || version.get(),
-        |_| list_transactions(None, None, None, Some(25), None),
-    );
+    let transactions = Resource::new(move || version.get(), |_| list_transactions(None, None, None, Some(25), None));
     let flows = Resource::new(move || version.get(), |_| cash_flow());
     let changed = Callback::new(move |_| version.update(|v| *v += 1));
     Effect::new(move |_| live_events::listen(version, syncing, connected));
 
+    let items = move || accounts.get().and_then(Result::ok).map(|d| d.items).unwrap_or_default();
+    let all_accounts = move || items().into_iter().flat_map(|i| i.accounts).collect::<Vec<_>>();
+    let card_script = StoredValue::new(script_url.clone());
     view! {
         <p class="muted live" aria-live="polite" data-live=move || connected.get().to_string()>
             {move || match (connected.get(), syncing.get()) {
@@ -44,63 +63,55 @@ pub fn CashFlowDashboard(user: UserInfo) -> impl IntoView {
             }}
         </p>
         <Transition fallback=|| view! { <p class="muted">"Loading your banks…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <p class="error" role="alert">
-                    {move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join(" ")}
-                </p>
-            }>
-                {move || Suspend::new(async move {
-                    let data = accounts.await?;
-                    let script_url = data.link_script_url.clone();
-                    let bank_count = data.items.len();
-                    let all_accounts: Vec<_> = data.items.iter().flat_map(|i| i.accounts.clone()).collect();
-                    let txns = transactions.await.unwrap_or_default();
-                    let weeks = flows.await.unwrap_or_default();
-                    let banks = data
-                        .items
-                        .into_iter()
-                        .map(|item| view! { <BankCard item script_url=script_url.clone() on_changed=changed/> })
-                        .collect_view();
-                    Ok::<_, crate::error::AppError>(view! {
-                        <section class="summary" aria-label="Summary">
-                            <div class="card">
-                                <div class="muted">"Total cash"</div>
-                                <div class="figure" data-testid="total-cash">{money(&data.total_cash, Some("USD"))}</div>
-                                <small class="muted">"Current balances of checking and savings"</small>
-                            </div>
-                            <div class="card">
-                                <div class="muted">"Connected banks"</div>
-                                <div class="figure">{bank_count}</div>
-                                <PlaidLinkWidget script_url=script_url.clone() on_changed=changed/>
-                            </div>
+            <section class="summary" aria-label="Summary">
+                <div class="card">
+                    <div class="muted">"Total cash"</div>
+                    <div class="figure" data-testid="total-cash">
+                        {move || accounts.get().and_then(Result::ok).map(|d| money(&d.total_cash, Some("USD")))}
+                    </div>
+                    <small class="muted">"Current balances of checking and savings"</small>
+                </div>
+                <div class="card">
+                    <div class="muted">"Connected banks"</div>
+                    <div class="figure">{move || items().len()}</div>
+                    <PlaidLinkWidget script_url=script_url.clone() on_changed=changed/>
+                </div>
+            </section>
+            {move || accounts.get().map(|result| match result {
+                Err(e) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
+                Ok(data) if data.items.is_empty() => Some(view! {
+                    <section class="card empty">
+                        <h2>"No banks connected yet"</h2>
+                        <p class="muted">"Connect a bank to see balances, transactions and where your money goes. It takes about a minute, and you can remove it at any time."</p>
+                    </section>
+                }.into_any()),
+                Ok(_) => None,
+            })}
+            <Show when=move || !items().is_empty()>
+                <div class="grid">
+                    <div>
+                        <section aria-label="Cash flow" class="card">
+                            {move || flows.get().map(|weeks| view! { <CashFlowChart weeks=weeks.unwrap_or_default()/> })}
                         </section>
-                        {if bank_count == 0 {
-                            view! {
-                                <section class="card empty">
-                                    <h2>"No banks connected yet"</h2>
-                                    <p class="muted">"Connect a bank to see balances, transactions and where your money goes. It takes about a minute, and you can remove it at any time."</p>
-                                </section>
-                            }.into_any()
-                        } else {
-                            view! {
-                                <div class="grid">
-                                    <div>
-                                        <section aria-label="Cash flow" class="card">
-                                            <CashFlowChart weeks/>
-                                        </section>
-                                        <section aria-label="Transactions" class="card" style="margin-top: 1rem">
-                                            <h2>"Recent transactions"</h2>
-                                            <TransactionList transactions=txns accounts=all_accounts/>
-                                        </section>
-                                    </div>
-                                    <section aria-label="Banks">{banks}</section>
-                                </div>
-                            }.into_any()
-                        }}
-                    })
-                })}
-            </ErrorBoundary>
+                        <section aria-label="Transactions" class="card" style="margin-top: 1rem">
+                            <h2>"Recent transactions"</h2>
+                            {move || transactions.get().map(|t| view! {
+                                <TransactionList transactions=t.unwrap_or_default() accounts=all_accounts()/>
+                            })}
+                        </section>
+                    </div>
+                    <section aria-label="Banks">
+                        <For each=items key=card_key let:item>
+                            <BankCard item script_url=card_script.get_value() on_changed=changed/>
+                        </For>
+                    </section>
+                </div>
+            </Show>
         </Transition>
     }
-    .into_any()
+}
+
+/// A card is rebuilt only when what it shows changed.
+fn card_key(item: &ItemView) -> String {
+    serde_json::to_string(item).unwrap_or_else(|_| item.item_id.clone())
 }

@@ -37,19 +37,17 @@ pub fn listen(version: RwSignal<u32>, syncing: RwSignal<bool>, connected: RwSign
         let Ok(source) = web_sys::EventSource::new("/api/v1/banking/events") else {
             return;
         };
-        let on_event =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let data = e.data().as_string().unwrap_or_default();
-                let (reload, now_syncing) = effect_of(&data);
-                if let Some(s) = now_syncing {
-                    syncing.try_set(s);
-                }
-                if reload {
-                    version.try_update(|v| *v += 1);
-                }
-            });
-        let _ =
-            source.add_event_listener_with_callback("banking", on_event.as_ref().unchecked_ref());
+        let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let data = e.data().as_string().unwrap_or_default();
+            let (reload, now_syncing) = effect_of(&data);
+            if let Some(s) = now_syncing {
+                syncing.try_set(s);
+            }
+            if reload {
+                version.try_update(|v| *v += 1);
+            }
+        });
+        let _ = source.add_event_listener_with_callback("banking", on_event.as_ref().unchecked_ref());
         let on_open = Closure::<dyn FnMut()>::new(move || {
             connected.try_set(true);
         });
@@ -77,18 +75,9 @@ mod tests {
 
     #[test]
     fn events_map_to_reloads() {
-        assert_eq!(
-            effect_of(r#"{"type":"sync_started","item_id":"i"}"#),
-            (false, Some(true))
-        );
-        assert_eq!(
-            effect_of(r#"{"type":"sync_finished","item_id":"i","counts":{}}"#),
-            (true, Some(false))
-        );
-        assert_eq!(
-            effect_of(r#"{"type":"balances_changed","item_id":"i"}"#),
-            (true, None)
-        );
+        assert_eq!(effect_of(r#"{"type":"sync_started","item_id":"i"}"#), (false, Some(true)));
+        assert_eq!(effect_of(r#"{"type":"sync_finished","item_id":"i","counts":{}}"#), (true, Some(false)));
+        assert_eq!(effect_of(r#"{"type":"balances_changed","item_id":"i"}"#), (true, None));
         assert_eq!(effect_of("not json"), (false, None));
     }
 }

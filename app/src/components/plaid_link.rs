@@ -46,10 +46,7 @@ enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 enum Notice {
     Success(String),
-    Duplicate {
-        message: String,
-        existing_item_id: Option<String>,
-    },
+    Duplicate { message: String, existing_item_id: Option<String> },
     Error(String),
 }
 
@@ -72,11 +69,7 @@ pub fn PlaidLinkWidget(
     let notice = RwSignal::new(None::<Notice>);
     let generation = RwSignal::new(0u32);
     let update_mode = item_id.is_some();
-    let label = if update_mode {
-        "Re-authenticate"
-    } else {
-        "Connect Bank"
-    };
+    let label = if update_mode { "Re-authenticate" } else { "Connect Bank" };
     #[cfg(feature = "hydrate")]
     let session = StoredValue::new_local(None::<browser::Session>);
 
@@ -85,27 +78,21 @@ pub fn PlaidLinkWidget(
         move |outcome: LinkOutcome| {
             let item_id = item_id.clone();
             match outcome {
-                LinkOutcome::Success {
-                    public_token,
-                    metadata,
-                } => {
+                LinkOutcome::Success { public_token, metadata } => {
                     phase.set(Phase::Exchanging);
                     leptos::task::spawn_local(async move {
-                        let result =
-                            match item_id {
-                                Some(id) => complete_update(id).await.map(|item| {
-                                    format!("{} is reconnected.", item.institution_name)
-                                }),
-                                None => exchange_public_token(public_token, metadata).await.map(
-                                    |item| {
-                                        format!(
-                                            "{} connected: {} account(s) added.",
-                                            item.institution_name,
-                                            item.accounts.len()
-                                        )
-                                    },
-                                ),
-                            };
+                        let result = match item_id {
+                            Some(id) => complete_update(id)
+                                .await
+                                .map(|item| format!("{} is reconnected.", item.institution_name)),
+                            None => exchange_public_token(public_token, metadata).await.map(|item| {
+                                format!(
+                                    "{} connected: {} account(s) added.",
+                                    item.institution_name,
+                                    item.accounts.len()
+                                )
+                            }),
+                        };
                         match result {
                             Ok(message) => {
                                 notice.try_set(Some(Notice::Success(message)));
@@ -125,10 +112,7 @@ pub fn PlaidLinkWidget(
                         generation.try_update(|g| *g += 1);
                     });
                 }
-                LinkOutcome::Exit {
-                    error_code,
-                    message,
-                } => {
+                LinkOutcome::Exit { error_code, message } => {
                     if error_code.as_deref() == Some("INVALID_LINK_TOKEN") {
                         generation.update(|g| *g += 1);
                     } else if let Some(message) = message.or(error_code) {
@@ -149,16 +133,11 @@ pub fn PlaidLinkWidget(
         let script_url = script_url.clone();
         Effect::new(move |_| {
             generation.track();
-            let (item_id, script_url, handle_outcome) =
-                (item_id.clone(), script_url.clone(), handle_outcome.clone());
+            let (item_id, script_url, handle_outcome) = (item_id.clone(), script_url.clone(), handle_outcome.clone());
             session.update_value(|s| *s = None);
             phase.set(Phase::Loading);
             leptos::task::spawn_local(async move {
-                let oauth = if item_id.is_none() {
-                    browser::oauth_return(OAUTH_TOKEN_KEY)
-                } else {
-                    None
-                };
+                let oauth = if item_id.is_none() { browser::oauth_return(OAUTH_TOKEN_KEY) } else { None };
                 let token = match &oauth {
                     Some((token, _)) => token.clone(),
                     None => match create_link_token(item_id.clone()).await {
@@ -213,11 +192,7 @@ pub fn PlaidLinkWidget(
     let status = move || match phase.get() {
         Phase::Loading => Some("Preparing a secure connection…"),
         Phase::Open => Some("Complete the steps in the Plaid window."),
-        Phase::Exchanging => Some(if update_mode {
-            "Checking the connection…"
-        } else {
-            "Linking your accounts…"
-        }),
+        Phase::Exchanging => Some(if update_mode { "Checking the connection…" } else { "Linking your accounts…" }),
         Phase::Ready | Phase::Unavailable => None,
     };
     let script_for_duplicate = script_url.clone();
@@ -285,9 +260,7 @@ mod browser {
 
     async fn sleep(ms: i32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window()
-                .unwrap()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            let _ = web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         });
         let _ = JsFuture::from(promise).await;
     }
@@ -297,16 +270,12 @@ mod browser {
         if plaid_loaded() {
             return Ok(());
         }
-        let document = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or("no document")?;
+        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let script = match document.get_element_by_id(SCRIPT_ID) {
             Some(existing) => existing,
             None => {
-                let script: web_sys::HtmlScriptElement = document
-                    .create_element("script")
-                    .map_err(|_| "cannot create script")?
-                    .unchecked_into();
+                let script: web_sys::HtmlScriptElement =
+                    document.create_element("script").map_err(|_| "cannot create script")?.unchecked_into();
                 script.set_id(SCRIPT_ID);
                 script.set_src(url);
                 script.set_async(true);
@@ -315,11 +284,7 @@ mod browser {
                     let _ = failed.set_attribute("data-failed", "true");
                 });
                 script.set_onerror(Some(on_error.unchecked_ref()));
-                document
-                    .head()
-                    .ok_or("no head")?
-                    .append_child(&script)
-                    .map_err(|_| "cannot add script")?;
+                document.head().ok_or("no head")?.append_child(&script).map_err(|_| "cannot add script")?;
                 script.into()
             }
         };
@@ -360,48 +325,36 @@ mod browser {
         ) -> Result<Self, String> {
             let alive = Rc::new(Cell::new(true));
             let (live, success_report) = (alive.clone(), report.clone());
-            let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(
-                move |token: JsValue, metadata: JsValue| {
-                    if live.get() {
-                        let metadata = serde_json::from_value(json(&metadata)).unwrap_or_default();
-                        success_report(LinkOutcome::Success {
-                            public_token: token.as_string().unwrap_or_default(),
-                            metadata,
-                        });
-                    }
-                },
-            );
+            let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token: JsValue, metadata: JsValue| {
+                if live.get() {
+                    let metadata = serde_json::from_value(json(&metadata)).unwrap_or_default();
+                    success_report(LinkOutcome::Success {
+                        public_token: token.as_string().unwrap_or_default(),
+                        metadata,
+                    });
+                }
+            });
             let live = alive.clone();
-            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(
-                move |error: JsValue, _metadata: JsValue| {
-                    if live.get() {
-                        let error = json(&error);
-                        let text =
-                            |k: &str| error.get(k).and_then(|v| v.as_str()).map(str::to_string);
-                        report(LinkOutcome::Exit {
-                            error_code: text("error_code"),
-                            message: text("display_message").or(text("error_message")),
-                        });
-                    }
-                },
-            );
+            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, _metadata: JsValue| {
+                if live.get() {
+                    let error = json(&error);
+                    let text = |k: &str| error.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    report(LinkOutcome::Exit {
+                        error_code: text("error_code"),
+                        message: text("display_message").or(text("error_message")),
+                    });
+                }
+            });
             let config = js_sys::Object::new();
-            let set =
-                |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
+            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
             set("token", &token.into()).map_err(|_| "bad config")?;
             set("onSuccess", on_success.as_ref()).map_err(|_| "bad config")?;
             set("onExit", on_exit.as_ref()).map_err(|_| "bad config")?;
             if let Some(uri) = received_redirect_uri {
                 set("receivedRedirectUri", &uri.into()).map_err(|_| "bad config")?;
             }
-            let handler =
-                plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
-            Ok(Self {
-                handler,
-                alive,
-                _on_success: on_success,
-                _on_exit: on_exit,
-            })
+            let handler = plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
+            Ok(Self { handler, alive, _on_success: on_success, _on_exit: on_exit })
         }
 
         /// Opens Link.
@@ -434,13 +387,7 @@ mod browser {
         let href = window.location().href().ok()?;
         let url = web_sys::Url::new(&href).ok()?;
         url.search_params().get("oauth_state_id")?;
-        let token = window
-            .local_storage()
-            .ok()
-            .flatten()?
-            .get_item(key)
-            .ok()
-            .flatten()?;
+        let token = window.local_storage().ok().flatten()?.get_item(key).ok().flatten()?;
         Some((token, href))
     }
 }

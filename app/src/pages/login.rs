@@ -9,14 +9,8 @@ use crate::auth::Login;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| "/cash-flow".into())
-    };
-    let failed =
-        move || query.read().get("error").is_some() || matches!(login.value().get(), Some(Err(_)));
+    let next = move || query.read().get("next").unwrap_or_else(|| "/cash-flow".into());
+    let failed = move || query.read().get("error").is_some() || matches!(login.value().get(), Some(Err(_)));
     let show_password = RwSignal::new(false);
     view! {
         <main class="auth">

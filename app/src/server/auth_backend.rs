@@ -34,12 +34,7 @@ impl std::fmt::Debug for SessionUser {
 impl From<banking_core::model::User> for SessionUser {
     fn from(user: banking_core::model::User) -> Self {
         let fingerprint = users::session_fingerprint(&user);
-        Self {
-            id: user.id,
-            username: user.username,
-            role: user.role,
-            fingerprint,
-        }
+        Self { id: user.id, username: user.username, role: user.role, fingerprint }
     }
 }
 
@@ -82,11 +77,7 @@ impl AuthnBackend for Backend {
     type Error = banking_core::Error;
 
     async fn authenticate(&self, creds: Credentials) -> Result<Option<SessionUser>, Self::Error> {
-        Ok(
-            users::authenticate(&self.store, &creds.username, creds.password)
-                .await?
-                .map(SessionUser::from),
-        )
+        Ok(users::authenticate(&self.store, &creds.username, creds.password).await?.map(SessionUser::from))
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, Self::Error> {

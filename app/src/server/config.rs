@@ -8,11 +8,7 @@ use secrecy::SecretString;
 
 /// `app`: the Cash Flow server.
 #[derive(Debug, Parser)]
-#[command(
-    name = "app",
-    version,
-    about = "Cash Flow: bank connectivity for traders"
-)]
+#[command(name = "app", version, about = "Cash Flow: bank connectivity for traders")]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
@@ -52,11 +48,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Database URL: `sqlite://path` (embedded default) or `postgres://…`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/cashflow.db"
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/cashflow.db")]
     pub database_url: String,
     /// Directory for local state (the SQLite file, the simulation-mode dev key).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
@@ -116,23 +108,18 @@ impl Config {
                             Generate one with `echo \"k1:$(openssl rand -base64 32)\"`."
                     .into());
             }
-            if self
-                .public_url
-                .as_deref()
-                .is_none_or(|u| !u.starts_with("https://"))
-            {
-                return Err("PUBLIC_URL must be an https:// URL in live mode (cookies and Plaid webhooks need it)".into());
+            if self.public_url.as_deref().is_none_or(|u| !u.starts_with("https://")) {
+                return Err(
+                    "PUBLIC_URL must be an https:// URL in live mode (cookies and Plaid webhooks need it)".into()
+                );
             }
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "PUBLIC_URL must start with http:// or https://, not `{url}`"
-                ));
+                return Err(format!("PUBLIC_URL must start with http:// or https://, not `{url}`"));
             }
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
-        {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
             return Err("DATABASE_URL must start with sqlite: or postgres://".into());
         }
         Ok(())
@@ -151,28 +138,15 @@ mod tests {
 
     #[test]
     fn live_mode_refuses_to_start_without_an_encryption_key() {
-        let config = parse(&[
-            "--plaid-client-id",
-            "id",
-            "--plaid-secret",
-            "s",
-            "--public-url",
-            "https://x.example",
-        ]);
+        let config = parse(&["--plaid-client-id", "id", "--plaid-secret", "s", "--public-url", "https://x.example"]);
         let err = config.validate().unwrap_err();
         assert!(err.contains("ENCRYPTION_KEYS"), "{err}");
     }
 
     #[test]
     fn secrets_are_redacted_when_printed() {
-        let config = parse(&[
-            "--plaid-client-id",
-            "client-123",
-            "--plaid-secret",
-            "sekrit-456",
-            "--encryption-keys",
-            "k1:AAAA",
-        ]);
+        let config =
+            parse(&["--plaid-client-id", "client-123", "--plaid-secret", "sekrit-456", "--encryption-keys", "k1:AAAA"]);
         let printed = format!("{config:?}");
         for secret in ["client-123", "sekrit-456", "k1:AAAA"] {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");

@@ -17,9 +17,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({ "status": "not ready", "reason": "database unreachable or migrations pending" }),
-            ),
+            Json(json!({ "status": "not ready", "reason": "database unreachable or migrations pending" })),
         )
     }
 }

@@ -24,16 +24,9 @@ const PROTECTED_PAGES: &[&str] = &["/cash-flow"];
 /// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be same-origin
 /// (or `none`, typed by the user), else the `Origin` must be ours. Requests with neither
 /// header (curl, server-to-server) pass: they carry no ambient browser cookies.
-pub async fn refuse_cross_site(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if safe || request.uri().path() == WEBHOOK_PATH || request.uri().path().starts_with("/sim/") {
+pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || request.uri().path() == WEBHOOK_PATH {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -49,19 +42,8 @@ pub async fn refuse_cross_site(
     if allowed {
         next.run(request).await
     } else {
-        tracing::warn!(
-            path = request.uri().path(),
-            ?origin,
-            ?fetch_site,
-            "cross-site request refused"
-        );
-        (
-            StatusCode::FORBIDDEN,
-            Json(AppError::new(
-                "cross_site",
-                "Cross-site requests are not allowed.",
-            )),
-        )
+        tracing::warn!(path = request.uri().path(), ?origin, ?fetch_site, "cross-site request refused");
+        (StatusCode::FORBIDDEN, Json(AppError::new("cross_site", "Cross-site requests are not allowed.")))
             .into_response()
     }
 }
@@ -71,38 +53,21 @@ fn origin_matches(origin: &str, host: Option<&str>, public_origin: Option<&str>)
         return true;
     }
     let Some(host) = host else { return false };
-    origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        == Some(host)
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
 }
 
 /// Sends signed-out visitors of protected pages to sign-in (with a `next` back), and
-/// signed-in visitors of the sign-in page to the dashboard.
+/// signed-in visitors of `/` or the sign-in page to the dashboard. Signed out, `/` is the
+/// sign-in page itself.
 pub async fn page_guard(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let signed_in = request
-        .extensions()
-        .get::<AuthSession>()
-        .is_some_and(|s| s.user.is_some());
-    if !signed_in
-        && PROTECTED_PAGES
-            .iter()
-            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
-    {
-        let target = request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/cash-flow");
-        return Redirect::to(&format!("/login?next={}", crate::auth::ssr::encode(target)))
-            .into_response();
+    let signed_in = request.extensions().get::<AuthSession>().is_some_and(|s| s.user.is_some());
+    if !signed_in && PROTECTED_PAGES.iter().any(|p| path == *p || path.starts_with(&format!("{p}/"))) {
+        let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/cash-flow");
+        return Redirect::to(&format!("/login?next={}", crate::auth::ssr::encode(target))).into_response();
     }
     if signed_in && (path == "/login" || path == "/") {
         return Redirect::to("/cash-flow").into_response();
-    }
-    if !signed_in && path == "/" {
-        return Redirect::to("/login").into_response();
     }
     next.run(request).await
 }
@@ -113,21 +78,9 @@ mod tests {
 
     #[test]
     fn origin_must_be_ours() {
-        assert!(origin_matches(
-            "http://127.0.0.1:3000",
-            Some("127.0.0.1:3000"),
-            None
-        ));
-        assert!(origin_matches(
-            "https://app.example",
-            Some("internal:80"),
-            Some("https://app.example")
-        ));
-        assert!(!origin_matches(
-            "https://evil.example",
-            Some("127.0.0.1:3000"),
-            None
-        ));
+        assert!(origin_matches("http://127.0.0.1:3000", Some("127.0.0.1:3000"), None));
+        assert!(origin_matches("https://app.example", Some("internal:80"), Some("https://app.example")));
+        assert!(!origin_matches("https://evil.example", Some("127.0.0.1:3000"), None));
         assert!(!origin_matches("null", Some("127.0.0.1:3000"), None));
     }
 }
@@ -137,13 +90,8 @@ mod tests {
 pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with(BANKING_API) && path != WEBHOOK_PATH {
-        let user = request
-            .extensions()
-            .get::<AuthSession>()
-            .and_then(|s| s.user.clone());
-        if let Err(e) =
-            crate::server::auth_backend::check_role(user.as_ref(), crate::banking::ssr::TRADERS)
-        {
+        let user = request.extensions().get::<AuthSession>().and_then(|s| s.user.clone());
+        if let Err(e) = crate::server::auth_backend::check_role(user.as_ref(), crate::banking::ssr::TRADERS) {
             return e.into_response();
         }
     }
@@ -160,15 +108,10 @@ pub async fn api_error_status(request: Request<Body>, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(AppError::internal()),
-        )
-            .into_response();
+        return (StatusCode::INTERNAL_SERVER_ERROR, Json(AppError::internal())).into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -12,8 +12,7 @@ use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
 use axum::{routing::get, Router};
 use axum_login::AuthManagerLayerBuilder;
 use banking_core::{
-    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, BankingConfig,
-    BankingService,
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, BankingConfig, BankingService,
 };
 use clap::Parser;
 use leptos::prelude::*;
@@ -45,9 +44,7 @@ pub async fn main() -> ExitCode {
     }
     let result = match cli.command {
         None | Some(Command::Serve) => serve(cli.config).await,
-        Some(Command::CreateUser { username, role }) => {
-            create_user(&cli.config, &username, &role).await
-        }
+        Some(Command::CreateUser { username, role }) => create_user(&cli.config, &username, &role).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,9 +59,7 @@ pub async fn main() -> ExitCode {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn,axum_login=warn".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -74,52 +69,34 @@ fn init_tracing(format: LogFormat) {
 /// Opens the database named by the configuration and applies migrations.
 pub async fn open_database(config: &Config) -> Result<Database, String> {
     if config.database_url.starts_with("sqlite:") {
-        if let Some(path) = config
-            .database_url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:")
-            .split('?')
-            .next()
+        if let Some(path) =
+            config.database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next()
         {
-            if let Some(parent) = std::path::Path::new(path)
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
         }
     }
-    let db = Database::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("migrations failed: {e}"))?;
+    let db = Database::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| format!("migrations failed: {e}"))?;
     Ok(db)
 }
 
 async fn create_user(config: &Config, username: &str, role: &str) -> Result<(), String> {
-    let role: Role = role
-        .parse()
-        .map_err(|e: banking_core::Error| e.to_string())?;
+    let role: Role = role.parse().map_err(|e: banking_core::Error| e.to_string())?;
     let password = match std::env::var("NEW_USER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
             eprintln!("Password for {username} (one line on stdin):");
             let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| format!("cannot read the password: {e}"))?;
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
     let db = open_database(config).await?;
-    let id =
-        banking_core::users::create_user(&db.store(), username, SecretString::from(password), role)
-            .await
-            .map_err(|e| e.to_string())?;
+    let id = banking_core::users::create_user(&db.store(), username, SecretString::from(password), role)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("user `{username}` ({}) saved with id {id}", role.as_str());
     Ok(())
 }
@@ -139,73 +116,38 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let db = open_database(config).await?;
     let store: Arc<dyn Store> = db.store();
     let listen = leptos_options.site_addr;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{listen}"));
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let public_origin = public_url.trim_end_matches('/').to_string();
     let simulation = config.simulation_mode();
 
     let (plaid, cipher) = if simulation {
         tracing::warn!("SIMULATION MODE: PLAID_CLIENT_ID is not set, so Plaid is simulated in-process under /sim");
-        let client = PlaidClient::builder(
-            Environment::Custom(format!("http://{listen}/sim")),
-            SIM_CLIENT_ID,
-            SIM_SECRET,
-        )
-        .timeout(Duration::from_secs(15))
-        .build()
-        .map_err(|e| e.to_string())?;
+        let client =
+            PlaidClient::builder(Environment::Custom(format!("http://{listen}/sim")), SIM_CLIENT_ID, SIM_SECRET)
+                .timeout(Duration::from_secs(15))
+                .build()
+                .map_err(|e| e.to_string())?;
         let cipher = match &config.encryption_keys {
             Some(keys) => TokenCipher::from_spec(keys.expose_secret()),
             None => TokenCipher::dev_key_in(&config.data_dir),
         }
         .map_err(|e| e.to_string())?;
-        for (name, role) in [
-            ("trader", Role::Trader),
-            ("admin", Role::Admin),
-            ("viewer", Role::Viewer),
-        ] {
-            if store
-                .user_by_name(name)
-                .await
-                .map_err(|e| e.to_string())?
-                .is_none()
-            {
-                banking_core::users::create_user(
-                    &store,
-                    name,
-                    DEMO_PASSWORD.to_string().into(),
-                    role,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+        for (name, role) in [("trader", Role::Trader), ("admin", Role::Admin), ("viewer", Role::Viewer)] {
+            if store.user_by_name(name).await.map_err(|e| e.to_string())?.is_none() {
+                banking_core::users::create_user(&store, name, DEMO_PASSWORD.to_string().into(), role)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tracing::info!(user = name, "seeded demo user (simulation mode only)");
             }
         }
         (client, cipher)
     } else {
         let environment = Environment::parse(&config.plaid_env).map_err(|e| e.to_string())?;
-        let client_id = config
-            .plaid_client_id
-            .as_ref()
-            .expect("validated")
-            .expose_secret()
-            .to_string();
-        let secret = config
-            .plaid_secret
-            .as_ref()
-            .expect("validated")
-            .expose_secret()
-            .to_string();
-        let client = PlaidClient::builder(environment, client_id, secret)
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client_id = config.plaid_client_id.as_ref().expect("validated").expose_secret().to_string();
+        let secret = config.plaid_secret.as_ref().expect("validated").expose_secret().to_string();
+        let client = PlaidClient::builder(environment, client_id, secret).build().map_err(|e| e.to_string())?;
         let keys = config.encryption_keys.as_ref().expect("validated");
-        (
-            client,
-            TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?,
-        )
+        (client, TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?)
     };
 
     let events = EventBus::new(match &db {
@@ -222,12 +164,9 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let banking = BankingService::new(store.clone(), plaid.clone(), cipher, banking_config, events);
     banking.spawn_safety_net(Duration::from_secs(300));
 
-    let sessions = Sessions::new(&db)
-        .await
-        .map_err(|e| format!("session store: {e}"))?;
+    let sessions = Sessions::new(&db).await.map_err(|e| format!("session store: {e}"))?;
     let session_layer = sessions.layer(public_origin.starts_with("https://"));
-    let auth_layer =
-        AuthManagerLayerBuilder::new(Backend::new(store.clone()), session_layer).build();
+    let auth_layer = AuthManagerLayerBuilder::new(Backend::new(store.clone()), session_layer).build();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let state = AppState {
@@ -282,11 +221,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
                 }),
         )
         .with_state(state.clone());
-    Ok(Built {
-        router,
-        state,
-        shutdown: shutdown_tx,
-    })
+    Ok(Built { router, state, shutdown: shutdown_tx })
 }
 
 /// Client id the in-process simulator accepts (simulation mode only).
@@ -296,8 +231,7 @@ pub const SIM_SECRET: &str = "sim-secret";
 
 fn leptos_options() -> Result<LeptosOptions, String> {
     let file = std::path::Path::new("Leptos.toml");
-    let conf = get_configuration(file.exists().then_some("Leptos.toml"))
-        .map_err(|e| format!("Leptos.toml: {e}"))?;
+    let conf = get_configuration(file.exists().then_some("Leptos.toml")).map_err(|e| format!("Leptos.toml: {e}"))?;
     Ok(conf.leptos_options)
 }
 
@@ -307,14 +241,8 @@ async fn serve(config: Config) -> Result<(), String> {
         options.site_addr = addr;
     }
     let addr = options.site_addr;
-    let Built {
-        router,
-        state,
-        shutdown,
-    } = build(&config, options).await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let Built { router, state, shutdown } = build(&config, options).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(url = %format!("http://{addr}"), simulation = state.simulation, "listening");
     if state.simulation {
         println!("Cash Flow is running at http://{addr}  (simulation mode; sign in as trader / {DEMO_PASSWORD})");
@@ -328,10 +256,7 @@ async fn serve(config: Config) -> Result<(), String> {
             .await
     });
     shutdown_signal().await;
-    tracing::info!(
-        grace_secs = config.shutdown_grace_secs,
-        "shutting down: finishing in-flight requests"
-    );
+    tracing::info!(grace_secs = config.shutdown_grace_secs, "shutting down: finishing in-flight requests");
     let _ = shutdown.send(true);
     match tokio::time::timeout(Duration::from_secs(config.shutdown_grace_secs), server).await {
         Ok(Ok(Ok(()))) => tracing::info!("stopped cleanly"),

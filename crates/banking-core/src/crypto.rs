@@ -29,10 +29,7 @@ impl std::fmt::Debug for TokenCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut ids: Vec<_> = self.keys.keys().collect();
         ids.sort();
-        f.debug_struct("TokenCipher")
-            .field("active", &self.active)
-            .field("key_ids", &ids)
-            .finish()
+        f.debug_struct("TokenCipher").field("active", &self.active).field("key_ids", &ids).finish()
     }
 }
 
@@ -43,12 +40,12 @@ impl TokenCipher {
         let mut active = None;
         let mut keys = HashMap::new();
         for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (id, encoded) = entry.split_once(':').ok_or_else(|| {
-                Error::Config("ENCRYPTION_KEYS entries must look like `id:base64key`".into())
-            })?;
-            let bytes = STANDARD.decode(encoded).map_err(|_| {
-                Error::Config(format!("ENCRYPTION_KEYS: key `{id}` is not valid base64"))
-            })?;
+            let (id, encoded) = entry
+                .split_once(':')
+                .ok_or_else(|| Error::Config("ENCRYPTION_KEYS entries must look like `id:base64key`".into()))?;
+            let bytes = STANDARD
+                .decode(encoded)
+                .map_err(|_| Error::Config(format!("ENCRYPTION_KEYS: key `{id}` is not valid base64")))?;
             if bytes.len() != 32 {
                 return Err(Error::Config(format!(
                     "ENCRYPTION_KEYS: key `{id}` must be 32 bytes, got {}",
@@ -56,9 +53,7 @@ impl TokenCipher {
                 )));
             }
             if id.is_empty() || keys.contains_key(id) {
-                return Err(Error::Config(format!(
-                    "ENCRYPTION_KEYS: key id `{id}` is empty or repeated"
-                )));
+                return Err(Error::Config(format!("ENCRYPTION_KEYS: key id `{id}` is empty or repeated")));
             }
             let cipher = Aes256Gcm::new_from_slice(&bytes)
                 .map_err(|_| Error::Config(format!("ENCRYPTION_KEYS: key `{id}` is unusable")))?;
@@ -105,20 +100,11 @@ impl TokenCipher {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let aad = associated_data(user, item_id);
         let ciphertext = self.keys[&self.active]
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: token.expose().as_bytes(),
-                    aad: aad.as_bytes(),
-                },
-            )
+            .encrypt(&nonce, Payload { msg: token.expose().as_bytes(), aad: aad.as_bytes() })
             .expect("AES-GCM encryption of a short token cannot fail");
         let mut value = nonce.to_vec();
         value.extend_from_slice(&ciphertext);
-        SealedToken {
-            ciphertext: value,
-            key_id: self.active.clone(),
-        }
+        SealedToken { ciphertext: value, key_id: self.active.clone() }
     }
 
     /// Decrypts a stored token; fails if the key is unknown or the value was moved or altered.
@@ -133,24 +119,12 @@ impl TokenCipher {
         let (nonce, ciphertext) = sealed.ciphertext.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| Error::Internal)?;
         let aad = associated_data(user, item_id);
-        let plain = key
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| {
-                tracing::error!(
-                    item_id,
-                    "access token failed to decrypt (wrong row or tampered)"
-                );
+        let plain =
+            key.decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() }).map_err(|_| {
+                tracing::error!(item_id, "access token failed to decrypt (wrong row or tampered)");
                 Error::Internal
             })?;
-        String::from_utf8(plain)
-            .map(AccessToken::new)
-            .map_err(|_| Error::Internal)
+        String::from_utf8(plain).map(AccessToken::new).map_err(|_| Error::Internal)
     }
 
     /// True when the value was sealed with an older key and should be re-sealed.
@@ -169,11 +143,8 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| Error::Config(format!("cannot create {}: {e}", path.display())))?;
-    file.write_all(contents.as_bytes())
-        .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))
+    let mut file = options.open(path).map_err(|e| Error::Config(format!("cannot create {}: {e}", path.display())))?;
+    file.write_all(contents.as_bytes()).map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -195,10 +166,7 @@ mod tests {
     #[test]
     fn each_seal_uses_a_fresh_nonce() {
         let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap();
-        assert_ne!(
-            cipher.seal(7, "item-a", &token()).ciphertext,
-            cipher.seal(7, "item-a", &token()).ciphertext
-        );
+        assert_ne!(cipher.seal(7, "item-a", &token()).ciphertext, cipher.seal(7, "item-a", &token()).ciphertext);
     }
 
     #[test]
@@ -217,9 +185,7 @@ mod tests {
         let old_spec = TokenCipher::generate_spec("old");
         let old = TokenCipher::from_spec(&old_spec).unwrap();
         let sealed_old = old.seal(1, "item", &token());
-        let rotated =
-            TokenCipher::from_spec(&format!("{},{old_spec}", TokenCipher::generate_spec("new")))
-                .unwrap();
+        let rotated = TokenCipher::from_spec(&format!("{},{old_spec}", TokenCipher::generate_spec("new"))).unwrap();
         assert_eq!(rotated.active_key_id(), "new");
         assert_eq!(rotated.open(1, "item", &sealed_old).unwrap(), token());
         assert!(rotated.needs_reseal(&sealed_old));
@@ -231,12 +197,7 @@ mod tests {
 
     #[test]
     fn bad_specs_are_refused_with_the_reason() {
-        for (spec, needle) in [
-            ("", "empty"),
-            ("k1", "id:base64key"),
-            ("k1:@@@", "base64"),
-            ("k1:AAAA", "32 bytes"),
-        ] {
+        for (spec, needle) in [("", "empty"), ("k1", "id:base64key"), ("k1:@@@", "base64"), ("k1:AAAA", "32 bytes")] {
             let err = TokenCipher::from_spec(spec).unwrap_err().to_string();
             assert!(err.contains(needle), "{spec:?}: {err}");
         }

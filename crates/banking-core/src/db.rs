@@ -24,8 +24,7 @@ impl Database {
     /// waits longer than Plaid's 10 s delivery limit.
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)
-                .map_err(|e| Error::Config(format!("DATABASE_URL: {e}")))?;
+            let options = PgConnectOptions::from_str(url).map_err(|e| Error::Config(format!("DATABASE_URL: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(5))
@@ -48,9 +47,7 @@ impl Database {
                 .map_err(|e| Error::Config(format!("cannot open SQLite database: {e}")))?;
             Ok(Self::Sqlite(pool))
         } else {
-            Err(Error::Config(
-                "DATABASE_URL must start with sqlite: or postgres://".into(),
-            ))
+            Err(Error::Config("DATABASE_URL must start with sqlite: or postgres://".into()))
         }
     }
 
@@ -58,11 +55,7 @@ impl Database {
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Self::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Self::Postgres(pool) => {
-                sqlx::migrate!("../../migrations/postgres")
-                    .run(pool)
-                    .await?
-            }
+            Self::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -71,9 +64,7 @@ impl Database {
     pub async fn ready(&self) -> bool {
         let expected = match self {
             Self::Sqlite(_) => sqlx::migrate!("../../migrations/sqlite").migrations.len() as i64,
-            Self::Postgres(_) => {
-                sqlx::migrate!("../../migrations/postgres").migrations.len() as i64
-            }
+            Self::Postgres(_) => sqlx::migrate!("../../migrations/postgres").migrations.len() as i64,
         };
         let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
         let applied: std::result::Result<i64, _> = match self {

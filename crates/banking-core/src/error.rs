@@ -41,10 +41,9 @@ impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => Error::NotFound("record"),
-            sqlx::Error::Database(ref db) if db.is_unique_violation() => Error::Conflict {
-                message: "this record already exists".into(),
-                existing_item_id: None,
-            },
+            sqlx::Error::Database(ref db) if db.is_unique_violation() => {
+                Error::Conflict { message: "this record already exists".into(), existing_item_id: None }
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 Error::Internal
@@ -65,9 +64,10 @@ impl From<plaid_client::Error> for Error {
         match e.api() {
             Some(api) => Error::Plaid {
                 code: api.error_code.clone(),
-                message: api.display_message.clone().unwrap_or_else(|| {
-                    "Your bank connection could not be updated. Please try again.".into()
-                }),
+                message: api
+                    .display_message
+                    .clone()
+                    .unwrap_or_else(|| "Your bank connection could not be updated. Please try again.".into()),
                 request_id: api.request_id.clone(),
             },
             None => {

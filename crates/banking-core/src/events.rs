@@ -98,11 +98,7 @@ impl EventBus {
     /// A bus for one process; pass the Postgres pool to fan out across instances.
     pub fn new(postgres: Option<sqlx::PgPool>) -> Self {
         let (sender, _) = broadcast::channel(1024);
-        Self {
-            sender,
-            postgres,
-            origin: rand::random(),
-        }
+        Self { sender, postgres, origin: rand::random() }
     }
 
     /// Receives every event of this process; filter with [`UserEvent::user_id`].
@@ -115,17 +111,9 @@ impl EventBus {
         let event = UserEvent { user_id, event };
         let _ = self.sender.send(event.clone());
         if let Some(pool) = &self.postgres {
-            let payload = serde_json::to_string(&Notification {
-                origin: self.origin,
-                event,
-            })
-            .expect("event serialises");
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(&payload)
-                .execute(pool)
-                .await
-            {
+            let payload =
+                serde_json::to_string(&Notification { origin: self.origin, event }).expect("event serialises");
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(pool).await {
                 tracing::warn!(error = %e, "could not NOTIFY other instances of an event");
             }
         }
@@ -183,10 +171,7 @@ impl EventBus {
 
     /// Tells every local subscriber to reload (user id 0 addresses all).
     pub fn broadcast_resync(&self) {
-        let _ = self.sender.send(UserEvent {
-            user_id: 0,
-            event: Event::Resync,
-        });
+        let _ = self.sender.send(UserEvent { user_id: 0, event: Event::Resync });
     }
 }
 

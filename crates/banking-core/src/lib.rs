@@ -8,6 +8,8 @@
 //! * [`BankingService`] is what the app calls; [`events::EventBus`] carries live updates.
 //! * [`users`] hashes and checks passwords for the app's sign-in.
 
+#![warn(missing_docs)]
+
 pub mod crypto;
 pub mod db;
 mod error;

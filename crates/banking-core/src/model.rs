@@ -38,9 +38,7 @@ impl std::str::FromStr for Role {
             "trader" => Ok(Self::Trader),
             "admin" => Ok(Self::Admin),
             "viewer" => Ok(Self::Viewer),
-            other => Err(crate::Error::InvalidInput(format!(
-                "unknown role `{other}` (trader, admin or viewer)"
-            ))),
+            other => Err(crate::Error::InvalidInput(format!("unknown role `{other}` (trader, admin or viewer)"))),
         }
     }
 }

@@ -22,23 +22,14 @@ pub struct WeekFlow {
 
 /// Sum of current balances of depository accounts (cash), per the stored balances.
 pub fn total_cash(accounts: &[Account]) -> Decimal {
-    accounts
-        .iter()
-        .filter(|a| a.account_type == "depository")
-        .filter_map(|a| a.current)
-        .sum()
+    accounts.iter().filter(|a| a.account_type == "depository").filter_map(|a| a.current).sum()
 }
 
 impl BankingService {
     /// Money in vs out per week over the last `weeks` weeks up to `today`, from posted and
     /// pending transactions of depository accounts only: card spending shows up when the card
     /// is paid from checking, so counting cards too would count it twice.
-    pub async fn weekly_cash_flow(
-        &self,
-        user: UserId,
-        weeks: u32,
-        today: NaiveDate,
-    ) -> Result<Vec<WeekFlow>> {
+    pub async fn weekly_cash_flow(&self, user: UserId, weeks: u32, today: NaiveDate) -> Result<Vec<WeekFlow>> {
         let weeks = weeks.clamp(1, 52);
         let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
         let first = this_monday - Duration::weeks(i64::from(weeks) - 1);
@@ -65,19 +56,10 @@ impl BankingService {
                 .store
                 .transactions(
                     user,
-                    &TransactionFilter {
-                        from: Some(first),
-                        to: Some(today),
-                        limit: 500,
-                        offset,
-                        ..Default::default()
-                    },
+                    &TransactionFilter { from: Some(first), to: Some(today), limit: 500, offset, ..Default::default() },
                 )
                 .await?;
-            for t in page
-                .iter()
-                .filter(|t| cash_accounts.contains(&t.account_id))
-            {
+            for t in page.iter().filter(|t| cash_accounts.contains(&t.account_id)) {
                 let index = ((t.date - first).num_days() / 7) as usize;
                 if let Some(week) = flows.get_mut(index) {
                     if t.amount < Decimal::ZERO {
@@ -117,11 +99,7 @@ mod tests {
             balance_as_of: None,
             fetched_at: 0,
         };
-        let accounts = [
-            account("depository", 100_50),
-            account("credit", 999_99),
-            account("depository", 20_00),
-        ];
+        let accounts = [account("depository", 100_50), account("credit", 999_99), account("depository", 20_00)];
         assert_eq!(total_cash(&accounts), Decimal::new(120_50, 2));
     }
 }

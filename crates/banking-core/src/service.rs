@@ -5,9 +5,8 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use plaid_client::{
     api::{
-        AccountsBalanceGetRequest, AccountsGetRequest, ItemGetRequest,
-        ItemPublicTokenExchangeRequest, ItemRemoveRequest, LinkTokenCreateRequest,
-        LinkTokenTransactions, LinkTokenUser,
+        AccountsBalanceGetRequest, AccountsGetRequest, ItemGetRequest, ItemPublicTokenExchangeRequest,
+        ItemRemoveRequest, LinkTokenCreateRequest, LinkTokenTransactions, LinkTokenUser,
     },
     AccessToken, PlaidClient,
 };
@@ -19,6 +18,9 @@ use crate::{
     store::{NewItem, Store, StoredItem},
     Error, Result,
 };
+
+/// Seconds within which a second balance refresh of an Item reuses the first one's figures.
+const MIN_REFRESH_INTERVAL_SECS: i64 = 15;
 
 /// What Link tokens are created with.
 #[derive(Debug, Clone)]
@@ -94,6 +96,8 @@ pub(crate) struct Inner {
     pub(crate) cipher: TokenCipher,
     pub(crate) config: BankingConfig,
     pub(crate) events: EventBus,
+    /// When each Item's balances were last fetched in real time (this process).
+    pub(crate) last_refresh: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 /// The banking operations. Cheap to clone; share one per process.
@@ -112,15 +116,7 @@ impl BankingService {
         config: BankingConfig,
         events: EventBus,
     ) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                plaid,
-                cipher,
-                config,
-                events,
-            }),
-        }
+        Self { inner: Arc::new(Inner { store, plaid, cipher, config, events, last_refresh: Default::default() }) }
     }
 
     /// The event bus, for subscribing.
@@ -140,16 +136,12 @@ impl BankingService {
             client_name: c.client_name.clone(),
             language: c.language.clone(),
             country_codes: c.country_codes.clone(),
-            user: LinkTokenUser {
-                client_user_id: user.to_string(),
-            },
+            user: LinkTokenUser { client_user_id: user.to_string() },
             products: Some(c.products.clone()),
             webhook: c.webhook_url.clone(),
             access_token: None,
             redirect_uri: c.redirect_uri.clone(),
-            transactions: Some(LinkTokenTransactions {
-                days_requested: c.days_requested,
-            }),
+            transactions: Some(LinkTokenTransactions { days_requested: c.days_requested }),
         })
         .await
     }
@@ -164,9 +156,7 @@ impl BankingService {
             client_name: c.client_name.clone(),
             language: c.language.clone(),
             country_codes: c.country_codes.clone(),
-            user: LinkTokenUser {
-                client_user_id: user.to_string(),
-            },
+            user: LinkTokenUser { client_user_id: user.to_string() },
             products: None,
             webhook: c.webhook_url.clone(),
             access_token: Some(token),
@@ -178,10 +168,7 @@ impl BankingService {
 
     async fn link_token(&self, request: LinkTokenCreateRequest) -> Result<LinkToken> {
         let response = self.inner.plaid.send(&request).await?;
-        Ok(LinkToken {
-            link_token: response.link_token,
-            expiration: response.expiration,
-        })
+        Ok(LinkToken { link_token: response.link_token, expiration: response.expiration })
     }
 
     /// Exchanges Link's public token and stores the new Item with its accounts, then starts
@@ -196,16 +183,11 @@ impl BankingService {
     ) -> Result<ItemWithAccounts> {
         let public_token = public_token.trim();
         if !public_token.starts_with("public-") || public_token.len() > 200 {
-            return Err(Error::InvalidInput(
-                "That bank link is not valid. Please connect the bank again.".into(),
-            ));
+            return Err(Error::InvalidInput("That bank link is not valid. Please connect the bank again.".into()));
         }
         if let Some(institution) = &metadata.institution_id {
-            if let Some(existing) = self
-                .inner
-                .store
-                .find_duplicate_item(user, institution, &metadata.account_masks)
-                .await?
+            if let Some(existing) =
+                self.inner.store.find_duplicate_item(user, institution, &metadata.account_masks).await?
             {
                 return Err(Error::Conflict {
                     message: format!(
@@ -222,18 +204,13 @@ impl BankingService {
             .send(&ItemPublicTokenExchangeRequest { public_token: public_token.to_string() })
             .await
             .map_err(|e| match e.code() {
-                Some("INVALID_PUBLIC_TOKEN") | Some("INVALID_INPUT") => {
-                    Error::InvalidInput("That bank link has expired or was already used. Please connect the bank again.".into())
-                }
+                Some("INVALID_PUBLIC_TOKEN") | Some("INVALID_INPUT") => Error::InvalidInput(
+                    "That bank link has expired or was already used. Please connect the bank again.".into(),
+                ),
                 _ => Error::from(e),
             })?;
         let access_token = exchanged.access_token;
-        let accounts_response = match self
-            .inner
-            .plaid
-            .send(&AccountsGetRequest::new(&access_token))
-            .await
-        {
+        let accounts_response = match self.inner.plaid.send(&AccountsGetRequest::new(&access_token)).await {
             Ok(r) => r,
             Err(e) => {
                 // Do not leave a billed Item nobody can see.
@@ -241,11 +218,7 @@ impl BankingService {
                 return Err(e.into());
             }
         };
-        let institution_id = accounts_response
-            .item
-            .institution_id
-            .clone()
-            .or_else(|| metadata.institution_id.clone());
+        let institution_id = accounts_response.item.institution_id.clone().or_else(|| metadata.institution_id.clone());
         let institution_name = accounts_response
             .item
             .institution_name
@@ -253,52 +226,28 @@ impl BankingService {
             .or_else(|| metadata.institution_name.clone())
             .unwrap_or_else(|| "Bank".into());
         let now = Utc::now().timestamp();
-        let accounts: Vec<Account> = accounts_response
-            .accounts
-            .iter()
-            .map(|a| account_from_plaid(&exchanged.item_id, a, now))
-            .collect();
+        let accounts: Vec<Account> =
+            accounts_response.accounts.iter().map(|a| account_from_plaid(&exchanged.item_id, a, now)).collect();
         let item = NewItem {
             item_id: exchanged.item_id.clone(),
             user_id: user,
             institution_id,
             institution_name,
-            token: self
-                .inner
-                .cipher
-                .seal(user, &exchanged.item_id, &access_token),
+            token: self.inner.cipher.seal(user, &exchanged.item_id, &access_token),
         };
         if let Err(e) = self.inner.store.insert_item(&item, &accounts).await {
             self.remove_at_plaid(&access_token).await;
             return Err(e);
         }
         tracing::info!(item_id = %item.item_id, accounts = accounts.len(), "bank linked");
-        self.inner
-            .events
-            .publish(
-                user,
-                Event::ItemAdded {
-                    item_id: item.item_id.clone(),
-                },
-            )
-            .await;
+        self.inner.events.publish(user, Event::ItemAdded { item_id: item.item_id.clone() }).await;
         self.spawn_sync(item.item_id.clone());
         let stored = self.inner.store.item(user, &item.item_id).await?;
-        Ok(ItemWithAccounts {
-            item: stored.item,
-            accounts,
-        })
+        Ok(ItemWithAccounts { item: stored.item, accounts })
     }
 
     async fn remove_at_plaid(&self, token: &AccessToken) {
-        if let Err(e) = self
-            .inner
-            .plaid
-            .send(&ItemRemoveRequest {
-                access_token: token.clone(),
-            })
-            .await
-        {
+        if let Err(e) = self.inner.plaid.send(&ItemRemoveRequest { access_token: token.clone() }).await {
             tracing::warn!(error = %e, "could not remove an Item at Plaid after a failed link");
         }
     }
@@ -310,23 +259,15 @@ impl BankingService {
         Ok(items
             .into_iter()
             .map(|item| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    accounts.drain(..).partition(|a| a.item_id == item.item_id);
+                let (mine, rest): (Vec<_>, Vec<_>) = accounts.drain(..).partition(|a| a.item_id == item.item_id);
                 accounts = rest;
-                ItemWithAccounts {
-                    item,
-                    accounts: mine,
-                }
+                ItemWithAccounts { item, accounts: mine }
             })
             .collect())
     }
 
     /// The user's transactions, newest first.
-    pub async fn transactions(
-        &self,
-        user: UserId,
-        filter: &TransactionFilter,
-    ) -> Result<Vec<Transaction>> {
+    pub async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>> {
         self.inner.store.transactions(user, filter).await
     }
 
@@ -334,71 +275,58 @@ impl BankingService {
     /// required) the last known balances come back with the reason instead of an error.
     pub async fn refresh_balances(&self, user: UserId, item_id: &str) -> Result<BalanceRefresh> {
         let stored = self.inner.store.item(user, item_id).await?;
-        let token = self.token(&stored).await?;
-        let stale_reason = match self
-            .inner
-            .plaid
-            .send(&AccountsBalanceGetRequest::new(&token))
-            .await
-        {
+        let now = Utc::now().timestamp();
+        // Plaid allows few real-time balance calls per Item and minute: a refresh right after
+        // another serves the figures just fetched instead of spending (and failing) a call.
+        let recent = {
+            let mut last = self.inner.last_refresh.lock().expect("refresh times lock");
+            let recent = last.get(item_id).is_some_and(|t| now - t < MIN_REFRESH_INTERVAL_SECS);
+            if !recent {
+                last.insert(item_id.to_string(), now);
+            }
+            recent
+        };
+        let stale_reason = if recent {
+            Some("Balances were refreshed moments ago; showing those figures.".to_string())
+        } else {
+            self.fetch_balances(&stored).await?
+        };
+        let item = self.inner.store.item(user, item_id).await?.item;
+        let accounts = self.item_accounts(user, item_id).await?;
+        Ok(BalanceRefresh { item: ItemWithAccounts { item, accounts }, stale_reason })
+    }
+
+    async fn item_accounts(&self, user: UserId, item_id: &str) -> Result<Vec<Account>> {
+        Ok(self.inner.store.accounts(user).await?.into_iter().filter(|a| a.item_id == item_id).collect())
+    }
+
+    /// Real-time balances from Plaid into the store; on failure, why the stored ones stay.
+    async fn fetch_balances(&self, stored: &StoredItem) -> Result<Option<String>> {
+        let (user, item_id) = (stored.item.user_id, stored.item.item_id.as_str());
+        let token = self.token(stored).await?;
+        match self.inner.plaid.send(&AccountsBalanceGetRequest::new(&token)).await {
             Ok(response) => {
                 let now = Utc::now().timestamp();
-                let accounts: Vec<Account> = response
-                    .accounts
-                    .iter()
-                    .map(|a| account_from_plaid(item_id, a, now))
-                    .collect();
-                self.inner
-                    .store
-                    .upsert_accounts(user, item_id, &accounts)
-                    .await?;
-                self.inner
-                    .events
-                    .publish(
-                        user,
-                        Event::BalancesChanged {
-                            item_id: item_id.into(),
-                        },
-                    )
-                    .await;
-                None
+                let accounts: Vec<Account> =
+                    response.accounts.iter().map(|a| account_from_plaid(item_id, a, now)).collect();
+                self.inner.store.upsert_accounts(user, item_id, &accounts).await?;
+                self.inner.events.publish(user, Event::BalancesChanged { item_id: item_id.into() }).await;
+                Ok(None)
             }
             Err(e) => {
                 if e.code() == Some("ITEM_LOGIN_REQUIRED") {
-                    self.set_status(
-                        &stored.item,
-                        ItemStatus::LoginRequired,
-                        Some("ITEM_LOGIN_REQUIRED"),
-                        None,
-                    )
-                    .await?;
+                    self.set_status(&stored.item, ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None).await?;
                 }
                 let err = Error::from(e);
                 tracing::info!(item_id, error = %err, "balance refresh failed; serving last known balances");
-                Some(match &err {
-                    Error::Plaid { code, .. }
-                        if code.starts_with("RATE_LIMIT") || code.ends_with("_LIMIT") =>
-                    {
-                        "Balances were refreshed recently; showing the last known figures."
-                            .to_string()
+                Ok(Some(match &err {
+                    Error::Plaid { code, .. } if code.starts_with("RATE_LIMIT") || code.ends_with("_LIMIT") => {
+                        "Balances were refreshed recently; showing the last known figures.".to_string()
                     }
                     other => other.to_string(),
-                })
+                }))
             }
-        };
-        let item = self.inner.store.item(user, item_id).await?.item;
-        let accounts = self
-            .inner
-            .store
-            .accounts(user)
-            .await?
-            .into_iter()
-            .filter(|a| a.item_id == item_id)
-            .collect();
-        Ok(BalanceRefresh {
-            item: ItemWithAccounts { item, accounts },
-            stale_reason,
-        })
+        }
     }
 
     /// After Link succeeded in update mode: check the Item with Plaid, clear the error and
@@ -406,17 +334,9 @@ impl BankingService {
     pub async fn complete_update_mode(&self, user: UserId, item_id: &str) -> Result<Item> {
         let stored = self.inner.store.item(user, item_id).await?;
         let token = self.token(&stored).await?;
-        let item = self
-            .inner
-            .plaid
-            .send(&ItemGetRequest {
-                access_token: token,
-            })
-            .await?
-            .item;
+        let item = self.inner.plaid.send(&ItemGetRequest { access_token: token }).await?.item;
         if item.error.is_none() {
-            self.set_status(&stored.item, ItemStatus::Good, None, None)
-                .await?;
+            self.set_status(&stored.item, ItemStatus::Good, None, None).await?;
             self.inner.store.set_needs_update(item_id, false).await?;
             self.spawn_sync(item_id.to_string());
         }
@@ -427,49 +347,24 @@ impl BankingService {
     pub async fn remove_item(&self, user: UserId, item_id: &str) -> Result<()> {
         let stored = self.inner.store.item(user, item_id).await?;
         let token = self.token(&stored).await?;
-        match self
-            .inner
-            .plaid
-            .send(&ItemRemoveRequest {
-                access_token: token,
-            })
-            .await
-        {
+        match self.inner.plaid.send(&ItemRemoveRequest { access_token: token }).await {
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some("ITEM_NOT_FOUND") | Some("INVALID_ACCESS_TOKEN")
-                ) => {}
+            Err(e) if matches!(e.code(), Some("ITEM_NOT_FOUND") | Some("INVALID_ACCESS_TOKEN")) => {}
             Err(e) => return Err(e.into()),
         }
         self.inner.store.delete_item(user, item_id).await?;
         tracing::info!(item_id, "bank removed");
-        self.inner
-            .events
-            .publish(
-                user,
-                Event::ItemRemoved {
-                    item_id: item_id.into(),
-                },
-            )
-            .await;
+        self.inner.events.publish(user, Event::ItemRemoved { item_id: item_id.into() }).await;
         Ok(())
     }
 
     /// The decrypted token, re-sealed under the active key if an older key sealed it.
     pub(crate) async fn token(&self, stored: &StoredItem) -> Result<AccessToken> {
         let item = &stored.item;
-        let token = self
-            .inner
-            .cipher
-            .open(item.user_id, &item.item_id, &stored.token)?;
+        let token = self.inner.cipher.open(item.user_id, &item.item_id, &stored.token)?;
         if self.inner.cipher.needs_reseal(&stored.token) {
             let resealed = self.inner.cipher.seal(item.user_id, &item.item_id, &token);
-            self.inner
-                .store
-                .replace_token(&item.item_id, &resealed)
-                .await?;
+            self.inner.store.replace_token(&item.item_id, &resealed).await?;
             tracing::info!(item_id = %item.item_id, key_id = %resealed.key_id, "access token re-encrypted under the active key");
         }
         Ok(token)
@@ -496,22 +391,11 @@ impl BankingService {
         detail: Option<&str>,
         deadline: Option<i64>,
     ) -> Result<()> {
-        if self
-            .inner
-            .store
-            .set_item_status(&item.item_id, status, detail, deadline)
-            .await?
-        {
+        if self.inner.store.set_item_status(&item.item_id, status, detail, deadline).await? {
             tracing::info!(item_id = %item.item_id, status = status.as_str(), "item status changed");
             self.inner
                 .events
-                .publish(
-                    item.user_id,
-                    Event::ItemStatusChanged {
-                        item_id: item.item_id.clone(),
-                        status,
-                    },
-                )
+                .publish(item.user_id, Event::ItemStatusChanged { item_id: item.item_id.clone(), status })
                 .await;
         }
         Ok(())
@@ -519,11 +403,7 @@ impl BankingService {
 }
 
 /// Our account record from Plaid's.
-pub(crate) fn account_from_plaid(
-    item_id: &str,
-    a: &plaid_client::api::Account,
-    now: i64,
-) -> Account {
+pub(crate) fn account_from_plaid(item_id: &str, a: &plaid_client::api::Account, now: i64) -> Account {
     Account {
         account_id: a.account_id.clone(),
         item_id: item_id.to_string(),
@@ -535,11 +415,7 @@ pub(crate) fn account_from_plaid(
         available: a.balances.available,
         current: a.balances.current,
         limit: a.balances.limit,
-        currency: a
-            .balances
-            .iso_currency_code
-            .clone()
-            .or_else(|| a.balances.unofficial_currency_code.clone()),
+        currency: a.balances.iso_currency_code.clone().or_else(|| a.balances.unofficial_currency_code.clone()),
         balance_as_of: a.balances.last_updated_datetime.map(|t| t.timestamp()),
         fetched_at: now,
     }

@@ -38,9 +38,7 @@ pub struct SealedToken {
 
 impl std::fmt::Debug for SealedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedToken")
-            .field("key_id", &self.key_id)
-            .finish_non_exhaustive()
+        f.debug_struct("SealedToken").field("key_id", &self.key_id).finish_non_exhaustive()
     }
 }
 
@@ -80,12 +78,7 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>>;
 
     /// The user's Item at `institution_id` whose account masks equal `masks`, if any.
-    async fn find_duplicate_item(
-        &self,
-        user: UserId,
-        institution_id: &str,
-        masks: &[String],
-    ) -> Result<Option<Item>>;
+    async fn find_duplicate_item(&self, user: UserId, institution_id: &str, masks: &[String]) -> Result<Option<Item>>;
     /// Stores an Item and its accounts in one transaction.
     async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()>;
     /// The user's Items.
@@ -116,18 +109,9 @@ pub trait Store: Send + Sync + 'static {
     /// The user's accounts.
     async fn accounts(&self, user: UserId) -> Result<Vec<Account>>;
     /// Updates balances of the Item's accounts (inserting new accounts).
-    async fn upsert_accounts(
-        &self,
-        user: UserId,
-        item_id: &str,
-        accounts: &[Account],
-    ) -> Result<()>;
+    async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()>;
     /// The user's transactions, newest first.
-    async fn transactions(
-        &self,
-        user: UserId,
-        filter: &TransactionFilter,
-    ) -> Result<Vec<Transaction>>;
+    async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>>;
     /// Number of the Item's stored transactions.
     async fn transaction_count(&self, item_id: &str) -> Result<i64>;
 
@@ -182,12 +166,7 @@ struct UserRow {
 impl TryFrom<UserRow> for User {
     type Error = Error;
     fn try_from(r: UserRow) -> Result<Self> {
-        Ok(User {
-            id: r.id,
-            username: r.username,
-            role: r.role.parse()?,
-            password_hash: r.password_hash.into(),
-        })
+        Ok(User { id: r.id, username: r.username, role: r.role.parse()?, password_hash: r.password_hash.into() })
     }
 }
 
@@ -227,17 +206,13 @@ impl From<ItemRow> for StoredItem {
                 last_sync_at: r.last_sync_at,
                 last_sync_error: r.last_sync_error,
             },
-            token: SealedToken {
-                ciphertext: r.access_token_ciphertext,
-                key_id: r.key_id,
-            },
+            token: SealedToken { ciphertext: r.access_token_ciphertext, key_id: r.key_id },
             cursor: r.sync_cursor,
         }
     }
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "account_id, item_id, name, official_name, mask, account_type, subtype, available, \
+const ACCOUNT_COLUMNS: &str = "account_id, item_id, name, official_name, mask, account_type, subtype, available, \
      current_balance, credit_limit, currency, balance_as_of, fetched_at";
 
 #[derive(sqlx::FromRow)]

@@ -27,9 +27,7 @@ impl BankingService {
             let until = now + LEASE.as_secs() as i64;
             // A failed attempt records a request for the holder; trying once more closes the
             // race with a holder that released just before the request was recorded.
-            if !store.try_lease_sync(item_id, now, until).await?
-                && !store.try_lease_sync(item_id, now, until).await?
-            {
+            if !store.try_lease_sync(item_id, now, until).await? && !store.try_lease_sync(item_id, now, until).await? {
                 return Ok(total);
             }
             let result = self.sync_once(item_id).await;
@@ -65,72 +63,33 @@ impl BankingService {
         }
         let user = item.user_id;
         let events = &self.inner.events;
-        events
-            .publish(
-                user,
-                Event::SyncStarted {
-                    item_id: item_id.into(),
-                },
-            )
-            .await;
+        events.publish(user, Event::SyncStarted { item_id: item_id.into() }).await;
         let token = self.token(&stored).await?;
         let result = match self
             .inner
             .plaid
-            .sync_transactions(
-                &token,
-                stored.cursor.as_deref(),
-                self.inner.config.sync_page_size,
-            )
+            .sync_transactions(&token, stored.cursor.as_deref(), self.inner.config.sync_page_size)
             .await
         {
             Ok(r) => r,
             Err(e) => {
                 if e.code() == Some("ITEM_LOGIN_REQUIRED") {
-                    self.set_status(
-                        item,
-                        ItemStatus::LoginRequired,
-                        Some("ITEM_LOGIN_REQUIRED"),
-                        None,
-                    )
-                    .await?;
+                    self.set_status(item, ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None).await?;
                 }
                 let err = Error::from(e);
-                self.inner
-                    .store
-                    .set_sync_error(item_id, &err.to_string())
-                    .await?;
-                events
-                    .publish(
-                        user,
-                        Event::SyncFailed {
-                            item_id: item_id.into(),
-                            message: err.to_string(),
-                        },
-                    )
-                    .await;
+                self.inner.store.set_sync_error(item_id, &err.to_string()).await?;
+                events.publish(user, Event::SyncFailed { item_id: item_id.into(), message: err.to_string() }).await;
                 return Err(err);
             }
         };
         let Some(next_cursor) = result.next_cursor else {
             tracing::info!(item_id, "transactions not ready yet");
-            events
-                .publish(
-                    user,
-                    Event::SyncFinished {
-                        item_id: item_id.into(),
-                        counts: SyncCounts::default(),
-                    },
-                )
-                .await;
+            events.publish(user, Event::SyncFinished { item_id: item_id.into(), counts: SyncCounts::default() }).await;
             return Ok(SyncCounts::default());
         };
         let now = Utc::now().timestamp();
-        let counts = SyncCounts {
-            added: result.added.len(),
-            modified: result.modified.len(),
-            removed: result.removed.len(),
-        };
+        let counts =
+            SyncCounts { added: result.added.len(), modified: result.modified.len(), removed: result.removed.len() };
         let changes = SyncChanges {
             upserts: result
                 .added
@@ -139,34 +98,13 @@ impl BankingService {
                 .map(|t| transaction_from_plaid(item_id, t))
                 .collect(),
             modified: result.modified.len(),
-            removed: result
-                .removed
-                .iter()
-                .map(|r| r.transaction_id.clone())
-                .collect(),
-            accounts: result
-                .accounts
-                .iter()
-                .map(|a| account_from_plaid(item_id, a, now))
-                .collect(),
+            removed: result.removed.iter().map(|r| r.transaction_id.clone()).collect(),
+            accounts: result.accounts.iter().map(|a| account_from_plaid(item_id, a, now)).collect(),
         };
-        let applied = self
-            .inner
-            .store
-            .apply_sync(
-                item_id,
-                user,
-                stored.cursor.as_deref(),
-                &next_cursor,
-                &changes,
-                now,
-            )
-            .await?;
+        let applied =
+            self.inner.store.apply_sync(item_id, user, stored.cursor.as_deref(), &next_cursor, &changes, now).await?;
         if !applied {
-            tracing::info!(
-                item_id,
-                "another sync committed first; discarding this pass"
-            );
+            tracing::info!(item_id, "another sync committed first; discarding this pass");
             return Ok(SyncCounts::default());
         }
         tracing::info!(
@@ -178,33 +116,10 @@ impl BankingService {
             "sync applied"
         );
         if counts != SyncCounts::default() {
-            events
-                .publish(
-                    user,
-                    Event::TransactionsChanged {
-                        item_id: item_id.into(),
-                        counts,
-                    },
-                )
-                .await;
+            events.publish(user, Event::TransactionsChanged { item_id: item_id.into(), counts }).await;
         }
-        events
-            .publish(
-                user,
-                Event::BalancesChanged {
-                    item_id: item_id.into(),
-                },
-            )
-            .await;
-        events
-            .publish(
-                user,
-                Event::SyncFinished {
-                    item_id: item_id.into(),
-                    counts,
-                },
-            )
-            .await;
+        events.publish(user, Event::BalancesChanged { item_id: item_id.into() }).await;
+        events.publish(user, Event::SyncFinished { item_id: item_id.into(), counts }).await;
         Ok(counts)
     }
 
@@ -245,22 +160,12 @@ fn transaction_from_plaid(item_id: &str, t: &plaid_client::api::Transaction) -> 
         account_id: t.account_id.clone(),
         item_id: item_id.to_string(),
         amount: t.amount,
-        currency: t
-            .iso_currency_code
-            .clone()
-            .or_else(|| t.unofficial_currency_code.clone()),
+        currency: t.iso_currency_code.clone().or_else(|| t.unofficial_currency_code.clone()),
         date: t.date,
         authorized_date: t.authorized_date,
-        name: t
-            .merchant_name
-            .clone()
-            .or_else(|| t.name.clone())
-            .unwrap_or_else(|| "Transaction".into()),
+        name: t.merchant_name.clone().or_else(|| t.name.clone()).unwrap_or_else(|| "Transaction".into()),
         merchant_name: t.merchant_name.clone(),
-        category: t
-            .personal_finance_category
-            .as_ref()
-            .map(|c| c.primary.clone()),
+        category: t.personal_finance_category.as_ref().map(|c| c.primary.clone()),
         pending: t.pending,
         pending_transaction_id: t.pending_transaction_id.clone(),
     }

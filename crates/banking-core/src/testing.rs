@@ -4,8 +4,7 @@ use crate::db::Database;
 
 /// The Postgres server tests use: `TEST_DATABASE_URL`, default the local one.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A throwaway database: `sqlite` (a temporary file) or `postgres` (a new database named
@@ -13,9 +12,7 @@ pub fn postgres_admin_url() -> String {
 /// is unreachable: tests never skip silently.
 pub async fn fresh(backend: &str) -> Database {
     let url = fresh_url(backend).await;
-    let db = Database::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+    let db = Database::connect(&url).await.unwrap_or_else(|e| panic!("{backend}: {e}"));
     db.migrate().await.expect("migrations");
     db
 }
@@ -37,15 +34,9 @@ pub async fn fresh_url(backend: &str) -> String {
                      `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`."
                 )
             });
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&admin)
-                .await
-                .expect("CREATE DATABASE");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("CREATE DATABASE");
             admin.close().await;
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_string())
-                .unwrap_or(admin_url);
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
             format!("{base}/{name}")
         }
         other => panic!("unknown backend {other}"),

@@ -13,13 +13,12 @@ use crate::{model::User, store::Store, Error, Result};
 pub async fn hash_password(password: SecretString) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose_secret().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| {
+        Argon2::default().hash_password(password.expose_secret().as_bytes(), &salt).map(|h| h.to_string()).map_err(
+            |e| {
                 tracing::error!(error = %e, "password hashing failed");
                 Error::Internal
-            })
+            },
+        )
     })
     .await
     .map_err(|_| Error::Internal)?
@@ -29,9 +28,7 @@ pub async fn hash_password(password: SecretString) -> Result<String> {
 pub async fn verify_password(password: SecretString, hash: SecretString) -> Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(hash.expose_secret()).map_err(|_| Error::Internal)?;
-        Ok(Argon2::default()
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
-            .is_ok())
+        Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(|_| Error::Internal)?
@@ -44,10 +41,7 @@ fn dummy_hash() -> SecretString {
     DUMMY
         .get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(b"no such user: timing equaliser", &salt)
-                .expect("hashing")
-                .to_string()
+            Argon2::default().hash_password(b"no such user: timing equaliser", &salt).expect("hashing").to_string()
         })
         .clone()
         .into()
@@ -66,18 +60,12 @@ pub async fn create_user(
     let username = username.trim();
     if username.is_empty()
         || username.len() > 64
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
     {
-        return Err(Error::InvalidInput(
-            "usernames are 1-64 letters, digits, '.', '_', '-' or '@'".into(),
-        ));
+        return Err(Error::InvalidInput("usernames are 1-64 letters, digits, '.', '_', '-' or '@'".into()));
     }
     if password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
-        return Err(Error::InvalidInput(format!(
-            "passwords need at least {MIN_PASSWORD_LEN} characters"
-        )));
+        return Err(Error::InvalidInput(format!("passwords need at least {MIN_PASSWORD_LEN} characters")));
     }
     let hash = hash_password(password).await?;
     store.upsert_user(username, &hash, role).await
@@ -85,16 +73,9 @@ pub async fn create_user(
 
 /// The user if the credentials are right. Unknown users and wrong passwords cost the same
 /// Argon2 verification and give the same `None`.
-pub async fn authenticate(
-    store: &Arc<dyn Store>,
-    username: &str,
-    password: SecretString,
-) -> Result<Option<User>> {
+pub async fn authenticate(store: &Arc<dyn Store>, username: &str, password: SecretString) -> Result<Option<User>> {
     let user = store.user_by_name(username.trim()).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(dummy_hash);
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
     let ok = verify_password(password, hash).await?;
     Ok(user.filter(|_| ok))
 }
@@ -105,24 +86,12 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_only_the_right_password_and_are_salted() {
-        let a = hash_password("correct horse battery".to_string().into())
-            .await
-            .unwrap();
-        let b = hash_password("correct horse battery".to_string().into())
-            .await
-            .unwrap();
+        let a = hash_password("correct horse battery".to_string().into()).await.unwrap();
+        let b = hash_password("correct horse battery".to_string().into()).await.unwrap();
         assert_ne!(a, b, "salted");
         assert!(a.starts_with("$argon2id$"));
-        assert!(
-            verify_password("correct horse battery".to_string().into(), a.clone().into())
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password("wrong horse battery".to_string().into(), a.into())
-                .await
-                .unwrap()
-        );
+        assert!(verify_password("correct horse battery".to_string().into(), a.clone().into()).await.unwrap());
+        assert!(!verify_password("wrong horse battery".to_string().into(), a.into()).await.unwrap());
     }
 }
 
@@ -130,10 +99,5 @@ mod tests {
 /// hash itself.
 pub fn session_fingerprint(user: &User) -> Vec<u8> {
     use sha2::{Digest, Sha256};
-    Sha256::digest(format!(
-        "session:{}:{}",
-        user.id,
-        user.password_hash.expose_secret()
-    ))
-    .to_vec()
+    Sha256::digest(format!("session:{}:{}", user.id, user.password_hash.expose_secret())).to_vec()
 }

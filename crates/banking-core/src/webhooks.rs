@@ -18,15 +18,8 @@ impl BankingService {
         let store = &self.inner.store;
         let digest = hex(&Sha256::digest(raw_body));
         let body = String::from_utf8_lossy(raw_body);
-        let first = store
-            .record_webhook(
-                &digest,
-                payload.item_id(),
-                &payload.kind(),
-                &body,
-                Utc::now().timestamp(),
-            )
-            .await?;
+        let first =
+            store.record_webhook(&digest, payload.item_id(), &payload.kind(), &body, Utc::now().timestamp()).await?;
         let Some(item_id) = payload.item_id() else {
             tracing::info!("webhook without an item; recorded");
             return Ok(());
@@ -46,56 +39,30 @@ impl BankingService {
         }
         match payload {
             WebhookPayload::ItemError { error, .. } => {
-                let code = error
-                    .as_ref()
-                    .map(|e| e.error_code.as_str())
-                    .unwrap_or("UNKNOWN");
+                let code = error.as_ref().map(|e| e.error_code.as_str()).unwrap_or("UNKNOWN");
                 if code == "ITEM_LOGIN_REQUIRED" {
                     // Webhooks can arrive out of order: believe Plaid's current view.
                     let token = self.token(&stored).await?;
-                    let still_broken = match self
-                        .inner
-                        .plaid
-                        .send(&ItemGetRequest {
-                            access_token: token,
-                        })
-                        .await
-                    {
+                    let still_broken = match self.inner.plaid.send(&ItemGetRequest { access_token: token }).await {
                         Ok(r) => r.item.error.is_some(),
                         Err(_) => true,
                     };
                     if still_broken {
-                        self.set_status(item, ItemStatus::LoginRequired, Some(code), None)
-                            .await?;
+                        self.set_status(item, ItemStatus::LoginRequired, Some(code), None).await?;
                     }
                 } else {
-                    store
-                        .set_sync_error(item_id, &format!("Plaid reported {code}"))
-                        .await?;
+                    store.set_sync_error(item_id, &format!("Plaid reported {code}")).await?;
                 }
             }
             WebhookPayload::LoginRepaired { .. } => {
                 self.set_status(item, ItemStatus::Good, None, None).await?;
                 self.sync_item(item_id).await?;
             }
-            WebhookPayload::PendingExpiration {
-                consent_expiration_time,
-                ..
-            } => {
+            WebhookPayload::PendingExpiration { consent_expiration_time, .. } => {
                 let deadline = consent_expiration_time.map(|t| t.timestamp());
-                self.set_status(
-                    item,
-                    ItemStatus::PendingExpiration,
-                    Some("PENDING_EXPIRATION"),
-                    deadline,
-                )
-                .await?;
+                self.set_status(item, ItemStatus::PendingExpiration, Some("PENDING_EXPIRATION"), deadline).await?;
             }
-            WebhookPayload::PendingDisconnect {
-                reason,
-                disconnect_time,
-                ..
-            } => {
+            WebhookPayload::PendingDisconnect { reason, disconnect_time, .. } => {
                 let detail = reason.as_deref().unwrap_or("PENDING_DISCONNECT");
                 self.set_status(
                     item,
@@ -106,31 +73,19 @@ impl BankingService {
                 .await?;
             }
             WebhookPayload::UserPermissionRevoked { .. } => {
-                self.set_status(
-                    item,
-                    ItemStatus::Revoked,
-                    Some("USER_PERMISSION_REVOKED"),
-                    None,
-                )
-                .await?;
+                self.set_status(item, ItemStatus::Revoked, Some("USER_PERMISSION_REVOKED"), None).await?;
             }
-            WebhookPayload::NewAccountsAvailable { .. }
-            | WebhookPayload::UserAccountRevoked { .. } => {
+            WebhookPayload::NewAccountsAvailable { .. } | WebhookPayload::UserAccountRevoked { .. } => {
                 store.set_needs_update(item_id, true).await?;
                 self.inner
                     .events
                     .publish(
                         item.user_id,
-                        crate::events::Event::ItemStatusChanged {
-                            item_id: item_id.into(),
-                            status: item.status,
-                        },
+                        crate::events::Event::ItemStatusChanged { item_id: item_id.into(), status: item.status },
                     )
                     .await;
             }
-            WebhookPayload::WebhookUpdateAcknowledged {
-                new_webhook_url, ..
-            } => {
+            WebhookPayload::WebhookUpdateAcknowledged { new_webhook_url, .. } => {
                 tracing::info!(new_webhook_url, "Plaid acknowledged the new webhook URL");
             }
             WebhookPayload::SyncUpdatesAvailable { .. } => unreachable!("handled above"),

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use banking_core::{
-    crypto::TokenCipher, events::EventBus, model::Role, testing, BankingConfig, BankingService,
-    Error, LinkMetadata,
+    crypto::TokenCipher, events::EventBus, model::Role, testing, BankingConfig, BankingService, Error, LinkMetadata,
 };
 use plaid_client::{retry::RetryPolicy, Environment, PlaidClient};
 use serde_json::json;
@@ -23,16 +22,7 @@ async fn service(url: &str) -> (BankingService, i64) {
         .build()
         .unwrap();
     let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap();
-    (
-        BankingService::new(
-            store,
-            plaid,
-            cipher,
-            BankingConfig::default(),
-            EventBus::new(None),
-        ),
-        user,
-    )
+    (BankingService::new(store, plaid, cipher, BankingConfig::default(), EventBus::new(None)), user)
 }
 
 fn accounts_body() -> String {
@@ -58,14 +48,14 @@ async fn exchange_then_accounts_and_the_balance_refresh_fallback() {
     server
         .mock("POST", "/item/public_token/exchange")
         .match_body(mockito::Matcher::Json(json!({"public_token": "public-sandbox-1"})))
-        .with_body(json!({"access_token": "access-sandbox-secret-1", "item_id": "item-1", "request_id": "r"}).to_string())
+        .with_body(
+            json!({"access_token": "access-sandbox-secret-1", "item_id": "item-1", "request_id": "r"}).to_string(),
+        )
         .create_async()
         .await;
     server
         .mock("POST", "/accounts/get")
-        .match_body(mockito::Matcher::Json(
-            json!({"access_token": "access-sandbox-secret-1"}),
-        ))
+        .match_body(mockito::Matcher::Json(json!({"access_token": "access-sandbox-secret-1"})))
         .with_body(accounts_body())
         .create_async()
         .await;
@@ -75,10 +65,7 @@ async fn exchange_then_accounts_and_the_balance_refresh_fallback() {
         .with_body(json!({"transactions_update_status": "NOT_READY", "accounts": [], "added": [], "modified": [], "removed": [], "next_cursor": "", "has_more": false, "request_id": "r"}).to_string())
         .create_async()
         .await;
-    let linked = service
-        .exchange_public_token(user, "public-sandbox-1", &LinkMetadata::default())
-        .await
-        .unwrap();
+    let linked = service.exchange_public_token(user, "public-sandbox-1", &LinkMetadata::default()).await.unwrap();
     assert_eq!(linked.accounts[0].current, Some("100.25".parse().unwrap()));
     assert!(!format!("{linked:?}").contains("access-sandbox-secret-1"));
 
@@ -92,14 +79,8 @@ async fn exchange_then_accounts_and_the_balance_refresh_fallback() {
         .await;
     let refresh = service.refresh_balances(user, "item-1").await.unwrap();
     assert!(refresh.stale_reason.unwrap().contains("last known"));
-    assert_eq!(
-        refresh.item.accounts[0].current,
-        Some("100.25".parse().unwrap())
-    );
-    assert_eq!(
-        refresh.item.accounts[0].fetched_at,
-        linked.accounts[0].fetched_at
-    );
+    assert_eq!(refresh.item.accounts[0].current, Some("100.25".parse().unwrap()));
+    assert_eq!(refresh.item.accounts[0].fetched_at, linked.accounts[0].fetched_at);
 }
 
 #[tokio::test]
@@ -108,7 +89,9 @@ async fn accounts_failure_after_exchange_removes_the_item_and_stores_nothing() {
     let (service, user) = service(&server.url()).await;
     server
         .mock("POST", "/item/public_token/exchange")
-        .with_body(json!({"access_token": "access-sandbox-secret-2", "item_id": "item-2", "request_id": "r"}).to_string())
+        .with_body(
+            json!({"access_token": "access-sandbox-secret-2", "item_id": "item-2", "request_id": "r"}).to_string(),
+        )
         .create_async()
         .await;
     server
@@ -119,27 +102,15 @@ async fn accounts_failure_after_exchange_removes_the_item_and_stores_nothing() {
         .await;
     let removed = server
         .mock("POST", "/item/remove")
-        .match_body(mockito::Matcher::Json(
-            json!({"access_token": "access-sandbox-secret-2"}),
-        ))
+        .match_body(mockito::Matcher::Json(json!({"access_token": "access-sandbox-secret-2"})))
         .with_body(json!({"request_id": "r"}).to_string())
         .expect(1)
         .create_async()
         .await;
-    match service
-        .exchange_public_token(user, "public-sandbox-2", &LinkMetadata::default())
-        .await
-    {
-        Err(Error::Plaid {
-            code,
-            message,
-            request_id,
-        }) => {
+    match service.exchange_public_token(user, "public-sandbox-2", &LinkMetadata::default()).await {
+        Err(Error::Plaid { code, message, request_id }) => {
             assert_eq!(code, "INSTITUTION_DOWN");
-            assert_eq!(
-                message, "Your bank is not responding.",
-                "Plaid's display message reaches the user"
-            );
+            assert_eq!(message, "Your bank is not responding.", "Plaid's display message reaches the user");
             assert_eq!(request_id.as_deref(), Some("req-9"));
         }
         other => panic!("expected a Plaid error, got {other:?}"),
@@ -158,12 +129,6 @@ async fn an_expired_public_token_is_a_clear_input_error() {
         .with_body(error_body("INVALID_INPUT", "INVALID_PUBLIC_TOKEN"))
         .create_async()
         .await;
-    let err = service
-        .exchange_public_token(user, "public-sandbox-old", &LinkMetadata::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput(m) if m.contains("expired")),
-        "{err:?}"
-    );
+    let err = service.exchange_public_token(user, "public-sandbox-old", &LinkMetadata::default()).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(m) if m.contains("expired")), "{err:?}");
 }

@@ -44,19 +44,14 @@ fn txn(item: &str, account: &str, id: &str, amount: &str, date: &str) -> Transac
 }
 
 async fn item(store: &Arc<dyn Store>, user: i64, item_id: &str, institution: &str, masks: &[&str]) {
-    let accounts: Vec<Account> = masks
-        .iter()
-        .map(|m| account(item_id, &format!("{item_id}-{m}"), m, "100.10"))
-        .collect();
+    let accounts: Vec<Account> =
+        masks.iter().map(|m| account(item_id, &format!("{item_id}-{m}"), m, "100.10")).collect();
     let new = NewItem {
         item_id: item_id.into(),
         user_id: user,
         institution_id: Some(institution.into()),
         institution_name: "Bank".into(),
-        token: SealedToken {
-            ciphertext: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
-            key_id: "k1".into(),
-        },
+        token: SealedToken { ciphertext: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], key_id: "k1".into() },
     };
     store.insert_item(&new, &accounts).await.unwrap();
 }
@@ -65,21 +60,12 @@ async fn item(store: &Arc<dyn Store>, user: i64, item_id: &str, institution: &st
 async fn users_are_unique_and_updatable() {
     for backend in BACKENDS {
         let store = fresh(backend).await.store();
-        let id = store
-            .upsert_user("alice", "hash-1", Role::Trader)
-            .await
-            .unwrap();
-        let again = store
-            .upsert_user("alice", "hash-2", Role::Viewer)
-            .await
-            .unwrap();
+        let id = store.upsert_user("alice", "hash-1", Role::Trader).await.unwrap();
+        let again = store.upsert_user("alice", "hash-2", Role::Viewer).await.unwrap();
         assert_eq!(id, again, "{backend}");
         let alice = store.user_by_name("alice").await.unwrap().unwrap();
         assert_eq!(alice.role, Role::Viewer);
-        assert!(
-            !format!("{alice:?}").contains("hash-2"),
-            "{backend}: hash redacted in Debug"
-        );
+        assert!(!format!("{alice:?}").contains("hash-2"), "{backend}: hash redacted in Debug");
         assert!(store.user_by_id(id).await.unwrap().is_some());
         assert!(store.user_by_name("bob").await.unwrap().is_none());
     }
@@ -96,30 +82,12 @@ async fn items_accounts_and_transactions_stay_with_their_user() {
         assert_eq!(store.items(alice).await.unwrap().len(), 1, "{backend}");
         assert_eq!(store.accounts(alice).await.unwrap().len(), 2);
         assert_eq!(store.accounts(bob).await.unwrap().len(), 1);
-        assert!(
-            store.item(bob, "item-a").await.is_err(),
-            "{backend}: bob cannot read alice's item"
-        );
-        assert!(
-            store.delete_item(bob, "item-a").await.is_err(),
-            "{backend}: nor delete it"
-        );
+        assert!(store.item(bob, "item-a").await.is_err(), "{backend}: bob cannot read alice's item");
+        assert!(store.delete_item(bob, "item-a").await.is_err(), "{backend}: nor delete it");
         // Duplicate detection: same user, institution and overlapping masks.
-        assert!(store
-            .find_duplicate_item(alice, "ins_1", &["0000".into()])
-            .await
-            .unwrap()
-            .is_some());
-        assert!(store
-            .find_duplicate_item(alice, "ins_1", &["9999".into()])
-            .await
-            .unwrap()
-            .is_none());
-        assert!(store
-            .find_duplicate_item(alice, "ins_2", &["0000".into()])
-            .await
-            .unwrap()
-            .is_none());
+        assert!(store.find_duplicate_item(alice, "ins_1", &["0000".into()]).await.unwrap().is_some());
+        assert!(store.find_duplicate_item(alice, "ins_1", &["9999".into()]).await.unwrap().is_none());
+        assert!(store.find_duplicate_item(alice, "ins_2", &["0000".into()]).await.unwrap().is_none());
         // Balances keep exact decimals.
         let a = &store.accounts(alice).await.unwrap()[0];
         assert_eq!(a.current, Some(Decimal::new(100_10, 2)));
@@ -141,30 +109,13 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
             removed: vec![],
             accounts: vec![account("item-a", "item-a-0000", "0000", "88.60")],
         };
-        assert!(
-            store
-                .apply_sync("item-a", user, None, "c1", &changes, 10)
-                .await
-                .unwrap(),
-            "{backend}"
-        );
+        assert!(store.apply_sync("item-a", user, None, "c1", &changes, 10).await.unwrap(), "{backend}");
         // A second writer that started from the old cursor loses and changes nothing.
-        let stale = SyncChanges {
-            upserts: vec![txn("item-a", "item-a-0000", "t3", "1", "2026-11-03")],
-            ..Default::default()
-        };
-        assert!(
-            !store
-                .apply_sync("item-a", user, None, "c2", &stale, 11)
-                .await
-                .unwrap(),
-            "{backend}"
-        );
+        let stale =
+            SyncChanges { upserts: vec![txn("item-a", "item-a-0000", "t3", "1", "2026-11-03")], ..Default::default() };
+        assert!(!store.apply_sync("item-a", user, None, "c2", &stale, 11).await.unwrap(), "{backend}");
         assert_eq!(store.transaction_count("item-a").await.unwrap(), 2);
-        assert_eq!(
-            store.item(user, "item-a").await.unwrap().cursor.as_deref(),
-            Some("c1")
-        );
+        assert_eq!(store.item(user, "item-a").await.unwrap().cursor.as_deref(), Some("c1"));
         // Modify and remove from the right cursor.
         let next = SyncChanges {
             upserts: vec![txn("item-a", "item-a-0000", "t1", "13.75", "2026-11-01")],
@@ -172,32 +123,13 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
             removed: vec!["t2".into()],
             accounts: vec![],
         };
-        assert!(store
-            .apply_sync("item-a", user, Some("c1"), "c2", &next, 12)
-            .await
-            .unwrap());
-        let all = store
-            .transactions(
-                user,
-                &TransactionFilter {
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        assert!(store.apply_sync("item-a", user, Some("c1"), "c2", &next, 12).await.unwrap());
+        let all = store.transactions(user, &TransactionFilter { limit: 10, ..Default::default() }).await.unwrap();
         assert_eq!(all.len(), 1, "{backend}");
         assert_eq!(all[0].amount, Decimal::new(13_75, 2));
-        assert_eq!(
-            store.accounts(user).await.unwrap()[0].current,
-            Some(Decimal::new(88_60, 2))
-        );
+        assert_eq!(store.accounts(user).await.unwrap()[0].current, Some(Decimal::new(88_60, 2)));
         // Filters.
-        let none = TransactionFilter {
-            from: Some("2026-11-02".parse().unwrap()),
-            limit: 10,
-            ..Default::default()
-        };
+        let none = TransactionFilter { from: Some("2026-11-02".parse().unwrap()), limit: 10, ..Default::default() };
         assert!(store.transactions(user, &none).await.unwrap().is_empty());
         // Deleting the item takes its rows.
         store.delete_item(user, "item-a").await.unwrap();
@@ -212,29 +144,14 @@ async fn sync_lease_coalesces_requests_across_holders() {
         let store = fresh(backend).await.store();
         let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
         item(&store, user, "item-a", "ins_1", &["0000"]).await;
-        assert!(
-            store.try_lease_sync("item-a", 100, 220).await.unwrap(),
-            "{backend}"
-        );
-        assert!(
-            !store.try_lease_sync("item-a", 101, 221).await.unwrap(),
-            "{backend}: held"
-        );
-        assert!(
-            store.release_sync("item-a").await.unwrap(),
-            "{backend}: a follow-up was requested"
-        );
+        assert!(store.try_lease_sync("item-a", 100, 220).await.unwrap(), "{backend}");
+        assert!(!store.try_lease_sync("item-a", 101, 221).await.unwrap(), "{backend}: held");
+        assert!(store.release_sync("item-a").await.unwrap(), "{backend}: a follow-up was requested");
         assert!(store.try_lease_sync("item-a", 102, 222).await.unwrap());
-        assert!(
-            !store.release_sync("item-a").await.unwrap(),
-            "{backend}: nothing requested this time"
-        );
+        assert!(!store.release_sync("item-a").await.unwrap(), "{backend}: nothing requested this time");
         // An expired lease (crashed holder) can be taken over.
         assert!(store.try_lease_sync("item-a", 200, 320).await.unwrap());
-        assert!(
-            store.try_lease_sync("item-a", 400, 520).await.unwrap(),
-            "{backend}"
-        );
+        assert!(store.try_lease_sync("item-a", 400, 520).await.unwrap(), "{backend}");
     }
 }
 
@@ -244,53 +161,20 @@ async fn webhooks_are_recorded_once_and_statuses_change_once() {
         let store = fresh(backend).await.store();
         let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
         item(&store, user, "item-a", "ins_1", &["0000"]).await;
-        assert!(
-            store
-                .record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 1)
-                .await
-                .unwrap(),
-            "{backend}"
-        );
-        assert!(
-            !store
-                .record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 2)
-                .await
-                .unwrap(),
-            "{backend}"
-        );
+        assert!(store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 1).await.unwrap(), "{backend}");
+        assert!(!store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 2).await.unwrap(), "{backend}");
         assert_eq!(store.webhook_count().await.unwrap(), 1);
         assert!(store
-            .set_item_status(
-                "item-a",
-                ItemStatus::LoginRequired,
-                Some("ITEM_LOGIN_REQUIRED"),
-                None
-            )
+            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None)
             .await
             .unwrap());
         assert!(!store
-            .set_item_status(
-                "item-a",
-                ItemStatus::LoginRequired,
-                Some("ITEM_LOGIN_REQUIRED"),
-                None
-            )
+            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None)
             .await
             .unwrap());
-        assert!(store
-            .set_item_status("item-a", ItemStatus::PendingExpiration, Some("X"), Some(5))
-            .await
-            .unwrap());
+        assert!(store.set_item_status("item-a", ItemStatus::PendingExpiration, Some("X"), Some(5)).await.unwrap());
         let stored = store.item(user, "item-a").await.unwrap().item;
-        assert_eq!(
-            (stored.status, stored.status_deadline),
-            (ItemStatus::PendingExpiration, Some(5)),
-            "{backend}"
-        );
-        assert_eq!(
-            store.items_due_for_sync(1).await.unwrap().len(),
-            1,
-            "{backend}: never synced is due"
-        );
+        assert_eq!((stored.status, stored.status_deadline), (ItemStatus::PendingExpiration, Some(5)), "{backend}");
+        assert_eq!(store.items_due_for_sync(1).await.unwrap().len(), 1, "{backend}: never synced is due");
     }
 }

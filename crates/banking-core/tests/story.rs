@@ -21,176 +21,102 @@ async fn link_sync_update_break_repair_remove() {
 
         // Link → exchange → accounts.
         let (public_token, metadata) = h.link("ins_109510").await;
-        let linked = h
-            .service
-            .exchange_public_token(h.user, &public_token, &metadata)
-            .await
-            .unwrap();
+        let linked = h.service.exchange_public_token(h.user, &public_token, &metadata).await.unwrap();
         let item_id = linked.item.item_id.clone();
-        assert_eq!(
-            linked.accounts.len(),
-            2,
-            "{backend}: checking and credit card"
-        );
+        assert_eq!(linked.accounts.len(), 2, "{backend}: checking and credit card");
         assert_eq!(linked.item.institution_name, "Houndstooth Bank");
         assert_eq!(linked.item.status, ItemStatus::Good);
 
         // Initial sync (started in the background by the exchange).
         let initial = h.wait_synced(&item_id).await;
-        assert!(
-            initial > 100,
-            "{backend}: 90 days of history, got {initial}"
-        );
-        let txns = h
-            .service
-            .transactions(
-                h.user,
-                &TransactionFilter {
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        assert!(initial > 100, "{backend}: 90 days of history, got {initial}");
+        let txns =
+            h.service.transactions(h.user, &TransactionFilter { limit: 500, ..Default::default() }).await.unwrap();
         assert_eq!(txns.len() as i64, initial);
-        let pending: Vec<String> = txns
-            .iter()
-            .filter(|t| t.pending)
-            .map(|t| t.transaction_id.clone())
-            .collect();
-        assert!(
-            !pending.is_empty(),
-            "{backend}: recent purchases are pending"
-        );
+        let pending: Vec<String> = txns.iter().filter(|t| t.pending).map(|t| t.transaction_id.clone()).collect();
+        assert!(!pending.is_empty(), "{backend}: recent purchases are pending");
         // Balances: checking = opening - posted amounts; card = opening owed + posted.
         let accounts = &h.service.accounts(h.user).await.unwrap()[0].accounts;
         for account in accounts {
-            let posted: Decimal = txns
-                .iter()
-                .filter(|t| t.account_id == account.account_id && !t.pending)
-                .map(|t| t.amount)
-                .sum();
+            let posted: Decimal =
+                txns.iter().filter(|t| t.account_id == account.account_id && !t.pending).map(|t| t.amount).sum();
             let expected = match account.account_type.as_str() {
                 "credit" => Decimal::new(640_00, 2) + posted,
                 _ => Decimal::new(5_400_00, 2) - posted,
             };
-            assert_eq!(
-                account.current,
-                Some(expected),
-                "{backend}: {} balance",
-                account.name
-            );
+            assert_eq!(account.current, Some(expected), "{backend}: {} balance", account.name);
         }
         let first_sync = started.elapsed();
 
         // New transactions via webhook; pending ones post (removed + added with
         // pending_transaction_id); one is modified.
         let before = txns.clone();
-        let changed = h
-            .sim(
-                &format!("/control/items/{item_id}/transactions"),
-                json!({"count": 3, "modify": 1}),
-            )
-            .await;
+        let changed = h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 3, "modify": 1})).await;
         assert_eq!(changed["removed"].as_u64().unwrap() as usize, pending.len());
         let after = h.wait_synced(&item_id).await;
-        assert_eq!(
-            after,
-            initial + 3,
-            "{backend}: posted replace pending one for one, plus 3 new"
-        );
-        let txns = h
-            .service
-            .transactions(
-                h.user,
-                &TransactionFilter {
-                    limit: 500,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        assert_eq!(after, initial + 3, "{backend}: posted replace pending one for one, plus 3 new");
+        let txns =
+            h.service.transactions(h.user, &TransactionFilter { limit: 500, ..Default::default() }).await.unwrap();
         for p in &pending {
-            assert!(
-                !txns.iter().any(|t| &t.transaction_id == p),
-                "{backend}: pending {p} removed"
-            );
-            assert!(txns
-                .iter()
-                .any(|t| t.pending_transaction_id.as_deref() == Some(p.as_str()) && !t.pending));
+            assert!(!txns.iter().any(|t| &t.transaction_id == p), "{backend}: pending {p} removed");
+            assert!(txns.iter().any(|t| t.pending_transaction_id.as_deref() == Some(p.as_str()) && !t.pending));
         }
         let adjusted = txns
             .iter()
             .filter(|t| {
-                before.iter().any(|b| {
-                    b.transaction_id == t.transaction_id
-                        && b.amount + Decimal::new(2_00, 2) == t.amount
-                })
+                before
+                    .iter()
+                    .any(|b| b.transaction_id == t.transaction_id && b.amount + Decimal::new(2_00, 2) == t.amount)
             })
             .count();
-        assert_eq!(
-            adjusted, 1,
-            "{backend}: one modified (amount corrected by 2.00)"
-        );
-        assert!(
-            txns.iter().all(|t| !t.pending),
-            "{backend}: nothing pending after posting"
-        );
+        assert_eq!(adjusted, 1, "{backend}: one modified (amount corrected by 2.00)");
+        assert!(txns.iter().all(|t| !t.pending), "{backend}: nothing pending after posting");
 
         // The bank wants a new login: ITEM ERROR webhook → login_required.
-        h.sim(
-            &format!("/control/items/{item_id}/login-required"),
-            json!({}),
-        )
-        .await;
+        h.sim(&format!("/control/items/{item_id}/login-required"), json!({})).await;
         h.eventually("login required", || async {
             h.store.item(h.user, &item_id).await.unwrap().item.status == ItemStatus::LoginRequired
         })
         .await;
         let refresh = h.service.refresh_balances(h.user, &item_id).await.unwrap();
-        assert!(
-            refresh.stale_reason.is_some(),
-            "{backend}: last known balances with a reason"
-        );
+        assert!(refresh.stale_reason.is_some(), "{backend}: last known balances with a reason");
         assert_eq!(refresh.item.accounts.len(), 2);
 
         // Repaired: LOGIN_REPAIRED → good.
-        h.sim(&format!("/control/items/{item_id}/repair"), json!({}))
-            .await;
+        h.sim(&format!("/control/items/{item_id}/repair"), json!({})).await;
         h.eventually("repaired", || async {
             h.store.item(h.user, &item_id).await.unwrap().item.status == ItemStatus::Good
         })
         .await;
-        let refresh = h.service.refresh_balances(h.user, &item_id).await.unwrap();
-        assert_eq!(refresh.stale_reason, None);
+        // A second refresh within seconds is served from the store (Plaid rate-limits balance
+        // calls per Item); a fresh service (no recent call) fetches real-time balances.
+        let again = h.service.refresh_balances(h.user, &item_id).await.unwrap();
+        assert!(again.stale_reason.unwrap().contains("moments ago"), "{backend}");
+        let fresh = banking_core::BankingService::new(
+            h.store.clone(),
+            h.plaid.clone(),
+            h.cipher.clone(),
+            banking_core::BankingConfig::default(),
+            banking_core::events::EventBus::new(None),
+        );
+        let refresh = fresh.refresh_balances(h.user, &item_id).await.unwrap();
+        assert_eq!(refresh.stale_reason, None, "{backend}");
 
         // Another user sees none of it and cannot touch it.
         assert!(h.service.accounts(h.other_user).await.unwrap().is_empty());
-        assert!(matches!(
-            h.service.remove_item(h.other_user, &item_id).await,
-            Err(Error::NotFound(_))
-        ));
+        assert!(matches!(h.service.remove_item(h.other_user, &item_id).await, Err(Error::NotFound(_))));
 
         // Removed.
         h.service.remove_item(h.user, &item_id).await.unwrap();
         assert!(h.service.accounts(h.user).await.unwrap().is_empty());
         assert_eq!(h.store.transaction_count(&item_id).await.unwrap(), 0);
-        assert!(
-            h.sim_item(&item_id).await.is_null(),
-            "{backend}: removed at Plaid too"
-        );
+        assert!(h.sim_item(&item_id).await.is_null(), "{backend}: removed at Plaid too");
 
         // The user got events for what they would see.
         let mut kinds = std::collections::BTreeSet::new();
         while let Ok(e) = events.try_recv() {
             assert_eq!(e.user_id, h.user);
-            kinds.insert(
-                format!("{:?}", e.event)
-                    .split([' ', '{'])
-                    .next()
-                    .unwrap()
-                    .to_string(),
-            );
+            kinds.insert(format!("{:?}", e.event).split([' ', '{']).next().unwrap().to_string());
         }
         for kind in [
             "ItemAdded",
@@ -201,10 +127,7 @@ async fn link_sync_update_break_repair_remove() {
             "ItemStatusChanged",
             "ItemRemoved",
         ] {
-            assert!(
-                kinds.contains(kind),
-                "{backend}: no {kind} event in {kinds:?}"
-            );
+            assert!(kinds.contains(kind), "{backend}: no {kind} event in {kinds:?}");
         }
         eprintln!(
             "STORY {backend}: initial {initial} transactions, after update {after}; first sync {:?}, whole story {:?}",
@@ -219,46 +142,21 @@ async fn a_duplicate_bank_is_refused_before_exchanging() {
     for backend in banking_core::testing::BACKENDS {
         let h = common::harness(backend).await;
         let (token, metadata) = h.link("ins_109508").await;
-        let first = h
-            .service
-            .exchange_public_token(h.user, &token, &metadata)
-            .await
-            .unwrap();
+        let first = h.service.exchange_public_token(h.user, &token, &metadata).await.unwrap();
         let (token2, metadata2) = h.link("ins_109508").await;
-        match h
-            .service
-            .exchange_public_token(h.user, &token2, &metadata2)
-            .await
-        {
-            Err(Error::Conflict {
-                message,
-                existing_item_id,
-            }) => {
+        match h.service.exchange_public_token(h.user, &token2, &metadata2).await {
+            Err(Error::Conflict { message, existing_item_id }) => {
                 assert!(message.contains("First Platypus Bank"), "{message}");
-                assert_eq!(
-                    existing_item_id.as_deref(),
-                    Some(first.item.item_id.as_str())
-                );
+                assert_eq!(existing_item_id.as_deref(), Some(first.item.item_id.as_str()));
             }
             other => panic!("{backend}: expected a conflict, got {other:?}"),
         }
         // Not exchanged: the public token still works at Plaid.
-        let exchanged = h
-            .plaid
-            .send(&plaid_client::api::ItemPublicTokenExchangeRequest {
-                public_token: token2,
-            })
-            .await;
-        assert!(
-            exchanged.is_ok(),
-            "{backend}: the duplicate's public token was never exchanged"
-        );
+        let exchanged = h.plaid.send(&plaid_client::api::ItemPublicTokenExchangeRequest { public_token: token2 }).await;
+        assert!(exchanged.is_ok(), "{backend}: the duplicate's public token was never exchanged");
         assert_eq!(h.service.accounts(h.user).await.unwrap().len(), 1);
         // Another user may link the same bank.
-        let other = h
-            .service
-            .exchange_public_token(h.other_user, &token, &metadata)
-            .await;
+        let other = h.service.exchange_public_token(h.other_user, &token, &metadata).await;
         assert!(
             matches!(other, Err(Error::InvalidInput(_))),
             "{backend}: a used public token is refused clearly: {other:?}"
@@ -270,19 +168,9 @@ async fn a_duplicate_bank_is_refused_before_exchanging() {
 async fn a_bad_or_expired_public_token_stores_nothing() {
     let h = common::harness("sqlite").await;
     let metadata = banking_core::LinkMetadata::default();
-    for token in [
-        "",
-        "garbage",
-        "public-sandbox-00000000-0000-0000-0000-000000000000",
-    ] {
-        let result = h
-            .service
-            .exchange_public_token(h.user, token, &metadata)
-            .await;
-        assert!(
-            matches!(result, Err(Error::InvalidInput(_))),
-            "{token}: {result:?}"
-        );
+    for token in ["", "garbage", "public-sandbox-00000000-0000-0000-0000-000000000000"] {
+        let result = h.service.exchange_public_token(h.user, token, &metadata).await;
+        assert!(matches!(result, Err(Error::InvalidInput(_))), "{token}: {result:?}");
     }
     assert!(h.service.accounts(h.user).await.unwrap().is_empty());
 }

@@ -11,24 +11,14 @@ use serde_json::json;
 
 async fn linked(h: &common::Harness) -> String {
     let (token, metadata) = h.link("ins_109510").await;
-    let item = h
-        .service
-        .exchange_public_token(h.user, &token, &metadata)
-        .await
-        .unwrap();
+    let item = h.service.exchange_public_token(h.user, &token, &metadata).await.unwrap();
     h.wait_synced(&item.item.item_id).await;
     item.item.item_id
 }
 
 async fn ids(h: &common::Harness) -> Vec<String> {
     h.service
-        .transactions(
-            h.user,
-            &TransactionFilter {
-                limit: 500,
-                ..Default::default()
-            },
-        )
+        .transactions(h.user, &TransactionFilter { limit: 500, ..Default::default() })
         .await
         .unwrap()
         .into_iter()
@@ -55,11 +45,7 @@ async fn duplicated_and_reordered_webhooks_give_one_copy_of_each_transaction() {
         let item_id = linked(&h).await;
         // New data at the simulator, announced three times at once (its own delivery also
         // arrives through the harness receiver).
-        h.sim(
-            &format!("/control/items/{item_id}/transactions"),
-            json!({"count": 4}),
-        )
-        .await;
+        h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 4})).await;
         let sync = body(&item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE");
         let payload = WebhookPayload::parse(&sync).unwrap();
         let (a, b, c) = tokio::join!(
@@ -73,11 +59,7 @@ async fn duplicated_and_reordered_webhooks_give_one_copy_of_each_transaction() {
         let expected = h.wait_synced(&item_id).await;
         let all = ids(&h).await;
         assert_eq!(all.len() as i64, expected, "{backend}");
-        assert_eq!(
-            all.iter().collect::<HashSet<_>>().len(),
-            all.len(),
-            "{backend}: no duplicates"
-        );
+        assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "{backend}: no duplicates");
         // Four deliveries of one body (ours three times and the simulator's identical one):
         // recorded once.
         assert_eq!(h.store.webhook_count().await.unwrap(), 1, "{backend}");
@@ -85,35 +67,16 @@ async fn duplicated_and_reordered_webhooks_give_one_copy_of_each_transaction() {
         // Reordered: LOGIN_REPAIRED, then a late ITEM ERROR for a login that already works.
         let repaired = body(&item_id, "ITEM", "LOGIN_REPAIRED");
         let error = body(&item_id, "ITEM", "ERROR");
-        h.service
-            .handle_webhook(&WebhookPayload::parse(&repaired).unwrap(), &repaired)
-            .await
-            .unwrap();
-        h.service
-            .handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error)
-            .await
-            .unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&repaired).unwrap(), &repaired).await.unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error).await.unwrap();
         let status = h.store.item(h.user, &item_id).await.unwrap().item.status;
-        assert_eq!(
-            status,
-            ItemStatus::Good,
-            "{backend}: Plaid says the item works, so a stale error is ignored"
-        );
+        assert_eq!(status, ItemStatus::Good, "{backend}: Plaid says the item works, so a stale error is ignored");
         // A duplicate delivery of a state change is a no-op.
-        h.service
-            .handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error)
-            .await
-            .unwrap();
-        assert_eq!(
-            h.store.item(h.user, &item_id).await.unwrap().item.status,
-            ItemStatus::Good
-        );
+        h.service.handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error).await.unwrap();
+        assert_eq!(h.store.item(h.user, &item_id).await.unwrap().item.status, ItemStatus::Good);
         // Unknown items and codes are recorded, not errors.
         let unknown = body("no-such-item", "ITEM", "SOMETHING_NEW");
-        h.service
-            .handle_webhook(&WebhookPayload::parse(&unknown).unwrap(), &unknown)
-            .await
-            .unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&unknown).unwrap(), &unknown).await.unwrap();
     }
 }
 
@@ -123,33 +86,16 @@ async fn two_concurrent_syncs_give_the_same_result_as_one() {
         let h = common::harness(backend).await;
         let item_id = linked(&h).await;
         // The simulator's own webhook starts a third sync at the same time.
-        h.sim(
-            &format!("/control/items/{item_id}/transactions"),
-            json!({"count": 60, "modify": 2}),
-        )
-        .await;
+        h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 60, "modify": 2})).await;
         let (a, b) = tokio::join!(h.service.sync_item(&item_id), h.service.sync_item(&item_id));
         a.unwrap();
         b.unwrap();
         let expected = h.wait_synced(&item_id).await;
         let all = ids(&h).await;
         assert_eq!(all.len() as i64, expected, "{backend}");
-        assert_eq!(
-            all.iter().collect::<HashSet<_>>().len(),
-            all.len(),
-            "{backend}"
-        );
-        let again = h
-            .service
-            .sync_item(&item_id)
-            .await
-            .unwrap()
-            .unwrap_or_default();
-        assert_eq!(
-            (again.added, again.modified, again.removed),
-            (0, 0, 0),
-            "{backend}: nothing left to apply"
-        );
+        assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "{backend}");
+        let again = h.service.sync_item(&item_id).await.unwrap().unwrap_or_default();
+        assert_eq!((again.added, again.modified, again.removed), (0, 0, 0), "{backend}: nothing left to apply");
     }
 }
 
@@ -158,29 +104,13 @@ async fn mutation_during_pagination_restarts_and_commits_everything_once() {
     for backend in banking_core::testing::BACKENDS {
         let h = common::harness(backend).await;
         let item_id = linked(&h).await;
-        h.sim(
-            &format!("/control/items/{item_id}/mutate-next-sync"),
-            json!({"after": 1}),
-        )
-        .await;
-        h.sim(
-            &format!("/control/items/{item_id}/transactions"),
-            json!({"count": 120}),
-        )
-        .await;
+        h.sim(&format!("/control/items/{item_id}/mutate-next-sync"), json!({"after": 1})).await;
+        h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 120})).await;
         h.service.sync_item(&item_id).await.unwrap();
         let expected = h.wait_synced(&item_id).await;
         let all = ids(&h).await;
-        assert_eq!(
-            all.len() as i64,
-            expected,
-            "{backend}: the transaction that landed mid-paging is there too"
-        );
-        assert_eq!(
-            all.iter().collect::<HashSet<_>>().len(),
-            all.len(),
-            "{backend}"
-        );
+        assert_eq!(all.len() as i64, expected, "{backend}: the transaction that landed mid-paging is there too");
+        assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "{backend}");
     }
 }
 
@@ -193,38 +123,16 @@ async fn a_plaid_500_mid_paging_commits_nothing_and_keeps_the_cursor() {
         let count_before = h.store.transaction_count(&item_id).await.unwrap();
         // Only our sync may call Plaid, so the fault lands on its second page.
         h.muted.store(true, std::sync::atomic::Ordering::SeqCst);
-        h.sim(
-            &format!("/control/items/{item_id}/transactions"),
-            json!({"count": 120}),
-        )
-        .await;
-        h.sim(
-            "/control/faults",
-            json!({"kind": "500", "count": 2, "after": 1}),
-        )
-        .await;
+        h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 120})).await;
+        h.sim("/control/faults", json!({"kind": "500", "count": 2, "after": 1})).await;
         let result = h.service.sync_item(&item_id).await;
         assert!(result.is_err(), "{backend}: the sync fails");
         let after = h.store.item(h.user, &item_id).await.unwrap();
         assert_eq!(after.cursor, before.cursor, "{backend}: cursor unchanged");
-        assert_eq!(
-            h.store.transaction_count(&item_id).await.unwrap(),
-            count_before,
-            "{backend}: nothing partial"
-        );
-        assert!(
-            after.item.last_sync_error.is_some(),
-            "{backend}: the failure is recorded for the user"
-        );
+        assert_eq!(h.store.transaction_count(&item_id).await.unwrap(), count_before, "{backend}: nothing partial");
+        assert!(after.item.last_sync_error.is_some(), "{backend}: the failure is recorded for the user");
         h.service.sync_item(&item_id).await.unwrap();
         h.wait_synced(&item_id).await;
-        assert!(h
-            .store
-            .item(h.user, &item_id)
-            .await
-            .unwrap()
-            .item
-            .last_sync_error
-            .is_none());
+        assert!(h.store.item(h.user, &item_id).await.unwrap().item.last_sync_error.is_none());
     }
 }

@@ -49,11 +49,8 @@ impl PlaidClientBuilder {
     pub fn build(self) -> Result<PlaidClient, Error> {
         let mut headers = HeaderMap::new();
         let mut secret_header = |name: &'static str, value: &str| -> Result<(), Error> {
-            let mut value = HeaderValue::from_str(value).map_err(|_| {
-                Error::Config(format!(
-                    "{name} contains characters not allowed in a header"
-                ))
-            })?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| Error::Config(format!("{name} contains characters not allowed in a header")))?;
             value.set_sensitive(true);
             headers.insert(name, value);
             Ok(())
@@ -69,12 +66,7 @@ impl PlaidClientBuilder {
             .user_agent(concat!("plaid-client-rs/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
-        Ok(PlaidClient {
-            http,
-            environment: self.config.environment,
-            retry: self.retry,
-            timeout: self.config.timeout,
-        })
+        Ok(PlaidClient { http, environment: self.config.environment, retry: self.retry, timeout: self.config.timeout })
     }
 }
 
@@ -98,10 +90,7 @@ impl PlaidClient {
 
     /// Starts a builder from a [`PlaidConfig`] (e.g. from [`PlaidConfig::from_env`]).
     pub fn from_config(config: PlaidConfig) -> PlaidClientBuilder {
-        PlaidClientBuilder {
-            config,
-            retry: RetryPolicy::default(),
-        }
+        PlaidClientBuilder { config, retry: RetryPolicy::default() }
     }
 
     /// The environment this client talks to.
@@ -124,18 +113,13 @@ impl PlaidClient {
                 },
                 Err(Error::Timeout { .. }) => AttemptOutcome::Timeout,
                 Err(Error::Transport { .. }) => AttemptOutcome::Connect,
-                Err(Error::Decode { status, .. }) if *status >= 400 => AttemptOutcome::Status {
-                    status: *status,
-                    error_type: None,
-                    retry_after: None,
-                },
+                Err(Error::Decode { status, .. }) if *status >= 400 => {
+                    AttemptOutcome::Status { status: *status, error_type: None, retry_after: None }
+                }
                 Err(_) => return result,
             };
             let jitter = rand::thread_rng().gen::<f64>();
-            match self
-                .retry
-                .next_delay(outcome, attempt, E::IDEMPOTENT, jitter)
-            {
+            match self.retry.next_delay(outcome, attempt, E::IDEMPOTENT, jitter) {
                 Some(delay) => {
                     tracing::warn!(endpoint = E::PATH, attempt, ?delay, outcome = ?outcome, "retrying Plaid request");
                     tokio::time::sleep(delay).await;
@@ -147,23 +131,14 @@ impl PlaidClient {
     }
 
     async fn attempt<E: Endpoint>(&self, url: &str, request: &E) -> Result<E::Response, Error> {
-        let response = self
-            .http
-            .post(url)
-            .json(request)
-            .send()
-            .await
-            .map_err(|e| self.transport(E::PATH, e))?;
+        let response = self.http.post(url).json(request).send().await.map_err(|e| self.transport(E::PATH, e))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport(E::PATH, e))?;
+        let body = response.bytes().await.map_err(|e| self.transport(E::PATH, e))?;
         if (200..300).contains(&status) {
             return decode::<E::Response>(E::PATH, status, &body);
         }
@@ -176,15 +151,9 @@ impl PlaidClient {
 
     fn transport(&self, endpoint: &'static str, e: reqwest::Error) -> Error {
         if e.is_timeout() {
-            Error::Timeout {
-                endpoint,
-                timeout: self.timeout,
-            }
+            Error::Timeout { endpoint, timeout: self.timeout }
         } else {
-            Error::Transport {
-                endpoint,
-                source: e.without_url(),
-            }
+            Error::Transport { endpoint, source: e.without_url() }
         }
     }
 }

@@ -37,9 +37,7 @@ impl Environment {
         match value.trim() {
             "sandbox" => Ok(Self::Sandbox),
             "production" => Ok(Self::Production),
-            url if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(Self::Custom(url.to_string()))
-            }
+            url if url.starts_with("http://") || url.starts_with("https://") => Ok(Self::Custom(url.to_string())),
             other => Err(Error::Config(format!(
                 "PLAID_ENV must be `sandbox`, `production` or an http(s) URL, not `{other}`"
             ))),
@@ -76,25 +74,15 @@ impl PlaidConfig {
         };
         let secret = lookup("PLAID_SECRET")
             .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| {
-                Error::Config("PLAID_SECRET must be set when PLAID_CLIENT_ID is".into())
-            })?;
-        let environment =
-            Environment::parse(&lookup("PLAID_ENV").unwrap_or_else(|| "sandbox".into()))?;
+            .ok_or_else(|| Error::Config("PLAID_SECRET must be set when PLAID_CLIENT_ID is".into()))?;
+        let environment = Environment::parse(&lookup("PLAID_ENV").unwrap_or_else(|| "sandbox".into()))?;
         let timeout = match lookup("PLAID_TIMEOUT_SECS") {
             None => Duration::from_secs(30),
             Some(v) => Duration::from_secs(v.trim().parse().map_err(|_| {
-                Error::Config(format!(
-                    "PLAID_TIMEOUT_SECS must be a whole number of seconds, not `{v}`"
-                ))
+                Error::Config(format!("PLAID_TIMEOUT_SECS must be a whole number of seconds, not `{v}`"))
             })?),
         };
-        Ok(Some(Self {
-            environment,
-            client_id: client_id.into(),
-            secret: secret.into(),
-            timeout,
-        }))
+        Ok(Some(Self { environment, client_id: client_id.into(), secret: secret.into(), timeout }))
     }
 
     pub(crate) fn client_id(&self) -> &str {
@@ -111,12 +99,7 @@ mod tests {
     use super::*;
 
     fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     }
 
     #[test]
@@ -151,10 +134,7 @@ mod tests {
         .unwrap()
         .unwrap();
         let printed = format!("{config:?}");
-        assert!(
-            !printed.contains("s3cr3t-value") && !printed.contains("client-abc"),
-            "{printed}"
-        );
+        assert!(!printed.contains("s3cr3t-value") && !printed.contains("client-abc"), "{printed}");
         assert_eq!(config.environment, Environment::Production);
     }
 }

@@ -33,21 +33,14 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(10),
-        }
+        Self { max_attempts: 4, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(10) }
     }
 }
 
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
+        Self { max_attempts: 1, ..Self::default() }
     }
 
     /// The delay before the next attempt, or `None` to give up.
@@ -67,16 +60,10 @@ impl RetryPolicy {
             return None;
         }
         let exponent = attempt.saturating_sub(1).min(16);
-        let step = self
-            .base_delay
-            .saturating_mul(1 << exponent)
-            .min(self.max_delay);
+        let step = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
         let jittered = step.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
         let delay = match outcome {
-            AttemptOutcome::Status {
-                retry_after: Some(after),
-                ..
-            } => after.max(jittered),
+            AttemptOutcome::Status { retry_after: Some(after), .. } => after.max(jittered),
             _ => jittered,
         };
         Some(delay.min(self.max_delay))
@@ -88,9 +75,7 @@ impl RetryPolicy {
     /// for idempotent requests; `ITEM_ERROR` and `INVALID_*` never, whatever the status.
     pub fn retryable(outcome: AttemptOutcome<'_>, idempotent: bool) -> bool {
         match outcome {
-            AttemptOutcome::Status {
-                status, error_type, ..
-            } => {
+            AttemptOutcome::Status { status, error_type, .. } => {
                 if let Some(kind) = error_type {
                     if kind == "ITEM_ERROR" || kind.starts_with("INVALID_") {
                         return false;
@@ -108,64 +93,38 @@ mod tests {
     use super::*;
 
     fn status(status: u16, error_type: Option<&str>) -> AttemptOutcome<'_> {
-        AttemptOutcome::Status {
-            status,
-            error_type,
-            retry_after: None,
-        }
+        AttemptOutcome::Status { status, error_type, retry_after: None }
     }
 
     #[test]
     fn rate_limit_is_retried_even_when_not_idempotent() {
         let p = RetryPolicy::default();
-        assert!(p
-            .next_delay(status(429, Some("RATE_LIMIT_EXCEEDED")), 1, false, 0.0)
-            .is_some());
+        assert!(p.next_delay(status(429, Some("RATE_LIMIT_EXCEEDED")), 1, false, 0.0).is_some());
     }
 
     #[test]
     fn server_errors_and_timeouts_only_for_idempotent_requests() {
         let p = RetryPolicy::default();
-        assert!(p
-            .next_delay(status(500, Some("API_ERROR")), 1, true, 0.0)
-            .is_some());
-        assert!(p
-            .next_delay(status(500, Some("API_ERROR")), 1, false, 0.0)
-            .is_none());
-        assert!(p
-            .next_delay(AttemptOutcome::Timeout, 1, true, 0.0)
-            .is_some());
-        assert!(p
-            .next_delay(AttemptOutcome::Timeout, 1, false, 0.0)
-            .is_none());
+        assert!(p.next_delay(status(500, Some("API_ERROR")), 1, true, 0.0).is_some());
+        assert!(p.next_delay(status(500, Some("API_ERROR")), 1, false, 0.0).is_none());
+        assert!(p.next_delay(AttemptOutcome::Timeout, 1, true, 0.0).is_some());
+        assert!(p.next_delay(AttemptOutcome::Timeout, 1, false, 0.0).is_none());
     }
 
     #[test]
     fn item_and_invalid_errors_are_never_retried() {
         let p = RetryPolicy::default();
-        assert!(p
-            .next_delay(status(400, Some("ITEM_ERROR")), 1, true, 0.0)
-            .is_none());
-        assert!(p
-            .next_delay(status(400, Some("INVALID_REQUEST")), 1, true, 0.0)
-            .is_none());
-        assert!(p
-            .next_delay(status(500, Some("INVALID_INPUT")), 1, true, 0.0)
-            .is_none());
+        assert!(p.next_delay(status(400, Some("ITEM_ERROR")), 1, true, 0.0).is_none());
+        assert!(p.next_delay(status(400, Some("INVALID_REQUEST")), 1, true, 0.0).is_none());
+        assert!(p.next_delay(status(500, Some("INVALID_INPUT")), 1, true, 0.0).is_none());
         assert!(p.next_delay(status(404, None), 1, true, 0.0).is_none());
     }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
-        let p = RetryPolicy {
-            max_attempts: 20,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-        };
-        let d = |attempt, jitter| {
-            p.next_delay(AttemptOutcome::Timeout, attempt, true, jitter)
-                .unwrap()
-        };
+        let p =
+            RetryPolicy { max_attempts: 20, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        let d = |attempt, jitter| p.next_delay(AttemptOutcome::Timeout, attempt, true, jitter).unwrap();
         assert_eq!(d(1, 0.0), Duration::from_millis(50));
         assert_eq!(d(1, 1.0), Duration::from_millis(100));
         assert_eq!(d(2, 1.0), Duration::from_millis(200));
@@ -181,24 +140,14 @@ mod tests {
             error_type: None,
             retry_after: Some(Duration::from_secs(secs)),
         };
-        assert_eq!(
-            p.next_delay(after(3), 1, true, 0.0),
-            Some(Duration::from_secs(3))
-        );
+        assert_eq!(p.next_delay(after(3), 1, true, 0.0), Some(Duration::from_secs(3)));
         assert_eq!(p.next_delay(after(600), 1, true, 0.0), Some(p.max_delay));
     }
 
     #[test]
     fn gives_up_after_max_attempts() {
-        let p = RetryPolicy {
-            max_attempts: 3,
-            ..RetryPolicy::default()
-        };
-        assert!(p
-            .next_delay(AttemptOutcome::Connect, 2, true, 0.0)
-            .is_some());
-        assert!(p
-            .next_delay(AttemptOutcome::Connect, 3, true, 0.0)
-            .is_none());
+        let p = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+        assert!(p.next_delay(AttemptOutcome::Connect, 2, true, 0.0).is_some());
+        assert!(p.next_delay(AttemptOutcome::Connect, 3, true, 0.0).is_none());
     }
 }

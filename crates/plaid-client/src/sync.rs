@@ -1,7 +1,5 @@
 use crate::{
-    api::{
-        Account, RemovedTransaction, Transaction, TransactionsSyncRequest, TransactionsUpdateStatus,
-    },
+    api::{Account, RemovedTransaction, Transaction, TransactionsSyncRequest, TransactionsUpdateStatus},
     AccessToken, Error, PlaidClient,
 };
 
@@ -49,14 +47,10 @@ impl PlaidClient {
         loop {
             match self.sync_pass(access_token, cursor, count).await {
                 Err(e)
-                    if e.code() == Some("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")
-                        && restarts < MAX_RESTARTS =>
+                    if e.code() == Some("TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION") && restarts < MAX_RESTARTS =>
                 {
                     restarts += 1;
-                    tracing::info!(
-                        restarts,
-                        "transactions changed during pagination; restarting sync"
-                    );
+                    tracing::info!(restarts, "transactions changed during pagination; restarting sync");
                 }
                 Err(e) => return Err(e),
                 Ok(mut result) => {

@@ -24,36 +24,44 @@ use crate::{
     Error, PlaidApiError, PlaidClient,
 };
 
-/// Why a webhook was refused. Each reason is distinct so logs say what went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why a webhook was refused (carried by [`Error::Webhook`]). Each reason is distinct so
+/// logs say what went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookRejection {
     /// No `Plaid-Verification` header.
-    #[error("the Plaid-Verification header is missing")]
     MissingHeader,
     /// Not a compact JWS with a readable header and claims.
-    #[error("the Plaid-Verification header is not a well-formed JWT")]
     MalformedToken,
     /// `alg` was not `ES256`.
-    #[error("the JWT algorithm is not ES256")]
     WrongAlgorithm,
     /// The key could not be fetched from Plaid.
-    #[error("the signing key could not be fetched")]
     KeyUnavailable,
     /// Plaid marked the key expired.
-    #[error("the signing key has expired")]
     KeyExpired,
     /// The signature does not match the key.
-    #[error("the JWT signature is invalid")]
     BadSignature,
     /// `iat` is more than the allowed age in the past (or far in the future).
-    #[error("the webhook is too old")]
     Stale,
     /// The body's SHA-256 differs from `request_body_sha256`.
-    #[error("the body does not match the signed hash")]
     BodyMismatch,
     /// The body is not a JSON webhook.
-    #[error("the body is not a valid webhook")]
     MalformedBody,
+}
+
+impl std::fmt::Display for WebhookRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::MissingHeader => "the Plaid-Verification header is missing",
+            Self::MalformedToken => "the Plaid-Verification header is not a well-formed JWT",
+            Self::WrongAlgorithm => "the JWT algorithm is not ES256",
+            Self::KeyUnavailable => "the signing key could not be fetched",
+            Self::KeyExpired => "the signing key has expired",
+            Self::BadSignature => "the JWT signature is invalid",
+            Self::Stale => "the webhook is too old",
+            Self::BodyMismatch => "the body does not match the signed hash",
+            Self::MalformedBody => "the body is not a valid webhook",
+        })
+    }
 }
 
 impl From<WebhookRejection> for Error {
@@ -102,20 +110,10 @@ impl WebhookVerifier {
 
     /// Verifies `header` (the `Plaid-Verification` value) against the raw `body` and parses
     /// the payload. `now` is Unix seconds (pass the current time; tests pass others).
-    pub async fn verify_at(
-        &self,
-        header: Option<&str>,
-        body: &[u8],
-        now: i64,
-    ) -> Result<WebhookPayload, Error> {
-        let token = header
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .ok_or(WebhookRejection::MissingHeader)?;
+    pub async fn verify_at(&self, header: Option<&str>, body: &[u8], now: i64) -> Result<WebhookPayload, Error> {
+        let token = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(WebhookRejection::MissingHeader)?;
         let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(WebhookRejection::MalformedToken.into());
         };
         let header: JwtHeader = decode_part(h)?;
@@ -130,8 +128,7 @@ impl WebhookVerifier {
             .ok_or(WebhookRejection::MalformedToken)?;
         let key = self.key(&kid).await?;
         let signed = &token[..h.len() + 1 + c.len()];
-        key.verify(signed.as_bytes(), &signature)
-            .map_err(|_| WebhookRejection::BadSignature)?;
+        key.verify(signed.as_bytes(), &signature).map_err(|_| WebhookRejection::BadSignature)?;
         let claims: JwtClaims = decode_part(c)?;
         let age = now - claims.iat;
         if age > self.max_age.as_secs() as i64 || age < -(self.max_age.as_secs() as i64) {
@@ -147,17 +144,13 @@ impl WebhookVerifier {
 
     /// [`WebhookVerifier::verify_at`] with the current time.
     pub async fn verify(&self, header: Option<&str>, body: &[u8]) -> Result<WebhookPayload, Error> {
-        self.verify_at(header, body, chrono::Utc::now().timestamp())
-            .await
+        self.verify_at(header, body, chrono::Utc::now().timestamp()).await
     }
 
     async fn key(&self, kid: &str) -> Result<VerifyingKey, Error> {
         let cell = {
             let mut keys = self.keys.lock().expect("key cache lock poisoned");
-            let stale = keys
-                .get(kid)
-                .and_then(|c| c.get())
-                .is_some_and(|k| k.fetched.elapsed() > self.key_ttl);
+            let stale = keys.get(kid).and_then(|c| c.get()).is_some_and(|k| k.fetched.elapsed() > self.key_ttl);
             if stale {
                 keys.remove(kid);
             }
@@ -166,23 +159,17 @@ impl WebhookVerifier {
         // Concurrent misses for one kid wait on the same fetch.
         let cached = cell
             .get_or_try_init(|| async {
-                let response = self
-                    .client
-                    .send(&WebhookVerificationKeyGetRequest {
-                        key_id: kid.to_string(),
-                    })
-                    .await
-                    .map_err(|e| {
-                        tracing::warn!(error = %e, kid, "could not fetch Plaid webhook key");
-                        Error::Webhook(WebhookRejection::KeyUnavailable)
-                    })?;
+                let response =
+                    self.client.send(&WebhookVerificationKeyGetRequest { key_id: kid.to_string() }).await.map_err(
+                        |e| {
+                            tracing::warn!(error = %e, kid, "could not fetch Plaid webhook key");
+                            Error::Webhook(WebhookRejection::KeyUnavailable)
+                        },
+                    )?;
                 if response.key.expired_at.is_some() {
                     return Err(Error::Webhook(WebhookRejection::KeyExpired));
                 }
-                Ok(CachedKey {
-                    key: verifying_key(&response.key)?,
-                    fetched: Instant::now(),
-                })
+                Ok(CachedKey { key: verifying_key(&response.key)?, fetched: Instant::now() })
             })
             .await?;
         Ok(cached.key)
@@ -190,9 +177,7 @@ impl WebhookVerifier {
 }
 
 fn decode_part<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, Error> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| WebhookRejection::MalformedToken)?;
+    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| WebhookRejection::MalformedToken)?;
     serde_json::from_slice(&bytes).map_err(|_| WebhookRejection::MalformedToken.into())
 }
 
@@ -207,11 +192,8 @@ fn verifying_key(jwk: &Jwk) -> Result<VerifyingKey, Error> {
             .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
             .ok_or(WebhookRejection::KeyUnavailable.into())
     };
-    let point = p256::EncodedPoint::from_affine_coordinates(
-        &coordinate(&jwk.x)?.into(),
-        &coordinate(&jwk.y)?.into(),
-        false,
-    );
+    let point =
+        p256::EncodedPoint::from_affine_coordinates(&coordinate(&jwk.x)?.into(), &coordinate(&jwk.y)?.into(), false);
     VerifyingKey::from_encoded_point(&point).map_err(|_| WebhookRejection::KeyUnavailable.into())
 }
 
@@ -226,9 +208,7 @@ pub struct WebhookSigner {
 
 impl std::fmt::Debug for WebhookSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookSigner")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("WebhookSigner").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -250,10 +230,7 @@ impl WebhookSigner {
     /// The public key as Plaid's `/webhook_verification_key/get` returns it.
     pub fn jwk(&self) -> Jwk {
         let point = self.key.verifying_key().to_encoded_point(false);
-        let (x, y) = (
-            point.x().expect("uncompressed point"),
-            point.y().expect("uncompressed point"),
-        );
+        let (x, y) = (point.x().expect("uncompressed point"), point.y().expect("uncompressed point"));
         Jwk {
             alg: "ES256".into(),
             crv: "P-256".into(),
@@ -269,22 +246,14 @@ impl WebhookSigner {
 
     /// The `Plaid-Verification` header value for `body`, issued at `iat` (Unix seconds).
     pub fn sign(&self, body: &[u8], iat: i64) -> String {
-        self.sign_with_header(
-            &serde_json::json!({"alg": "ES256", "kid": self.kid, "typ": "JWT"}),
-            body,
-            iat,
-        )
+        self.sign_with_header(&serde_json::json!({"alg": "ES256", "kid": self.kid, "typ": "JWT"}), body, iat)
     }
 
     /// Like [`WebhookSigner::sign`] with a caller-chosen JWT header (tests use it to forge).
     pub fn sign_with_header(&self, header: &serde_json::Value, body: &[u8], iat: i64) -> String {
-        let claims =
-            serde_json::json!({"iat": iat, "request_body_sha256": hex(&Sha256::digest(body))});
-        let signed = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let claims = serde_json::json!({"iat": iat, "request_body_sha256": hex(&Sha256::digest(body))});
+        let signed =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let signature: Signature = self.key.sign(signed.as_bytes());
         format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
     }
@@ -397,27 +366,18 @@ struct Envelope {
 impl WebhookPayload {
     /// Parses a webhook body (already verified).
     pub fn parse(body: &[u8]) -> Result<Self, Error> {
-        let e: Envelope =
-            serde_json::from_slice(body).map_err(|_| WebhookRejection::MalformedBody)?;
-        let item = || {
-            e.item_id
-                .clone()
-                .ok_or(Error::Webhook(WebhookRejection::MalformedBody))
-        };
+        let e: Envelope = serde_json::from_slice(body).map_err(|_| WebhookRejection::MalformedBody)?;
+        let item = || e.item_id.clone().ok_or(Error::Webhook(WebhookRejection::MalformedBody));
         Ok(match (e.webhook_type.as_str(), e.webhook_code.as_str()) {
             ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE") => Self::SyncUpdatesAvailable {
                 item_id: item()?,
                 initial_update_complete: e.initial_update_complete.unwrap_or(false),
                 historical_update_complete: e.historical_update_complete.unwrap_or(false),
             },
-            ("ITEM", "ERROR") => Self::ItemError {
-                item_id: item()?,
-                error: e.error.clone(),
-            },
-            ("ITEM", "PENDING_EXPIRATION") => Self::PendingExpiration {
-                item_id: item()?,
-                consent_expiration_time: e.consent_expiration_time,
-            },
+            ("ITEM", "ERROR") => Self::ItemError { item_id: item()?, error: e.error.clone() },
+            ("ITEM", "PENDING_EXPIRATION") => {
+                Self::PendingExpiration { item_id: item()?, consent_expiration_time: e.consent_expiration_time }
+            }
             ("ITEM", "PENDING_DISCONNECT") => Self::PendingDisconnect {
                 item_id: item()?,
                 reason: e.reason.clone(),
@@ -426,10 +386,7 @@ impl WebhookPayload {
             ("ITEM", "USER_PERMISSION_REVOKED") => Self::UserPermissionRevoked { item_id: item()? },
             ("ITEM", "USER_ACCOUNT_REVOKED") => Self::UserAccountRevoked {
                 item_id: item()?,
-                account_id: e
-                    .account_id
-                    .clone()
-                    .ok_or(WebhookRejection::MalformedBody)?,
+                account_id: e.account_id.clone().ok_or(WebhookRejection::MalformedBody)?,
             },
             ("ITEM", "NEW_ACCOUNTS_AVAILABLE") => Self::NewAccountsAvailable { item_id: item()? },
             ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED") => Self::WebhookUpdateAcknowledged {
@@ -473,11 +430,7 @@ impl WebhookPayload {
             Self::NewAccountsAvailable { .. } => "ITEM/NEW_ACCOUNTS_AVAILABLE".into(),
             Self::WebhookUpdateAcknowledged { .. } => "ITEM/WEBHOOK_UPDATE_ACKNOWLEDGED".into(),
             Self::LoginRepaired { .. } => "ITEM/LOGIN_REPAIRED".into(),
-            Self::Unknown {
-                webhook_type,
-                webhook_code,
-                ..
-            } => format!("{webhook_type}/{webhook_code}"),
+            Self::Unknown { webhook_type, webhook_code, .. } => format!("{webhook_type}/{webhook_code}"),
         }
     }
 }

@@ -11,22 +11,14 @@ use serde_json::Value;
 fn check_request<E: Endpoint>(request: &E) {
     let spec = common::spec();
     let schema = &spec["endpoints"][E::PATH]["request"];
-    assert!(
-        schema.is_object(),
-        "{} missing from the spec extract",
-        E::PATH
-    );
+    assert!(schema.is_object(), "{} missing from the spec extract", E::PATH);
     let sent = serde_json::to_value(request).unwrap();
     check_object(E::PATH, schema, &sent);
     for required in schema["required"].as_array().unwrap() {
         let name = required.as_str().unwrap();
         // Credentials go in headers, which the spec allows instead of the body.
         if name != "client_id" && name != "secret" {
-            assert!(
-                sent.get(name).is_some(),
-                "{}: required field `{name}` is not sent",
-                E::PATH
-            );
+            assert!(sent.get(name).is_some(), "{}: required field `{name}` is not sent", E::PATH);
         }
     }
     let example = &spec["endpoints"][E::PATH]["example"];
@@ -40,10 +32,7 @@ fn check_object(at: &str, schema: &Value, value: &Value) {
     };
     for (name, field) in object {
         let property = &schema["properties"][name];
-        assert!(
-            property.is_object(),
-            "{at}: we send `{name}`, which the spec does not define"
-        );
+        assert!(property.is_object(), "{at}: we send `{name}`, which the spec does not define");
         check_object(&format!("{at}.{name}"), property, field);
     }
 }
@@ -58,23 +47,17 @@ fn every_request_type_matches_the_spec() {
         client_name: "App".into(),
         language: "en".into(),
         country_codes: vec!["US".into()],
-        user: LinkTokenUser {
-            client_user_id: "u".into(),
-        },
+        user: LinkTokenUser { client_user_id: "u".into() },
         products: Some(vec!["transactions".into()]),
         webhook: Some("https://x".into()),
         access_token: Some(token()),
         redirect_uri: Some("https://x".into()),
         transactions: Some(LinkTokenTransactions { days_requested: 90 }),
     });
-    check_request(&ItemPublicTokenExchangeRequest {
-        public_token: "p".into(),
-    });
+    check_request(&ItemPublicTokenExchangeRequest { public_token: "p".into() });
     check_request(&AccountsGetRequest {
         access_token: token(),
-        options: Some(AccountsGetOptions {
-            account_ids: Some(vec!["a".into()]),
-        }),
+        options: Some(AccountsGetOptions { account_ids: Some(vec!["a".into()]) }),
     });
     check_request(&AccountsBalanceGetRequest {
         access_token: token(),
@@ -93,16 +76,9 @@ fn every_request_type_matches_the_spec() {
             account_id: Some("a".into()),
         }),
     });
-    check_request(&ItemGetRequest {
-        access_token: token(),
-    });
-    check_request(&ItemRemoveRequest {
-        access_token: token(),
-    });
-    check_request(&ItemWebhookUpdateRequest {
-        access_token: token(),
-        webhook: Some("https://x".into()),
-    });
+    check_request(&ItemGetRequest { access_token: token() });
+    check_request(&ItemRemoveRequest { access_token: token() });
+    check_request(&ItemWebhookUpdateRequest { access_token: token(), webhook: Some("https://x".into()) });
     check_request(&WebhookVerificationKeyGetRequest { key_id: "k".into() });
     check_request(&SandboxPublicTokenCreateRequest {
         institution_id: "ins_109508".into(),
@@ -118,33 +94,20 @@ fn every_request_type_matches_the_spec() {
         webhook_type: Some("ITEM".into()),
         webhook_code: "ERROR".into(),
     });
-    check_request(&SandboxItemResetLoginRequest {
-        access_token: token(),
-    });
-    check_request(&TransactionsRefreshRequest {
-        access_token: token(),
-    });
+    check_request(&SandboxItemResetLoginRequest { access_token: token() });
+    check_request(&TransactionsRefreshRequest { access_token: token() });
 }
 
 #[test]
 fn the_extract_matches_the_full_spec_when_it_is_present() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/plaid/openapi-2020-09-14.yml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/plaid/openapi-2020-09-14.yml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "SKIP: {} not found; the committed extract was checked when it was generated",
-            path.display()
-        );
+        eprintln!("SKIP: {} not found; the committed extract was checked when it was generated", path.display());
         return;
     };
     // Cheap check that the extract is not stale: every schema name we rely on is still there.
-    for name in [
-        "TransactionsSyncResponse:",
-        "LinkTokenCreateRequest:",
-        "JWKPublicKey:",
-        "PlaidError:",
-        "AccountBase:",
-    ] {
+    for name in ["TransactionsSyncResponse:", "LinkTokenCreateRequest:", "JWKPublicKey:", "PlaidError:", "AccountBase:"]
+    {
         assert!(text.contains(name), "spec no longer defines {name}");
     }
 }

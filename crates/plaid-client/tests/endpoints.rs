@@ -28,10 +28,7 @@ async fn roundtrip<E: Endpoint>(request: &E, expected_body: Value) -> E::Respons
         .expect(1)
         .create_async()
         .await;
-    let response = common::client(&server.url())
-        .send(request)
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", E::PATH));
+    let response = common::client(&server.url()).send(request).await.unwrap_or_else(|e| panic!("{}: {e}", E::PATH));
     mock.assert_async().await;
     response
 }
@@ -49,10 +46,7 @@ async fn error_is_typed<E: Endpoint>(request: &E) {
         Err(Error::Api(e)) => {
             assert_eq!(e.error_type, "INVALID_INPUT");
             assert_eq!(e.error_code, "INVALID_ACCESS_TOKEN");
-            assert_eq!(
-                e.display_message.as_deref(),
-                Some("Something went wrong at your bank.")
-            );
+            assert_eq!(e.display_message.as_deref(), Some("Something went wrong at your bank."));
             assert_eq!(e.request_id.as_deref(), Some("req-123"));
             assert_eq!(e.status, Some(400));
         }
@@ -66,9 +60,7 @@ async fn link_token_create() {
         client_name: "Cash Flow".into(),
         language: "en".into(),
         country_codes: vec!["US".into()],
-        user: LinkTokenUser {
-            client_user_id: "user-42".into(),
-        },
+        user: LinkTokenUser { client_user_id: "user-42".into() },
         products: Some(vec!["transactions".into()]),
         webhook: Some("https://app.example.com/api/v1/banking/plaid/webhook".into()),
         access_token: None,
@@ -86,10 +78,7 @@ async fn link_token_create() {
     )
     .await;
     assert!(response.link_token.starts_with("link-sandbox-"));
-    assert_eq!(
-        response.expiration.to_rfc3339(),
-        "2020-03-27T12:56:34+00:00"
-    );
+    assert_eq!(response.expiration.to_rfc3339(), "2020-03-27T12:56:34+00:00");
     error_is_typed(&request).await;
 }
 
@@ -99,9 +88,7 @@ async fn link_token_create_update_mode_sends_access_token_and_no_products() {
         client_name: "Cash Flow".into(),
         language: "en".into(),
         country_codes: vec!["US".into()],
-        user: LinkTokenUser {
-            client_user_id: "user-42".into(),
-        },
+        user: LinkTokenUser { client_user_id: "user-42".into() },
         products: None,
         webhook: None,
         access_token: Some(token()),
@@ -121,18 +108,10 @@ async fn link_token_create_update_mode_sends_access_token_and_no_products() {
 
 #[tokio::test]
 async fn item_public_token_exchange() {
-    let request = ItemPublicTokenExchangeRequest {
-        public_token: "public-sandbox-5c224a01".into(),
-    };
+    let request = ItemPublicTokenExchangeRequest { public_token: "public-sandbox-5c224a01".into() };
     let response = roundtrip(&request, json!({"public_token": "public-sandbox-5c224a01"})).await;
-    assert!(response
-        .access_token
-        .expose()
-        .starts_with("access-sandbox-"));
-    assert!(
-        !format!("{response:?}").contains(response.access_token.expose()),
-        "token leaked into Debug"
-    );
+    assert!(response.access_token.expose().starts_with("access-sandbox-"));
+    assert!(!format!("{response:?}").contains(response.access_token.expose()), "token leaked into Debug");
     assert_eq!(response.item_id, "M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op");
     error_is_typed(&request).await;
 }
@@ -146,33 +125,19 @@ async fn accounts_get() {
     assert_eq!(first.account_type, AccountType::Depository);
     assert_eq!(first.balances.current, Some("110".parse().unwrap()));
     assert_eq!(first.balances.iso_currency_code.as_deref(), Some("USD"));
-    assert_eq!(
-        response.accounts[1].balances.current,
-        Some("23631.9805".parse().unwrap())
-    );
-    assert!(response
-        .accounts
-        .iter()
-        .any(|a| a.account_type == AccountType::Loan));
+    assert_eq!(response.accounts[1].balances.current, Some("23631.9805".parse().unwrap()));
+    assert!(response.accounts.iter().any(|a| a.account_type == AccountType::Loan));
     error_is_typed(&request).await;
 }
 
 #[tokio::test]
 async fn accounts_balance_get() {
     let mut request = AccountsBalanceGetRequest::new(&token());
-    request.options = Some(AccountsBalanceGetOptions {
-        account_ids: Some(vec!["acc-1".into()]),
-        min_last_updated_datetime: None,
-    });
-    let response = roundtrip(
-        &request,
-        json!({"access_token": token().expose(), "options": {"account_ids": ["acc-1"]}}),
-    )
-    .await;
-    assert_eq!(
-        response.accounts[0].balances.available,
-        Some("100".parse().unwrap())
-    );
+    request.options =
+        Some(AccountsBalanceGetOptions { account_ids: Some(vec!["acc-1".into()]), min_last_updated_datetime: None });
+    let response =
+        roundtrip(&request, json!({"access_token": token().expose(), "options": {"account_ids": ["acc-1"]}})).await;
+    assert_eq!(response.accounts[0].balances.available, Some("100".parse().unwrap()));
     error_is_typed(&request).await;
 }
 
@@ -182,10 +147,7 @@ async fn transactions_sync() {
         access_token: token(),
         cursor: Some("cursor-1".into()),
         count: Some(250),
-        options: Some(TransactionsSyncOptions {
-            include_original_description: Some(true),
-            ..Default::default()
-        }),
+        options: Some(TransactionsSyncOptions { include_original_description: Some(true), ..Default::default() }),
     };
     let response = roundtrip(
         &request,
@@ -196,45 +158,26 @@ async fn transactions_sync() {
     assert_eq!(response.added.len(), 1);
     let added = &response.added[0];
     assert_eq!(added.amount, "72.1".parse().unwrap());
-    assert_eq!(
-        added.pending_transaction_id.as_deref(),
-        Some("no86Eox18VHMvaOVL7gPUM9ap3aR1LsAVZ5nc")
-    );
+    assert_eq!(added.pending_transaction_id.as_deref(), Some("no86Eox18VHMvaOVL7gPUM9ap3aR1LsAVZ5nc"));
     assert_eq!(added.date.to_string(), "2023-09-24");
-    assert_eq!(
-        response.removed[0].transaction_id,
-        "CmdQTNgems8BT1B7ibkoUXVPyAeehT3Tmzk0l"
-    );
-    assert_eq!(
-        response.transactions_update_status,
-        TransactionsUpdateStatus::HistoricalUpdateComplete
-    );
+    assert_eq!(response.removed[0].transaction_id, "CmdQTNgems8BT1B7ibkoUXVPyAeehT3Tmzk0l");
+    assert_eq!(response.transactions_update_status, TransactionsUpdateStatus::HistoricalUpdateComplete);
     assert!(!response.has_more);
     error_is_typed(&request).await;
 }
 
 #[tokio::test]
 async fn item_get() {
-    let request = ItemGetRequest {
-        access_token: token(),
-    };
+    let request = ItemGetRequest { access_token: token() };
     let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
     assert_eq!(response.item.institution_id.as_deref(), Some("ins_109508"));
-    assert!(response
-        .status
-        .unwrap()
-        .transactions
-        .unwrap()
-        .last_successful_update
-        .is_some());
+    assert!(response.status.unwrap().transactions.unwrap().last_successful_update.is_some());
     error_is_typed(&request).await;
 }
 
 #[tokio::test]
 async fn item_remove() {
-    let request = ItemRemoveRequest {
-        access_token: token(),
-    };
+    let request = ItemRemoveRequest { access_token: token() };
     let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
     assert_eq!(response.request_id, "m8MDnv9okwxFNBV");
     error_is_typed(&request).await;
@@ -242,29 +185,18 @@ async fn item_remove() {
 
 #[tokio::test]
 async fn item_webhook_update() {
-    let request = ItemWebhookUpdateRequest {
-        access_token: token(),
-        webhook: Some("https://new.example.com/hook".into()),
-    };
-    let response = roundtrip(
-        &request,
-        json!({"access_token": token().expose(), "webhook": "https://new.example.com/hook"}),
-    )
-    .await;
+    let request =
+        ItemWebhookUpdateRequest { access_token: token(), webhook: Some("https://new.example.com/hook".into()) };
+    let response =
+        roundtrip(&request, json!({"access_token": token().expose(), "webhook": "https://new.example.com/hook"})).await;
     assert!(response.item.webhook.is_some());
     error_is_typed(&request).await;
 }
 
 #[tokio::test]
 async fn webhook_verification_key_get() {
-    let request = WebhookVerificationKeyGetRequest {
-        key_id: "bfbd5111-8e33-4643-8ced-b2e642a72f3c".into(),
-    };
-    let response = roundtrip(
-        &request,
-        json!({"key_id": "bfbd5111-8e33-4643-8ced-b2e642a72f3c"}),
-    )
-    .await;
+    let request = WebhookVerificationKeyGetRequest { key_id: "bfbd5111-8e33-4643-8ced-b2e642a72f3c".into() };
+    let response = roundtrip(&request, json!({"key_id": "bfbd5111-8e33-4643-8ced-b2e642a72f3c"})).await;
     assert_eq!(response.key.alg, "ES256");
     assert_eq!(response.key.expired_at, None);
     error_is_typed(&request).await;
@@ -307,9 +239,7 @@ async fn sandbox_item_fire_webhook() {
 
 #[tokio::test]
 async fn sandbox_item_reset_login() {
-    let request = SandboxItemResetLoginRequest {
-        access_token: token(),
-    };
+    let request = SandboxItemResetLoginRequest { access_token: token() };
     let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
     assert!(response.reset_login);
     error_is_typed(&request).await;
@@ -317,9 +247,7 @@ async fn sandbox_item_reset_login() {
 
 #[tokio::test]
 async fn transactions_refresh() {
-    let request = TransactionsRefreshRequest {
-        access_token: token(),
-    };
+    let request = TransactionsRefreshRequest { access_token: token() };
     let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
     assert!(!response.request_id.is_empty());
     error_is_typed(&request).await;
@@ -330,16 +258,8 @@ async fn a_response_missing_a_required_field_names_the_json_path() {
     let mut server = mockito::Server::new_async().await;
     let mut body = common::example("/accounts/get");
     body["accounts"][1]["balances"]["current"] = json!("not a number");
-    server
-        .mock("POST", "/accounts/get")
-        .with_status(200)
-        .with_body(body.to_string())
-        .create_async()
-        .await;
-    match common::client(&server.url())
-        .send(&AccountsGetRequest::new(&token()))
-        .await
-    {
+    server.mock("POST", "/accounts/get").with_status(200).with_body(body.to_string()).create_async().await;
+    match common::client(&server.url()).send(&AccountsGetRequest::new(&token())).await {
         Err(Error::Decode { path, .. }) => assert_eq!(path, "accounts[1].balances.current"),
         other => panic!("expected a decode error, got {other:?}"),
     }

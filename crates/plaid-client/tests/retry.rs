@@ -27,10 +27,7 @@ async fn rate_limited_then_ok_succeeds() {
         .expect(1)
         .create_async()
         .await;
-    let response = common::client(&server.url())
-        .send(&accounts())
-        .await
-        .unwrap();
+    let response = common::client(&server.url()).send(&accounts()).await.unwrap();
     assert_eq!(response.accounts.len(), 3);
     limited.assert_async().await;
     ok.assert_async().await;
@@ -46,10 +43,7 @@ async fn server_errors_give_up_after_max_attempts_with_the_last_error() {
         .expect(3)
         .create_async()
         .await;
-    let err = common::client(&server.url())
-        .send(&accounts())
-        .await
-        .unwrap_err();
+    let err = common::client(&server.url()).send(&accounts()).await.unwrap_err();
     assert_eq!(err.code(), Some("INTERNAL_SERVER_ERROR"));
     assert_eq!(err.api().unwrap().status, Some(500));
     failing.assert_async().await;
@@ -65,10 +59,7 @@ async fn item_login_required_is_not_retried() {
         .expect(1)
         .create_async()
         .await;
-    let err = common::client(&server.url())
-        .send(&accounts())
-        .await
-        .unwrap_err();
+    let err = common::client(&server.url()).send(&accounts()).await.unwrap_err();
     assert_eq!(err.code(), Some("ITEM_LOGIN_REQUIRED"));
     once.assert_async().await;
 }
@@ -83,9 +74,7 @@ async fn a_non_idempotent_request_is_not_retried_on_a_server_error() {
         .expect(1)
         .create_async()
         .await;
-    let request = ItemPublicTokenExchangeRequest {
-        public_token: "public-sandbox-1".into(),
-    };
+    let request = ItemPublicTokenExchangeRequest { public_token: "public-sandbox-1".into() };
     assert!(common::client(&server.url()).send(&request).await.is_err());
     once.assert_async().await;
 }
@@ -102,15 +91,6 @@ async fn a_slow_server_hits_the_timeout() {
         }
     });
     let err = common::client(&url).send(&accounts()).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                endpoint: "/accounts/get",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Timeout { endpoint: "/accounts/get", .. }), "{err:?}");
     accepted.abort();
 }

@@ -36,11 +36,9 @@ fn cursor_is(cursor: Option<&str>) -> Matcher {
 #[tokio::test]
 async fn pages_until_has_more_is_false() {
     let mut server = mockito::Server::new_async().await;
-    for (from, ids, next, more) in [
-        (None, vec!["t1", "t2"], "c1", true),
-        (Some("c1"), vec!["t3"], "c2", true),
-        (Some("c2"), vec![], "c3", false),
-    ] {
+    for (from, ids, next, more) in
+        [(None, vec!["t1", "t2"], "c1", true), (Some("c1"), vec!["t3"], "c2", true), (Some("c2"), vec![], "c3", false)]
+    {
         server
             .mock("POST", "/transactions/sync")
             .match_body(cursor_is(from))
@@ -49,15 +47,9 @@ async fn pages_until_has_more_is_false() {
             .create_async()
             .await;
     }
-    let result = common::client(&server.url())
-        .sync_transactions(&AccessToken::new("access-sandbox-1"), None, 2)
-        .await
-        .unwrap();
-    let ids: Vec<_> = result
-        .added
-        .iter()
-        .map(|t| t.transaction_id.as_str())
-        .collect();
+    let result =
+        common::client(&server.url()).sync_transactions(&AccessToken::new("access-sandbox-1"), None, 2).await.unwrap();
+    let ids: Vec<_> = result.added.iter().map(|t| t.transaction_id.as_str()).collect();
     assert_eq!(ids, ["t1", "t2", "t3"]);
     assert_eq!(result.next_cursor.as_deref(), Some("c3"));
     assert_eq!(result.pages, 3);
@@ -66,11 +58,7 @@ async fn pages_until_has_more_is_false() {
 #[tokio::test]
 async fn empty_next_cursor_means_not_ready_and_keeps_the_old_cursor() {
     let mut server = mockito::Server::new_async().await;
-    server
-        .mock("POST", "/transactions/sync")
-        .with_body(page(&[], "", false))
-        .create_async()
-        .await;
+    server.mock("POST", "/transactions/sync").with_body(page(&[], "", false)).create_async().await;
     let result = common::client(&server.url())
         .sync_transactions(&AccessToken::new("access-sandbox-1"), Some("old"), 100)
         .await
@@ -86,14 +74,7 @@ async fn mutation_during_pagination_restarts_from_the_first_cursor() {
     // play in order: a first pass that fails on page 2, then a clean second pass.
     let script = [
         ("start", 200, page(&["stale"], "p1", true)),
-        (
-            "p1",
-            400,
-            common::plaid_error(
-                "TRANSACTIONS_ERROR",
-                "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
-            ),
-        ),
+        ("p1", 400, common::plaid_error("TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")),
         ("start", 200, page(&["fresh1"], "q1", true)),
         ("q1", 200, page(&["fresh2"], "q2", false)),
     ];
@@ -114,16 +95,8 @@ async fn mutation_during_pagination_restarts_from_the_first_cursor() {
         .sync_transactions(&AccessToken::new("access-sandbox-1"), Some("start"), 1)
         .await
         .unwrap();
-    let ids: Vec<_> = result
-        .added
-        .iter()
-        .map(|t| t.transaction_id.as_str())
-        .collect();
-    assert_eq!(
-        ids,
-        ["fresh1", "fresh2"],
-        "nothing from the abandoned pass may be kept"
-    );
+    let ids: Vec<_> = result.added.iter().map(|t| t.transaction_id.as_str()).collect();
+    assert_eq!(ids, ["fresh1", "fresh2"], "nothing from the abandoned pass may be kept");
     assert_eq!(result.next_cursor.as_deref(), Some("q2"));
     assert_eq!(result.restarts, 1);
     for mock in mocks {
@@ -151,8 +124,5 @@ async fn another_error_mid_paging_returns_the_error_and_nothing_else() {
         .sync_transactions(&AccessToken::new("access-sandbox-1"), Some("start"), 1)
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::Api(e) if e.error_code == "ITEM_LOGIN_REQUIRED"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::Api(e) if e.error_code == "ITEM_LOGIN_REQUIRED"), "{err:?}");
 }

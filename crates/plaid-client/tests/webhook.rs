@@ -11,11 +11,7 @@ use serde_json::json;
 const BODY: &[u8] = br#"{"webhook_type":"TRANSACTIONS","webhook_code":"SYNC_UPDATES_AVAILABLE","item_id":"item-1","initial_update_complete":true,"historical_update_complete":false,"environment":"sandbox"}"#;
 const NOW: i64 = 1_800_000_000;
 
-async fn serve_key(
-    server: &mut mockito::ServerGuard,
-    signer: &WebhookSigner,
-    expired: bool,
-) -> mockito::Mock {
+async fn serve_key(server: &mut mockito::ServerGuard, signer: &WebhookSigner, expired: bool) -> mockito::Mock {
     let mut key = signer.jwk();
     if expired {
         key.expired_at = Some(NOW - 10);
@@ -63,52 +59,28 @@ async fn each_failure_has_its_own_reason() {
     let verifier = WebhookVerifier::new(common::client(&server.url()));
 
     // Missing header.
-    assert_eq!(
-        rejection(verifier.verify_at(None, BODY, NOW).await),
-        WebhookRejection::MissingHeader
-    );
+    assert_eq!(rejection(verifier.verify_at(None, BODY, NOW).await), WebhookRejection::MissingHeader);
     // Wrong algorithm (HS256 would let a forger use the public key as an HMAC secret).
     let hs256 = signer.sign_with_header(&json!({"alg": "HS256", "kid": "kid-1"}), BODY, NOW);
-    assert_eq!(
-        rejection(verifier.verify_at(Some(&hs256), BODY, NOW).await),
-        WebhookRejection::WrongAlgorithm
-    );
+    assert_eq!(rejection(verifier.verify_at(Some(&hs256), BODY, NOW).await), WebhookRejection::WrongAlgorithm);
     // Wrong key: signed by someone else under our kid.
     let forged = WebhookSigner::generate("kid-1").sign(BODY, NOW);
-    assert_eq!(
-        rejection(verifier.verify_at(Some(&forged), BODY, NOW).await),
-        WebhookRejection::BadSignature
-    );
+    assert_eq!(rejection(verifier.verify_at(Some(&forged), BODY, NOW).await), WebhookRejection::BadSignature);
     // Expired key.
     let with_expired = expired_signer.sign(BODY, NOW);
-    assert_eq!(
-        rejection(verifier.verify_at(Some(&with_expired), BODY, NOW).await),
-        WebhookRejection::KeyExpired
-    );
+    assert_eq!(rejection(verifier.verify_at(Some(&with_expired), BODY, NOW).await), WebhookRejection::KeyExpired);
     // Old iat.
     let old = signer.sign(BODY, NOW - 5 * 60 - 1);
-    assert_eq!(
-        rejection(verifier.verify_at(Some(&old), BODY, NOW).await),
-        WebhookRejection::Stale
-    );
+    assert_eq!(rejection(verifier.verify_at(Some(&old), BODY, NOW).await), WebhookRejection::Stale);
     // Tampered body.
     let good = signer.sign(BODY, NOW);
-    let tampered = String::from_utf8(BODY.to_vec())
-        .unwrap()
-        .replace("item-1", "item-2");
+    let tampered = String::from_utf8(BODY.to_vec()).unwrap().replace("item-1", "item-2");
     assert_eq!(
-        rejection(
-            verifier
-                .verify_at(Some(&good), tampered.as_bytes(), NOW)
-                .await
-        ),
+        rejection(verifier.verify_at(Some(&good), tampered.as_bytes(), NOW).await),
         WebhookRejection::BodyMismatch
     );
     // Garbage header.
-    assert_eq!(
-        rejection(verifier.verify_at(Some("not.a-jwt"), BODY, NOW).await),
-        WebhookRejection::MalformedToken
-    );
+    assert_eq!(rejection(verifier.verify_at(Some("not.a-jwt"), BODY, NOW).await), WebhookRejection::MalformedToken);
     // And the good one still passes.
     assert!(verifier.verify_at(Some(&good), BODY, NOW).await.is_ok());
 }
@@ -119,18 +91,12 @@ async fn an_unknown_kid_is_refused() {
     server
         .mock("POST", "/webhook_verification_key/get")
         .with_status(400)
-        .with_body(common::plaid_error(
-            "INVALID_INPUT",
-            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
-        ))
+        .with_body(common::plaid_error("INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID"))
         .create_async()
         .await;
     let verifier = WebhookVerifier::new(common::client(&server.url()));
     let header = WebhookSigner::generate("nope").sign(BODY, NOW);
-    assert_eq!(
-        rejection(verifier.verify_at(Some(&header), BODY, NOW).await),
-        WebhookRejection::KeyUnavailable
-    );
+    assert_eq!(rejection(verifier.verify_at(Some(&header), BODY, NOW).await), WebhookRejection::KeyUnavailable);
 }
 
 #[tokio::test]
@@ -164,7 +130,8 @@ async fn concurrent_misses_share_one_key_fetch() {
 #[test]
 fn every_webhook_we_handle_parses_into_its_variant() {
     let parse = |v: serde_json::Value| WebhookPayload::parse(v.to_string().as_bytes()).unwrap();
-    let item = |code: &str| json!({"webhook_type": "ITEM", "webhook_code": code, "item_id": "i", "environment": "sandbox"});
+    let item =
+        |code: &str| json!({"webhook_type": "ITEM", "webhook_code": code, "item_id": "i", "environment": "sandbox"});
     let mut error = item("ERROR");
     error["error"] = json!({"error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED", "error_message": "m", "display_message": null});
     assert!(
@@ -172,54 +139,23 @@ fn every_webhook_we_handle_parses_into_its_variant() {
     );
     let mut expiring = item("PENDING_EXPIRATION");
     expiring["consent_expiration_time"] = json!("2026-12-01T00:00:00Z");
-    assert!(matches!(
-        parse(expiring),
-        WebhookPayload::PendingExpiration {
-            consent_expiration_time: Some(_),
-            ..
-        }
-    ));
+    assert!(matches!(parse(expiring), WebhookPayload::PendingExpiration { consent_expiration_time: Some(_), .. }));
     let mut disconnect = item("PENDING_DISCONNECT");
     disconnect["reason"] = json!("INSTITUTION_MIGRATION");
     disconnect["disconnect_time"] = json!("2026-12-01T00:00:00Z");
     assert!(matches!(
         parse(disconnect),
-        WebhookPayload::PendingDisconnect {
-            reason: Some(_),
-            disconnect_time: Some(_),
-            ..
-        }
+        WebhookPayload::PendingDisconnect { reason: Some(_), disconnect_time: Some(_), .. }
     ));
-    assert!(matches!(
-        parse(item("USER_PERMISSION_REVOKED")),
-        WebhookPayload::UserPermissionRevoked { .. }
-    ));
+    assert!(matches!(parse(item("USER_PERMISSION_REVOKED")), WebhookPayload::UserPermissionRevoked { .. }));
     let mut account = item("USER_ACCOUNT_REVOKED");
     account["account_id"] = json!("acc");
-    assert!(matches!(
-        parse(account),
-        WebhookPayload::UserAccountRevoked { .. }
-    ));
-    assert!(matches!(
-        parse(item("NEW_ACCOUNTS_AVAILABLE")),
-        WebhookPayload::NewAccountsAvailable { .. }
-    ));
+    assert!(matches!(parse(account), WebhookPayload::UserAccountRevoked { .. }));
+    assert!(matches!(parse(item("NEW_ACCOUNTS_AVAILABLE")), WebhookPayload::NewAccountsAvailable { .. }));
     let mut ack = item("WEBHOOK_UPDATE_ACKNOWLEDGED");
     ack["new_webhook_url"] = json!("https://x");
-    assert!(matches!(
-        parse(ack),
-        WebhookPayload::WebhookUpdateAcknowledged { .. }
-    ));
-    assert!(matches!(
-        parse(item("LOGIN_REPAIRED")),
-        WebhookPayload::LoginRepaired { .. }
-    ));
+    assert!(matches!(parse(ack), WebhookPayload::WebhookUpdateAcknowledged { .. }));
+    assert!(matches!(parse(item("LOGIN_REPAIRED")), WebhookPayload::LoginRepaired { .. }));
     let legacy = json!({"webhook_type": "TRANSACTIONS", "webhook_code": "DEFAULT_UPDATE", "item_id": "i", "new_transactions": 3});
-    assert!(matches!(
-        parse(legacy),
-        WebhookPayload::Unknown {
-            item_id: Some(_),
-            ..
-        }
-    ));
+    assert!(matches!(parse(legacy), WebhookPayload::Unknown { item_id: Some(_), .. }));
 }

@@ -21,39 +21,17 @@ use crate::{
 type ApiResult = Result<Response, SimError>;
 
 /// Checks credentials and faults, then parses the body.
-async fn accept<T: DeserializeOwned>(
-    sim: &Simulator,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<T, SimError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| {
-        SimError::invalid_request("INVALID_BODY", "body could not be parsed as JSON")
-    })?;
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let client_id = header("plaid-client-id").or_else(|| {
-        value
-            .get("client_id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
-    let secret = header("plaid-secret").or_else(|| {
-        value
-            .get("secret")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
+async fn accept<T: DeserializeOwned>(sim: &Simulator, headers: &HeaderMap, body: &Bytes) -> Result<T, SimError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| SimError::invalid_request("INVALID_BODY", "body could not be parsed as JSON"))?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client_id =
+        header("plaid-client-id").or_else(|| value.get("client_id").and_then(Value::as_str).map(str::to_string));
+    let secret = header("plaid-secret").or_else(|| value.get("secret").and_then(Value::as_str).map(str::to_string));
     if client_id.as_deref() != Some(sim.config.client_id.as_str())
         || secret.as_deref() != Some(sim.config.secret.as_str())
     {
-        return Err(SimError::invalid_input(
-            "INVALID_API_KEYS",
-            "invalid client_id or secret provided",
-        ));
+        return Err(SimError::invalid_input("INVALID_API_KEYS", "invalid client_id or secret provided"));
     }
     let fault = sim.state.lock().await.faults.pop_front().flatten();
     match fault {
@@ -66,12 +44,7 @@ async fn accept<T: DeserializeOwned>(
             ))
         }
         Some(Fault::ServerError) => {
-            return Err(SimError::new(
-                500,
-                "API_ERROR",
-                "INTERNAL_SERVER_ERROR",
-                "an unexpected error occurred",
-            ))
+            return Err(SimError::new(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "an unexpected error occurred"))
         }
         Some(Fault::Stall(ms)) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
         None => {}
@@ -106,59 +79,32 @@ struct LinkUser {
 }
 
 /// `/link/token/create`
-pub async fn link_token_create(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn link_token_create(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: LinkTokenCreate = accept(&sim, &headers, &body).await?;
-    if req.client_name.trim().is_empty() || req.language.is_empty() || req.country_codes.is_empty()
-    {
+    if req.client_name.trim().is_empty() || req.language.is_empty() || req.country_codes.is_empty() {
         return Err(SimError::invalid_request(
             "MISSING_FIELDS",
             "client_name, language and country_codes are required",
         ));
     }
-    if req
-        .user
-        .as_ref()
-        .is_none_or(|u| u.client_user_id.is_empty())
-    {
-        return Err(SimError::invalid_request(
-            "MISSING_FIELDS",
-            "user.client_user_id is required",
-        ));
+    if req.user.as_ref().is_none_or(|u| u.client_user_id.is_empty()) {
+        return Err(SimError::invalid_request("MISSING_FIELDS", "user.client_user_id is required"));
     }
     let mut state = sim.state.lock().await;
     if let Some(token) = &req.access_token {
         state.item_for_token(token)?;
         if req.products.as_ref().is_some_and(|p| !p.is_empty()) {
-            return Err(SimError::invalid_request(
-                "INVALID_FIELD",
-                "products must be omitted in update mode",
-            ));
+            return Err(SimError::invalid_request("INVALID_FIELD", "products must be omitted in update mode"));
         }
     } else if req.products.as_ref().is_none_or(|p| p.is_empty()) {
-        return Err(SimError::invalid_request(
-            "MISSING_FIELDS",
-            "products is required",
-        ));
+        return Err(SimError::invalid_request("MISSING_FIELDS", "products is required"));
     }
-    let lifetime = if req.access_token.is_some() {
-        Duration::minutes(30)
-    } else {
-        Duration::hours(4)
-    };
+    let lifetime = if req.access_token.is_some() { Duration::minutes(30) } else { Duration::hours(4) };
     let expires = Utc::now() + lifetime;
     let link_token = state.token("link");
-    state.link_tokens.insert(
-        link_token.clone(),
-        LinkTokenInfo {
-            access_token: req.access_token,
-            webhook: req.webhook,
-            expires,
-        },
-    );
+    state
+        .link_tokens
+        .insert(link_token.clone(), LinkTokenInfo { access_token: req.access_token, webhook: req.webhook, expires });
     ok(
         json!({ "link_token": link_token, "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "request_id": request_id() }),
     )
@@ -170,31 +116,19 @@ struct Exchange {
 }
 
 /// `/item/public_token/exchange`: a public token works once, for 30 minutes.
-pub async fn public_token_exchange(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn public_token_exchange(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: Exchange = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let invalid = || {
-        SimError::invalid_input(
-            "INVALID_PUBLIC_TOKEN",
-            "provided public token is expired or invalid",
-        )
-        .display("The bank link has expired. Please connect the bank again.")
+        SimError::invalid_input("INVALID_PUBLIC_TOKEN", "provided public token is expired or invalid")
+            .display("The bank link has expired. Please connect the bank again.")
     };
-    let info = state
-        .public_tokens
-        .remove(&req.public_token)
-        .ok_or_else(invalid)?;
+    let info = state.public_tokens.remove(&req.public_token).ok_or_else(invalid)?;
     if info.expires < Utc::now() {
         return Err(invalid());
     }
     let access_token = state.token("access");
-    state
-        .access_tokens
-        .insert(access_token.clone(), info.item_id.clone());
+    state.access_tokens.insert(access_token.clone(), info.item_id.clone());
     ok(json!({ "access_token": access_token, "item_id": info.item_id, "request_id": request_id() }))
 }
 
@@ -205,9 +139,7 @@ async fn accounts(sim: Simulator, headers: HeaderMap, body: Bytes) -> ApiResult 
     if item.login_required {
         return Err(login_required());
     }
-    ok(
-        json!({ "accounts": item.accounts_json(), "item": item.item_json(), "request_id": request_id() }),
-    )
+    ok(json!({ "accounts": item.accounts_json(), "item": item.item_json(), "request_id": request_id() }))
 }
 
 fn login_required() -> SimError {
@@ -216,20 +148,12 @@ fn login_required() -> SimError {
 }
 
 /// `/accounts/get`
-pub async fn accounts_get(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn accounts_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     accounts(sim, headers, body).await
 }
 
 /// `/accounts/balance/get`
-pub async fn accounts_balance_get(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn accounts_balance_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     accounts(sim, headers, body).await
 }
 
@@ -241,18 +165,11 @@ struct Sync {
 }
 
 /// `/transactions/sync`: pages the Item's change log by `count` with opaque cursors.
-pub async fn transactions_sync(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn transactions_sync(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: Sync = accept(&sim, &headers, &body).await?;
     let count = req.count.unwrap_or(100);
     if !(1..=500).contains(&count) {
-        return Err(SimError::invalid_request(
-            "INVALID_FIELD",
-            "count must be between 1 and 500",
-        ));
+        return Err(SimError::invalid_request("INVALID_FIELD", "count must be between 1 and 500"));
     }
     let mut state = sim.state.lock().await;
     let today = state.today();
@@ -304,11 +221,7 @@ pub async fn transactions_sync(
 }
 
 /// `/transactions/refresh`: new data is checked for; SYNC_UPDATES_AVAILABLE follows.
-pub async fn transactions_refresh(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn transactions_refresh(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;
@@ -345,11 +258,7 @@ pub async fn item_get(State(sim): State<Simulator>, headers: HeaderMap, body: By
 }
 
 /// `/item/remove`: the access token stops working.
-pub async fn item_remove(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn item_remove(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item_id = state.item_for_token(&req.access_token)?.item_id.clone();
@@ -365,11 +274,7 @@ struct WebhookUpdate {
 }
 
 /// `/item/webhook/update`: fires WEBHOOK_UPDATE_ACKNOWLEDGED to the new URL.
-pub async fn item_webhook_update(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn item_webhook_update(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: WebhookUpdate = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;
@@ -386,17 +291,10 @@ struct KeyGet {
 }
 
 /// `/webhook_verification_key/get`
-pub async fn webhook_key_get(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn webhook_key_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: KeyGet = accept(&sim, &headers, &body).await?;
     if req.key_id != sim.signer.kid() {
-        return Err(SimError::invalid_input(
-            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
-            "invalid key_id provided",
-        ));
+        return Err(SimError::invalid_input("INVALID_WEBHOOK_VERIFICATION_KEY_ID", "invalid key_id provided"));
     }
     ok(json!({ "key": sim.signer.jwk(), "request_id": request_id() }))
 }
@@ -415,40 +313,18 @@ struct SandboxOptions {
 }
 
 /// `/sandbox/public_token/create`
-pub async fn sandbox_public_token_create(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn sandbox_public_token_create(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: SandboxCreate = accept(&sim, &headers, &body).await?;
-    let institution = data::institution(&req.institution_id).ok_or_else(|| {
-        SimError::invalid_input("INVALID_INSTITUTION", "invalid institution_id provided")
-    })?;
+    let institution = data::institution(&req.institution_id)
+        .ok_or_else(|| SimError::invalid_input("INVALID_INSTITUTION", "invalid institution_id provided"))?;
     if req.initial_products.is_empty() {
-        return Err(SimError::invalid_request(
-            "MISSING_FIELDS",
-            "initial_products is required",
-        ));
+        return Err(SimError::invalid_request("MISSING_FIELDS", "initial_products is required"));
     }
-    let options = req.options.unwrap_or(SandboxOptions {
-        webhook: None,
-        override_password: None,
-    });
-    if options
-        .override_password
-        .as_deref()
-        .is_some_and(|p| p != "pass_good")
-    {
-        return Err(SimError::item(
-            "INVALID_CREDENTIALS",
-            "the provided credentials were not correct",
-        ));
+    let options = req.options.unwrap_or(SandboxOptions { webhook: None, override_password: None });
+    if options.override_password.as_deref().is_some_and(|p| p != "pass_good") {
+        return Err(SimError::item("INVALID_CREDENTIALS", "the provided credentials were not correct"));
     }
-    let (_, public_token) =
-        sim.state
-            .lock()
-            .await
-            .create_item(institution, options.webhook, sim.config.history_days);
+    let (_, public_token) = sim.state.lock().await.create_item(institution, options.webhook, sim.config.history_days);
     ok(json!({ "public_token": public_token, "request_id": request_id() }))
 }
 
@@ -460,11 +336,7 @@ struct FireWebhook {
 }
 
 /// `/sandbox/item/fire_webhook`: the codes Plaid's sandbox can fire.
-pub async fn sandbox_fire_webhook(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn sandbox_fire_webhook(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: FireWebhook = accept(&sim, &headers, &body).await?;
     const ALLOWED: &[&str] = &[
         "DEFAULT_UPDATE",
@@ -477,23 +349,11 @@ pub async fn sandbox_fire_webhook(
         "ERROR",
     ];
     if !ALLOWED.contains(&req.webhook_code.as_str()) {
-        return Err(SimError::invalid_request(
-            "INVALID_FIELD",
-            "webhook_code is not one the sandbox can fire",
-        ));
+        return Err(SimError::invalid_request("INVALID_FIELD", "webhook_code is not one the sandbox can fire"));
     }
-    let item_id = sim
-        .state
-        .lock()
-        .await
-        .item_for_token(&req.access_token)?
-        .item_id
-        .clone();
+    let item_id = sim.state.lock().await.item_for_token(&req.access_token)?.item_id.clone();
     let webhook_type = req.webhook_type.unwrap_or_else(|| {
-        if matches!(
-            req.webhook_code.as_str(),
-            "SYNC_UPDATES_AVAILABLE" | "DEFAULT_UPDATE"
-        ) {
+        if matches!(req.webhook_code.as_str(), "SYNC_UPDATES_AVAILABLE" | "DEFAULT_UPDATE") {
             "TRANSACTIONS"
         } else {
             "ITEM"
@@ -505,11 +365,7 @@ pub async fn sandbox_fire_webhook(
 }
 
 /// `/sandbox/item/reset_login`: ITEM_LOGIN_REQUIRED, announced by an ITEM ERROR webhook.
-pub async fn sandbox_reset_login(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+pub async fn sandbox_reset_login(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;

@@ -12,11 +12,7 @@ use serde_json::json;
 use crate::{state::Fault, webhooks, Simulator};
 
 fn not_found(item_id: &str) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": format!("no item {item_id}") })),
-    )
-        .into_response()
+    (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no item {item_id}") }))).into_response()
 }
 
 /// `GET /control/items`: every Item with its institution and state.
@@ -61,11 +57,7 @@ pub async fn add_transactions(
     Path(item_id): Path<String>,
     body: Option<Json<AddTransactions>>,
 ) -> Response {
-    let req = body.map(|Json(b)| b).unwrap_or(AddTransactions {
-        count: 1,
-        pending: false,
-        modify: 0,
-    });
+    let req = body.map(|Json(b)| b).unwrap_or(AddTransactions { count: 1, pending: false, modify: 0 });
     let counts = {
         let mut state = sim.state.lock().await;
         state.day_offset += 1;
@@ -171,17 +163,18 @@ pub struct Faults {
 /// `POST /control/faults`: after `after` calls, the next `count` Plaid API calls fail with
 /// 429 or 500, or stall.
 pub async fn faults(State(sim): State<Simulator>, Json(req): Json<Faults>) -> Response {
-    let fault =
-        match req.kind.as_str() {
-            "429" => Fault::RateLimit,
-            "500" => Fault::ServerError,
-            "stall" => Fault::Stall(req.stall_ms.max(1)),
-            other => return (
+    let fault = match req.kind.as_str() {
+        "429" => Fault::RateLimit,
+        "500" => Fault::ServerError,
+        "stall" => Fault::Stall(req.stall_ms.max(1)),
+        other => {
+            return (
                 StatusCode::BAD_REQUEST,
                 Json(json!({ "error": format!("unknown fault kind `{other}` (429, 500, stall)") })),
             )
-                .into_response(),
-        };
+                .into_response()
+        }
+    };
     let mut state = sim.state.lock().await;
     state.faults.clear();
     for _ in 0..req.after {

@@ -143,14 +143,7 @@ pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec
                     name: String,
                     category: &'static str,
                     channel: &'static str| {
-        out.push(Draft {
-            date,
-            amount,
-            name,
-            merchant,
-            category,
-            channel,
-        });
+        out.push(Draft { date, amount, name, merchant, category, channel });
     };
     match (template.account_type, template.subtype) {
         ("depository", "checking") => {
@@ -164,13 +157,7 @@ pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec
                 );
             }
             if date.day() == 15 || date.day() == 28 {
-                push(
-                    Decimal::new(-2_640_00, 2),
-                    None,
-                    "ACME TRADING PAYROLL".into(),
-                    "INCOME",
-                    "other",
-                );
+                push(Decimal::new(-2_640_00, 2), None, "ACME TRADING PAYROLL".into(), "INCOME", "other");
             }
             if date.day() == 12 {
                 push(
@@ -193,42 +180,18 @@ pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec
             }
             if rng.gen_bool(0.45) {
                 let m = pick(rng, CAFES);
-                push(
-                    cents(rng, 4_00, 9_50),
-                    Some(m),
-                    m.to_uppercase(),
-                    "FOOD_AND_DRINK",
-                    "in store",
-                );
+                push(cents(rng, 4_00, 9_50), Some(m), m.to_uppercase(), "FOOD_AND_DRINK", "in store");
             }
             if rng.gen_bool(0.08) {
-                push(
-                    cents(rng, 20_00, 300_00),
-                    None,
-                    "ATM WITHDRAWAL".into(),
-                    "TRANSFER_OUT",
-                    "other",
-                );
+                push(cents(rng, 20_00, 300_00), None, "ATM WITHDRAWAL".into(), "TRANSFER_OUT", "other");
             }
         }
         ("depository", _) => {
             if date.day() == 2 {
-                push(
-                    Decimal::new(-400_00, 2),
-                    None,
-                    "TRANSFER FROM CHECKING".into(),
-                    "TRANSFER_IN",
-                    "other",
-                );
+                push(Decimal::new(-400_00, 2), None, "TRANSFER FROM CHECKING".into(), "TRANSFER_IN", "other");
             }
             if date.day() == 28 {
-                push(
-                    cents(rng, -48_00, -12_00),
-                    None,
-                    "INTEREST PAYMENT".into(),
-                    "INCOME",
-                    "other",
-                );
+                push(cents(rng, -48_00, -12_00), None, "INTEREST PAYMENT".into(), "INCOME", "other");
             }
         }
         _ => {
@@ -254,22 +217,10 @@ pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec
             }
             if rng.gen_bool(0.3) {
                 let m = pick(rng, FOOD);
-                push(
-                    cents(rng, 11_00, 65_00),
-                    Some(m),
-                    m.to_uppercase(),
-                    "FOOD_AND_DRINK",
-                    "online",
-                );
+                push(cents(rng, 11_00, 65_00), Some(m), m.to_uppercase(), "FOOD_AND_DRINK", "online");
             }
             if date.day() == 20 {
-                push(
-                    Decimal::new(-600_00, 2),
-                    None,
-                    "AUTOPAY PAYMENT - THANK YOU".into(),
-                    "LOAN_PAYMENTS",
-                    "other",
-                );
+                push(Decimal::new(-600_00, 2), None, "AUTOPAY PAYMENT - THANK YOU".into(), "LOAN_PAYMENTS", "other");
             }
         }
     }
@@ -285,22 +236,11 @@ pub fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate>
 /// A Plaid-looking id: 37 characters of [A-Za-z0-9].
 pub fn plaid_id(rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..37)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    (0..37).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
 
 /// A UUID-shaped random string for tokens.
 pub fn uuid_like(rng: &mut impl Rng) -> String {
-    let hex: String = (0..32)
-        .map(|_| format!("{:x}", rng.gen_range(0..16u8)))
-        .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let hex: String = (0..32).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }

@@ -19,10 +19,7 @@ impl SimError {
     pub fn new(status: u16, error_type: &str, code: &str, message: &str) -> Self {
         let mut body = PlaidApiError::new(error_type, code, message);
         body.status = Some(status);
-        Self {
-            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            body,
-        }
+        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body }
     }
 
     /// With a user-facing message.
@@ -50,10 +47,8 @@ impl SimError {
 impl IntoResponse for SimError {
     fn into_response(mut self) -> Response {
         self.body.request_id = Some(crate::state::request_id());
-        self.body.documentation_url = Some(format!(
-            "https://plaid.com/docs/errors/#{}",
-            self.body.error_code.to_lowercase()
-        ));
+        self.body.documentation_url =
+            Some(format!("https://plaid.com/docs/errors/#{}", self.body.error_code.to_lowercase()));
         let mut value = serde_json::to_value(&self.body).expect("error serialises");
         value["causes"] = serde_json::json!([]);
         value["suggested_action"] = serde_json::Value::Null;

@@ -8,6 +8,8 @@
 //!
 //! The app mounts it in-process under `/sim`; tests run it standalone with [`spawn`].
 
+#![warn(missing_docs)]
+
 mod api;
 mod control;
 mod data;
@@ -68,14 +70,8 @@ impl Simulator {
         Self {
             state: Arc::new(Mutex::new(state::State::new(config.seed))),
             config: Arc::new(config),
-            signer: plaid_client::webhook::WebhookSigner::generate(format!(
-                "sim-key-{}",
-                rand::random::<u32>()
-            )),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("http client"),
+            signer: plaid_client::webhook::WebhookSigner::generate(format!("sim-key-{}", rand::random::<u32>())),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client"),
         }
     }
 
@@ -90,10 +86,7 @@ impl Simulator {
 pub fn router(sim: Simulator) -> Router {
     Router::new()
         .route("/link/token/create", post(api::link_token_create))
-        .route(
-            "/item/public_token/exchange",
-            post(api::public_token_exchange),
-        )
+        .route("/item/public_token/exchange", post(api::public_token_exchange))
         .route("/accounts/get", post(api::accounts_get))
         .route("/accounts/balance/get", post(api::accounts_balance_get))
         .route("/transactions/sync", post(api::transactions_sync))
@@ -102,37 +95,19 @@ pub fn router(sim: Simulator) -> Router {
         .route("/item/remove", post(api::item_remove))
         .route("/item/webhook/update", post(api::item_webhook_update))
         .route("/webhook_verification_key/get", post(api::webhook_key_get))
-        .route(
-            "/sandbox/public_token/create",
-            post(api::sandbox_public_token_create),
-        )
-        .route(
-            "/sandbox/item/fire_webhook",
-            post(api::sandbox_fire_webhook),
-        )
+        .route("/sandbox/public_token/create", post(api::sandbox_public_token_create))
+        .route("/sandbox/item/fire_webhook", post(api::sandbox_fire_webhook))
         .route("/sandbox/item/reset_login", post(api::sandbox_reset_login))
         .route("/link/link-initialize.js", get(link::script))
         .route("/link/session", post(link::session))
         .route("/link/credentials", post(link::credentials))
         .route("/link/complete", post(link::complete))
         .route("/control/items", get(control::items))
-        .route(
-            "/control/items/{item_id}/transactions",
-            post(control::add_transactions),
-        )
-        .route(
-            "/control/items/{item_id}/login-required",
-            post(control::login_required),
-        )
+        .route("/control/items/{item_id}/transactions", post(control::add_transactions))
+        .route("/control/items/{item_id}/login-required", post(control::login_required))
         .route("/control/items/{item_id}/repair", post(control::repair))
-        .route(
-            "/control/items/{item_id}/webhook",
-            post(control::fire_webhook),
-        )
-        .route(
-            "/control/items/{item_id}/mutate-next-sync",
-            post(control::mutate_next_sync),
-        )
+        .route("/control/items/{item_id}/webhook", post(control::fire_webhook))
+        .route("/control/items/{item_id}/mutate-next-sync", post(control::mutate_next_sync))
         .route("/control/faults", post(control::faults))
         .with_state(sim)
 }

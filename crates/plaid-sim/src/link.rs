@@ -15,13 +15,7 @@ use crate::{data, error::SimError, state::request_id, webhooks, Simulator};
 /// `GET /link/link-initialize.js`: `window.Plaid.create(...)` like Plaid's Link.
 pub async fn script() -> Response {
     (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            ),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
+        [(header::CONTENT_TYPE, "application/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
         include_str!("../assets/link-initialize.js"),
     )
         .into_response()
@@ -33,20 +27,13 @@ pub struct SessionRequest {
 }
 
 /// `POST /link/session`: what the modal shows for a Link token.
-pub async fn session(
-    State(sim): State<Simulator>,
-    Json(req): Json<SessionRequest>,
-) -> Result<Json<Value>, SimError> {
+pub async fn session(State(sim): State<Simulator>, Json(req): Json<SessionRequest>) -> Result<Json<Value>, SimError> {
     let mut state = sim.state.lock().await;
-    let access_token = valid_link_token(&state, &req.link_token)?
-        .access_token
-        .clone();
+    let access_token = valid_link_token(&state, &req.link_token)?.access_token.clone();
     let update = match &access_token {
         Some(token) => {
             let item = state.item_for_token(token)?;
-            Some(
-                json!({ "institution_id": item.institution.id, "institution_name": item.institution.name }),
-            )
+            Some(json!({ "institution_id": item.institution.id, "institution_name": item.institution.name }))
         }
         None => None,
     };
@@ -65,11 +52,8 @@ fn valid_link_token<'a>(
 ) -> Result<&'a crate::state::LinkTokenInfo, SimError> {
     match state.link_tokens.get(token) {
         Some(info) if info.expires > Utc::now() => Ok(info),
-        _ => Err(SimError::invalid_input(
-            "INVALID_LINK_TOKEN",
-            "link token is invalid or has expired",
-        )
-        .display("This link has expired. Please try again.")),
+        _ => Err(SimError::invalid_input("INVALID_LINK_TOKEN", "link token is invalid or has expired")
+            .display("This link has expired. Please try again.")),
     }
 }
 
@@ -85,27 +69,17 @@ fn check_credentials(req: &Credentials) -> Result<&'static data::Institution, Si
     let institution = data::institution(&req.institution_id)
         .ok_or_else(|| SimError::invalid_input("INVALID_INSTITUTION", "unknown institution"))?;
     if req.username != "user_good" || req.password != "pass_good" {
-        return Err(SimError::item(
-            "INVALID_CREDENTIALS",
-            "the provided credentials were not correct",
-        )
-        .display(
-            "The username or password you entered is not correct. (Sandbox: user_good / pass_good)",
-        ));
+        return Err(SimError::item("INVALID_CREDENTIALS", "the provided credentials were not correct")
+            .display("The username or password you entered is not correct. (Sandbox: user_good / pass_good)"));
     }
     Ok(institution)
 }
 
 /// `POST /link/credentials`: checks sandbox credentials (`user_good` / `pass_good`).
-pub async fn credentials(
-    State(sim): State<Simulator>,
-    Json(req): Json<Credentials>,
-) -> Result<Json<Value>, SimError> {
+pub async fn credentials(State(sim): State<Simulator>, Json(req): Json<Credentials>) -> Result<Json<Value>, SimError> {
     valid_link_token(&*sim.state.lock().await, &req.link_token)?;
     let institution = check_credentials(&req)?;
-    Ok(Json(
-        json!({ "ok": true, "institution_id": institution.id }),
-    ))
+    Ok(Json(json!({ "ok": true, "institution_id": institution.id })))
 }
 
 #[derive(Deserialize)]
@@ -118,10 +92,7 @@ pub struct Complete {
 
 /// `POST /link/complete`: creates the Item (or repairs it in update mode) and returns the
 /// public token with Plaid's `onSuccess` metadata.
-pub async fn complete(
-    State(sim): State<Simulator>,
-    Json(req): Json<Complete>,
-) -> Result<Json<Value>, SimError> {
+pub async fn complete(State(sim): State<Simulator>, Json(req): Json<Complete>) -> Result<Json<Value>, SimError> {
     let institution = check_credentials(&req.credentials)?;
     let mut state = sim.state.lock().await;
     let info = valid_link_token(&state, &req.credentials.link_token)?.clone();
@@ -133,8 +104,7 @@ pub async fn complete(
         item.login_required = false;
         let item_id = item.item_id.clone();
         let accounts = metadata_accounts(&item.accounts_json(), &[]);
-        let institution_json =
-            json!({ "name": item.institution.name, "institution_id": item.institution.id });
+        let institution_json = json!({ "name": item.institution.name, "institution_id": item.institution.id });
         let public_token = state.token("public");
         drop(state);
         if was_broken {
@@ -145,8 +115,7 @@ pub async fn complete(
             "metadata": { "institution": institution_json, "accounts": accounts, "link_session_id": session_id },
         })));
     }
-    let (item_id, public_token) =
-        state.create_item(institution, info.webhook.clone(), sim.config.history_days);
+    let (item_id, public_token) = state.create_item(institution, info.webhook.clone(), sim.config.history_days);
     let item = &state.items[&item_id];
     let accounts = metadata_accounts(&item.accounts_json(), &req.account_masks);
     Ok(Json(json!({
@@ -162,9 +131,7 @@ pub async fn complete(
 fn metadata_accounts(accounts: &[Value], masks: &[String]) -> Vec<Value> {
     accounts
         .iter()
-        .filter(|a| {
-            masks.is_empty() || masks.iter().any(|m| a["mask"].as_str() == Some(m.as_str()))
-        })
+        .filter(|a| masks.is_empty() || masks.iter().any(|m| a["mask"].as_str() == Some(m.as_str())))
         .map(|a| {
             json!({
                 "id": a["account_id"], "name": a["name"], "mask": a["mask"], "type": a["type"],

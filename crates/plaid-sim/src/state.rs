@@ -181,9 +181,7 @@ pub struct State {
 /// A Plaid-looking request id.
 pub fn request_id() -> String {
     let mut rng = rand::thread_rng();
-    (0..15)
-        .map(|_| (b'A' + rng.gen_range(0..26)) as char)
-        .collect()
+    (0..15).map(|_| (b'A' + rng.gen_range(0..26)) as char).collect()
 }
 
 impl State {
@@ -225,10 +223,7 @@ impl State {
         let accounts: Vec<SimAccount> = institution
             .accounts
             .iter()
-            .map(|template| SimAccount {
-                account_id: data::plaid_id(&mut rng),
-                template,
-            })
+            .map(|template| SimAccount { account_id: data::plaid_id(&mut rng), template })
             .collect();
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
@@ -253,10 +248,7 @@ impl State {
         let public_token = self.token("public");
         self.public_tokens.insert(
             public_token.clone(),
-            PublicTokenInfo {
-                item_id: item_id.clone(),
-                expires: Utc::now() + Duration::minutes(30),
-            },
+            PublicTokenInfo { item_id: item_id.clone(), expires: Utc::now() + Duration::minutes(30) },
         );
         self.items.insert(item_id.clone(), item);
         (item_id, public_token)
@@ -274,9 +266,9 @@ impl State {
             .access_tokens
             .get(token)
             .ok_or_else(|| SimError::item("ITEM_NOT_FOUND", "the Item you requested cannot be found. This Item does not exist, has been previously removed, or has had access removed by the user."))?;
-        self.items.get_mut(item_id).ok_or_else(|| {
-            SimError::item("ITEM_NOT_FOUND", "the Item you requested cannot be found.")
-        })
+        self.items
+            .get_mut(item_id)
+            .ok_or_else(|| SimError::item("ITEM_NOT_FOUND", "the Item you requested cannot be found."))
     }
 }
 
@@ -284,9 +276,7 @@ impl SimItem {
     fn add_day(&mut self, date: NaiveDate, pending_window: bool) {
         for account in self.accounts.clone() {
             for draft in data::day(&mut self.rng, account.template, date) {
-                let pending = pending_window
-                    && draft.amount > Decimal::ZERO
-                    && account.template.subtype != "savings";
+                let pending = pending_window && draft.amount > Decimal::ZERO && account.template.subtype != "savings";
                 let txn = SimTxn {
                     id: data::plaid_id(&mut self.rng),
                     account_id: account.account_id.clone(),
@@ -308,13 +298,7 @@ impl SimItem {
     /// Posts every pending transaction (the pending one is removed, the posted one carries
     /// `pending_transaction_id`), adds `count` new purchases on `date` and corrects the
     /// amount of `modify` recent posted ones. Returns (added, modified, removed).
-    pub fn advance(
-        &mut self,
-        date: NaiveDate,
-        count: u32,
-        pending: bool,
-        modify: u32,
-    ) -> (usize, usize, usize) {
+    pub fn advance(&mut self, date: NaiveDate, count: u32, pending: bool, modify: u32) -> (usize, usize, usize) {
         let (mut added, mut modified, mut removed) = (0, 0, 0);
         // Corrections apply to transactions that were already posted before this call.
         let to_modify: Vec<String> = self
@@ -325,18 +309,10 @@ impl SimItem {
             .take(modify as usize)
             .map(|t| t.id.clone())
             .collect();
-        let posting: Vec<SimTxn> = self
-            .transactions
-            .iter()
-            .filter(|t| t.pending)
-            .cloned()
-            .collect();
+        let posting: Vec<SimTxn> = self.transactions.iter().filter(|t| t.pending).cloned().collect();
         for p in posting {
             self.transactions.retain(|t| t.id != p.id);
-            self.log.push(Change::Removed {
-                id: p.id.clone(),
-                account_id: p.account_id.clone(),
-            });
+            self.log.push(Change::Removed { id: p.id.clone(), account_id: p.account_id.clone() });
             removed += 1;
             let posted = SimTxn {
                 id: data::plaid_id(&mut self.rng),
@@ -378,11 +354,7 @@ impl SimItem {
             self.log.push(Change::Added(txn));
             added += 1;
         }
-        for t in self
-            .transactions
-            .iter_mut()
-            .filter(|t| to_modify.contains(&t.id))
-        {
+        for t in self.transactions.iter_mut().filter(|t| to_modify.contains(&t.id)) {
             t.amount += Decimal::new(2_00, 2);
             t.name = format!("{} (ADJUSTED)", t.name.trim_end_matches(" (ADJUSTED)"));
             self.log.push(Change::Modified(t.clone()));
@@ -398,16 +370,9 @@ impl SimItem {
             .map(|a| {
                 let t = a.template;
                 let opening = Decimal::new(t.opening, 2);
-                let mine = || {
-                    self.transactions
-                        .iter()
-                        .filter(|x| x.account_id == a.account_id)
-                };
+                let mine = || self.transactions.iter().filter(|x| x.account_id == a.account_id);
                 let posted: Decimal = mine().filter(|x| !x.pending).map(|x| x.amount).sum();
-                let held: Decimal = mine()
-                    .filter(|x| x.pending && x.amount > Decimal::ZERO)
-                    .map(|x| x.amount)
-                    .sum();
+                let held: Decimal = mine().filter(|x| x.pending && x.amount > Decimal::ZERO).map(|x| x.amount).sum();
                 let (current, available, limit) = if t.account_type == "credit" {
                     let owed = opening + posted;
                     let limit = Decimal::new(t.limit.unwrap_or(0), 2);
@@ -465,13 +430,8 @@ impl SimItem {
 
     /// Decodes a cursor of this Item.
     pub fn position(&self, cursor: &str) -> Result<usize, SimError> {
-        let invalid =
-            || SimError::invalid_request("INVALID_FIELD", "cursor is not valid for this item");
-        let text = URL_SAFE_NO_PAD
-            .decode(cursor)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(invalid)?;
+        let invalid = || SimError::invalid_request("INVALID_FIELD", "cursor is not valid for this item");
+        let text = URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
         let mut parts = text.split('|');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("v1"), Some(item), Some(pos)) if item == self.item_id => {

@@ -13,8 +13,7 @@ pub fn body(item_id: &str, webhook_type: &str, webhook_code: &str, new_url: Opti
         "item_id": item_id,
         "environment": "sandbox",
     });
-    let in_a_week =
-        (Utc::now() + Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let in_a_week = (Utc::now() + Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match (webhook_type, webhook_code) {
         ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE") => {
             body["initial_update_complete"] = json!(true);
@@ -34,9 +33,7 @@ pub fn body(item_id: &str, webhook_type: &str, webhook_code: &str, new_url: Opti
         }
         ("ITEM", "USER_ACCOUNT_REVOKED") => body["account_id"] = json!("unknown"),
         ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED") => body["new_webhook_url"] = json!(new_url),
-        ("ITEM", "NEW_ACCOUNTS_AVAILABLE" | "USER_PERMISSION_REVOKED") => {
-            body["error"] = Value::Null
-        }
+        ("ITEM", "NEW_ACCOUNTS_AVAILABLE" | "USER_PERMISSION_REVOKED") => body["error"] = Value::Null,
         _ => {}
     }
     body
@@ -51,25 +48,15 @@ pub async fn fire(sim: &Simulator, item_id: &str, webhook_type: &str, webhook_co
             return;
         };
         if webhook_code == "SYNC_UPDATES_AVAILABLE" && !item.sync_called {
-            tracing::info!(
-                item_id,
-                "not sending SYNC_UPDATES_AVAILABLE: the item was never synced"
-            );
+            tracing::info!(item_id, "not sending SYNC_UPDATES_AVAILABLE: the item was never synced");
             return;
         }
         item.last_webhook = Some((Utc::now(), webhook_code.to_string()));
         let Some(url) = item.webhook.clone() else {
-            tracing::info!(
-                item_id,
-                webhook_code,
-                "item has no webhook URL; nothing sent"
-            );
+            tracing::info!(item_id, webhook_code, "item has no webhook URL; nothing sent");
             return;
         };
-        (
-            url.clone(),
-            body(item_id, webhook_type, webhook_code, Some(&url)),
-        )
+        (url.clone(), body(item_id, webhook_type, webhook_code, Some(&url)))
     };
     let sim = sim.clone();
     tokio::spawn(async move { deliver(&sim, &url, &payload).await });
@@ -96,13 +83,7 @@ pub async fn deliver(sim: &Simulator, url: &str, payload: &Value) {
                 tracing::info!(url, code, attempt, "webhook delivered");
                 return;
             }
-            Ok(r) => tracing::warn!(
-                url,
-                code,
-                attempt,
-                status = r.status().as_u16(),
-                "webhook refused; will retry"
-            ),
+            Ok(r) => tracing::warn!(url, code, attempt, status = r.status().as_u16(), "webhook refused; will retry"),
             Err(e) => {
                 tracing::warn!(url, code, attempt, error = %e, "webhook delivery failed; will retry")
             }

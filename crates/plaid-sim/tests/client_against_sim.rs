@@ -9,19 +9,15 @@ use serde_json::json;
 
 async fn sim() -> (String, PlaidClient) {
     let (url, _) = spawn(SimConfig::default()).await.unwrap();
-    let client = PlaidClient::builder(
-        Environment::Custom(url.clone()),
-        "sim-client-id",
-        "sim-secret",
-    )
-    .timeout(Duration::from_secs(2))
-    .retry_policy(RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-    })
-    .build()
-    .unwrap();
+    let client = PlaidClient::builder(Environment::Custom(url.clone()), "sim-client-id", "sim-secret")
+        .timeout(Duration::from_secs(2))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        })
+        .build()
+        .unwrap();
     (url, client)
 }
 
@@ -35,35 +31,17 @@ async fn linked(client: &PlaidClient, institution: &str) -> (AccessToken, String
         .await
         .unwrap();
     assert!(public.public_token.starts_with("public-sandbox-"));
-    let exchanged = client
-        .send(&ItemPublicTokenExchangeRequest {
-            public_token: public.public_token,
-        })
-        .await
-        .unwrap();
-    assert!(exchanged
-        .access_token
-        .expose()
-        .starts_with("access-sandbox-"));
+    let exchanged = client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap();
+    assert!(exchanged.access_token.expose().starts_with("access-sandbox-"));
     (exchanged.access_token, exchanged.item_id)
 }
 
 fn code(e: Error) -> String {
-    e.code()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{e:?}"))
+    e.code().map(str::to_string).unwrap_or_else(|| format!("{e:?}"))
 }
 
 async fn control(url: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-    reqwest::Client::new()
-        .post(format!("{url}/control{path}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    reqwest::Client::new().post(format!("{url}/control{path}")).json(&body).send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]
@@ -73,9 +51,7 @@ async fn link_token_create_and_update_mode() {
         client_name: "Test".into(),
         language: "en".into(),
         country_codes: vec!["US".into()],
-        user: LinkTokenUser {
-            client_user_id: "u1".into(),
-        },
+        user: LinkTokenUser { client_user_id: "u1".into() },
         products: Some(vec!["transactions".into()]),
         webhook: None,
         access_token: None,
@@ -86,43 +62,21 @@ async fn link_token_create_and_update_mode() {
     assert!(token.link_token.starts_with("link-sandbox-"));
     assert!(token.expiration > chrono::Utc::now() + chrono::Duration::hours(3));
     let (access, _) = linked(&client, "ins_109508").await;
-    let update = LinkTokenCreateRequest {
-        products: None,
-        access_token: Some(access),
-        ..request.clone()
-    };
+    let update = LinkTokenCreateRequest { products: None, access_token: Some(access), ..request.clone() };
     let token = client.send(&update).await.unwrap();
     assert!(token.expiration < chrono::Utc::now() + chrono::Duration::minutes(31));
-    let missing_products = LinkTokenCreateRequest {
-        products: None,
-        ..request
-    };
-    assert_eq!(
-        code(client.send(&missing_products).await.unwrap_err()),
-        "MISSING_FIELDS"
-    );
+    let missing_products = LinkTokenCreateRequest { products: None, ..request };
+    assert_eq!(code(client.send(&missing_products).await.unwrap_err()), "MISSING_FIELDS");
 }
 
 #[tokio::test]
 async fn wrong_or_missing_keys_are_invalid_api_keys() {
     let (url, _) = sim().await;
-    let wrong = PlaidClient::builder(Environment::Custom(url.clone()), "sim-client-id", "nope")
-        .build()
-        .unwrap();
-    let err = wrong
-        .send(&ItemGetRequest {
-            access_token: AccessToken::new("access-sandbox-x"),
-        })
-        .await
-        .unwrap_err();
+    let wrong = PlaidClient::builder(Environment::Custom(url.clone()), "sim-client-id", "nope").build().unwrap();
+    let err = wrong.send(&ItemGetRequest { access_token: AccessToken::new("access-sandbox-x") }).await.unwrap_err();
     assert_eq!(err.api().unwrap().error_code, "INVALID_API_KEYS");
     assert!(err.api().unwrap().request_id.is_some());
-    let raw = reqwest::Client::new()
-        .post(format!("{url}/item/get"))
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let raw = reqwest::Client::new().post(format!("{url}/item/get")).body("{not json").send().await.unwrap();
     assert_eq!(raw.status(), 400);
     let body: serde_json::Value = raw.json().await.unwrap();
     assert_eq!(body["error_type"], "INVALID_REQUEST");
@@ -140,18 +94,8 @@ async fn public_tokens_work_once() {
         .await
         .unwrap()
         .public_token;
-    client
-        .send(&ItemPublicTokenExchangeRequest {
-            public_token: public.clone(),
-        })
-        .await
-        .unwrap();
-    let again = client
-        .send(&ItemPublicTokenExchangeRequest {
-            public_token: public,
-        })
-        .await
-        .unwrap_err();
+    client.send(&ItemPublicTokenExchangeRequest { public_token: public.clone() }).await.unwrap();
+    let again = client.send(&ItemPublicTokenExchangeRequest { public_token: public }).await.unwrap_err();
     assert_eq!(code(again), "INVALID_PUBLIC_TOKEN");
 }
 
@@ -159,40 +103,16 @@ async fn public_tokens_work_once() {
 async fn accounts_and_balances_agree_with_transactions() {
     let (_, client) = sim().await;
     let (access, item_id) = linked(&client, "ins_109508").await;
-    let accounts = client
-        .send(&AccountsGetRequest::new(&access))
-        .await
-        .unwrap();
+    let accounts = client.send(&AccountsGetRequest::new(&access)).await.unwrap();
     assert_eq!(accounts.item.item_id, item_id);
-    assert_eq!(
-        accounts
-            .accounts
-            .iter()
-            .map(|a| a.mask.clone().unwrap())
-            .collect::<Vec<_>>(),
-        ["0000", "1111"]
-    );
-    let balances = client
-        .send(&AccountsBalanceGetRequest::new(&access))
-        .await
-        .unwrap();
+    assert_eq!(accounts.accounts.iter().map(|a| a.mask.clone().unwrap()).collect::<Vec<_>>(), ["0000", "1111"]);
+    let balances = client.send(&AccountsBalanceGetRequest::new(&access)).await.unwrap();
     let sync = client.sync_transactions(&access, None, 500).await.unwrap();
     for account in &balances.accounts {
-        let posted: rust_decimal::Decimal = sync
-            .added
-            .iter()
-            .filter(|t| t.account_id == account.account_id && !t.pending)
-            .map(|t| t.amount)
-            .sum();
-        let opening = if account.mask.as_deref() == Some("0000") {
-            "3200"
-        } else {
-            "12500"
-        };
-        assert_eq!(
-            account.balances.current.unwrap(),
-            opening.parse::<rust_decimal::Decimal>().unwrap() - posted
-        );
+        let posted: rust_decimal::Decimal =
+            sync.added.iter().filter(|t| t.account_id == account.account_id && !t.pending).map(|t| t.amount).sum();
+        let opening = if account.mask.as_deref() == Some("0000") { "3200" } else { "12500" };
+        assert_eq!(account.balances.current.unwrap(), opening.parse::<rust_decimal::Decimal>().unwrap() - posted);
     }
 }
 
@@ -202,51 +122,21 @@ async fn sync_pages_and_reports_pending_to_posted() {
     let (access, item_id) = linked(&client, "ins_109510").await;
     let first = client.sync_transactions(&access, None, 25).await.unwrap();
     assert!(first.pages > 1, "history spans several pages of 25");
-    assert!(
-        first.added.len() > 100,
-        "90 days of history: {}",
-        first.added.len()
-    );
+    assert!(first.added.len() > 100, "90 days of history: {}", first.added.len());
     let ids: std::collections::HashSet<_> = first.added.iter().map(|t| &t.transaction_id).collect();
     assert_eq!(ids.len(), first.added.len(), "ids are unique");
-    let pending: Vec<_> = first
-        .added
-        .iter()
-        .filter(|t| t.pending)
-        .map(|t| t.transaction_id.clone())
-        .collect();
+    let pending: Vec<_> = first.added.iter().filter(|t| t.pending).map(|t| t.transaction_id.clone()).collect();
     assert!(!pending.is_empty(), "recent purchases are pending");
     let cursor = first.next_cursor.clone().unwrap();
-    let none = client
-        .sync_transactions(&access, Some(&cursor), 25)
-        .await
-        .unwrap();
+    let none = client.sync_transactions(&access, Some(&cursor), 25).await.unwrap();
     assert!(none.added.is_empty() && none.removed.is_empty());
 
-    control(
-        &url,
-        &format!("/items/{item_id}/transactions"),
-        json!({"count": 2, "modify": 1}),
-    )
-    .await;
-    let next = client
-        .sync_transactions(&access, Some(&cursor), 25)
-        .await
-        .unwrap();
-    let removed: Vec<_> = next
-        .removed
-        .iter()
-        .map(|r| r.transaction_id.clone())
-        .collect();
-    assert_eq!(
-        removed, pending,
-        "every pending transaction is removed when it posts"
-    );
+    control(&url, &format!("/items/{item_id}/transactions"), json!({"count": 2, "modify": 1})).await;
+    let next = client.sync_transactions(&access, Some(&cursor), 25).await.unwrap();
+    let removed: Vec<_> = next.removed.iter().map(|r| r.transaction_id.clone()).collect();
+    assert_eq!(removed, pending, "every pending transaction is removed when it posts");
     for p in &pending {
-        assert!(next
-            .added
-            .iter()
-            .any(|t| t.pending_transaction_id.as_deref() == Some(p.as_str()) && !t.pending));
+        assert!(next.added.iter().any(|t| t.pending_transaction_id.as_deref() == Some(p.as_str()) && !t.pending));
     }
     assert_eq!(next.added.len(), pending.len() + 2);
     assert_eq!(next.modified.len(), 1);
@@ -256,70 +146,26 @@ async fn sync_pages_and_reports_pending_to_posted() {
 async fn mutation_during_pagination_restarts_cleanly() {
     let (url, client) = sim().await;
     let (access, item_id) = linked(&client, "ins_109508").await;
-    control(
-        &url,
-        &format!("/items/{item_id}/mutate-next-sync"),
-        json!({"after": 1}),
-    )
-    .await;
+    control(&url, &format!("/items/{item_id}/mutate-next-sync"), json!({"after": 1})).await;
     let result = client.sync_transactions(&access, None, 20).await.unwrap();
     assert_eq!(result.restarts, 1);
     let all = client.sync_transactions(&access, None, 500).await.unwrap();
-    assert_eq!(
-        result.added.len(),
-        all.added.len(),
-        "the restarted pass saw everything, once"
-    );
+    assert_eq!(result.added.len(), all.added.len(), "the restarted pass saw everything, once");
 }
 
 #[tokio::test]
 async fn login_required_repair_and_errors() {
     let (url, client) = sim().await;
     let (access, item_id) = linked(&client, "ins_109508").await;
-    client
-        .send(&SandboxItemResetLoginRequest {
-            access_token: access.clone(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        code(
-            client
-                .send(&AccountsGetRequest::new(&access))
-                .await
-                .unwrap_err()
-        ),
-        "ITEM_LOGIN_REQUIRED"
-    );
-    assert_eq!(
-        code(
-            client
-                .sync_transactions(&access, None, 100)
-                .await
-                .unwrap_err()
-        ),
-        "ITEM_LOGIN_REQUIRED"
-    );
-    let item = client
-        .send(&ItemGetRequest {
-            access_token: access.clone(),
-        })
-        .await
-        .unwrap()
-        .item;
+    client.send(&SandboxItemResetLoginRequest { access_token: access.clone() }).await.unwrap();
+    assert_eq!(code(client.send(&AccountsGetRequest::new(&access)).await.unwrap_err()), "ITEM_LOGIN_REQUIRED");
+    assert_eq!(code(client.sync_transactions(&access, None, 100).await.unwrap_err()), "ITEM_LOGIN_REQUIRED");
+    let item = client.send(&ItemGetRequest { access_token: access.clone() }).await.unwrap().item;
     assert_eq!(item.error.unwrap().error_code, "ITEM_LOGIN_REQUIRED");
     control(&url, &format!("/items/{item_id}/repair"), json!({})).await;
-    client
-        .send(&AccountsGetRequest::new(&access))
-        .await
-        .unwrap();
+    client.send(&AccountsGetRequest::new(&access)).await.unwrap();
     assert_eq!(
-        code(
-            client
-                .send(&AccountsGetRequest::new(&AccessToken::new("bogus")))
-                .await
-                .unwrap_err()
-        ),
+        code(client.send(&AccountsGetRequest::new(&AccessToken::new("bogus"))).await.unwrap_err()),
         "INVALID_ACCESS_TOKEN"
     );
 }
@@ -328,12 +174,7 @@ async fn login_required_repair_and_errors() {
 async fn item_get_webhook_update_fire_refresh_and_remove() {
     let (_, client) = sim().await;
     let (access, item_id) = linked(&client, "ins_109512").await;
-    let got = client
-        .send(&ItemGetRequest {
-            access_token: access.clone(),
-        })
-        .await
-        .unwrap();
+    let got = client.send(&ItemGetRequest { access_token: access.clone() }).await.unwrap();
     assert_eq!(got.item.item_id, item_id);
     assert_eq!(got.item.institution_id.as_deref(), Some("ins_109512"));
     let updated = client
@@ -343,10 +184,7 @@ async fn item_get_webhook_update_fire_refresh_and_remove() {
         })
         .await
         .unwrap();
-    assert_eq!(
-        updated.item.webhook.as_deref(),
-        Some("http://127.0.0.1:9/hook")
-    );
+    assert_eq!(updated.item.webhook.as_deref(), Some("http://127.0.0.1:9/hook"));
     let fired = client
         .send(&SandboxItemFireWebhookRequest {
             access_token: access.clone(),
@@ -364,34 +202,10 @@ async fn item_get_webhook_update_fire_refresh_and_remove() {
         })
         .await
         .unwrap_err();
-    assert_eq!(
-        code(bad),
-        "INVALID_FIELD",
-        "Plaid's sandbox cannot fire PENDING_EXPIRATION"
-    );
-    client
-        .send(&TransactionsRefreshRequest {
-            access_token: access.clone(),
-        })
-        .await
-        .unwrap();
-    client
-        .send(&ItemRemoveRequest {
-            access_token: access.clone(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        code(
-            client
-                .send(&ItemGetRequest {
-                    access_token: access
-                })
-                .await
-                .unwrap_err()
-        ),
-        "ITEM_NOT_FOUND"
-    );
+    assert_eq!(code(bad), "INVALID_FIELD", "Plaid's sandbox cannot fire PENDING_EXPIRATION");
+    client.send(&TransactionsRefreshRequest { access_token: access.clone() }).await.unwrap();
+    client.send(&ItemRemoveRequest { access_token: access.clone() }).await.unwrap();
+    assert_eq!(code(client.send(&ItemGetRequest { access_token: access }).await.unwrap_err()), "ITEM_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -399,33 +213,11 @@ async fn injected_faults_are_retried_or_surface() {
     let (url, client) = sim().await;
     let (access, _) = linked(&client, "ins_109508").await;
     control(&url, "/faults", json!({"kind": "429", "count": 1})).await;
-    client
-        .send(&AccountsGetRequest::new(&access))
-        .await
-        .unwrap();
+    client.send(&AccountsGetRequest::new(&access)).await.unwrap();
     control(&url, "/faults", json!({"kind": "500", "count": 3})).await;
-    assert_eq!(
-        code(
-            client
-                .send(&AccountsGetRequest::new(&access))
-                .await
-                .unwrap_err()
-        ),
-        "INTERNAL_SERVER_ERROR"
-    );
-    control(
-        &url,
-        "/faults",
-        json!({"kind": "stall", "count": 3, "stall_ms": 2500}),
-    )
-    .await;
-    assert!(matches!(
-        client
-            .send(&AccountsGetRequest::new(&access))
-            .await
-            .unwrap_err(),
-        Error::Timeout { .. }
-    ));
+    assert_eq!(code(client.send(&AccountsGetRequest::new(&access)).await.unwrap_err()), "INTERNAL_SERVER_ERROR");
+    control(&url, "/faults", json!({"kind": "stall", "count": 3, "stall_ms": 2500})).await;
+    assert!(matches!(client.send(&AccountsGetRequest::new(&access)).await.unwrap_err(), Error::Timeout { .. }));
 }
 
 #[tokio::test]
@@ -438,10 +230,7 @@ async fn webhooks_are_signed_so_the_client_verifier_accepts_them() {
         post(move |headers: HeaderMap, body: Bytes| {
             let tx = tx.clone();
             async move {
-                let header = headers
-                    .get("plaid-verification")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
+                let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok()).map(str::to_string);
                 let _ = tx.send((header, body));
                 "ok"
             }
@@ -454,30 +243,14 @@ async fn webhooks_are_signed_so_the_client_verifier_accepts_them() {
         .send(&SandboxPublicTokenCreateRequest {
             institution_id: "ins_109508".into(),
             initial_products: vec!["transactions".into()],
-            options: Some(SandboxPublicTokenCreateOptions {
-                webhook: Some(hook),
-                ..Default::default()
-            }),
+            options: Some(SandboxPublicTokenCreateOptions { webhook: Some(hook), ..Default::default() }),
         })
         .await
         .unwrap();
-    let access = client
-        .send(&ItemPublicTokenExchangeRequest {
-            public_token: public.public_token,
-        })
-        .await
-        .unwrap()
-        .access_token;
-    client
-        .send(&SandboxItemResetLoginRequest {
-            access_token: access,
-        })
-        .await
-        .unwrap();
-    let (header, body) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let access =
+        client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap().access_token;
+    client.send(&SandboxItemResetLoginRequest { access_token: access }).await.unwrap();
+    let (header, body) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
     let verifier = plaid_client::webhook::WebhookVerifier::new(client.clone());
     let payload = verifier.verify(header.as_deref(), &body).await.unwrap();
     assert!(

@@ -5,10 +5,7 @@ use plaid_sim::{spawn, SimConfig};
 use serde_json::{json, Value};
 
 fn spec() -> Value {
-    serde_json::from_str(include_str!(
-        "../../plaid-client/tests/fixtures/spec-subset.json"
-    ))
-    .unwrap()
+    serde_json::from_str(include_str!("../../plaid-client/tests/fixtures/spec-subset.json")).unwrap()
 }
 
 /// Returns the problems of `value` against `schema`, with their paths.
@@ -39,10 +36,7 @@ fn validate(path: &str, schema: &Value, value: &Value, problems: &mut Vec<String
             }
         }
     }
-    if let (Some(props), Some(object)) = (
-        schema.get("properties").and_then(Value::as_object),
-        value.as_object(),
-    ) {
+    if let (Some(props), Some(object)) = (schema.get("properties").and_then(Value::as_object), value.as_object()) {
         for (name, v) in object {
             if let Some(s) = props.get(name) {
                 validate(&format!("{path}.{name}"), s, v, problems);
@@ -65,11 +59,7 @@ async fn call(url: &str, path: &str, body: Value) -> Value {
         .send()
         .await
         .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: HTTP {}",
-        response.status()
-    );
+    assert!(response.status().is_success(), "{path}: HTTP {}", response.status());
     response.json().await.unwrap()
 }
 
@@ -87,39 +77,19 @@ async fn every_response_matches_the_spec_schema() {
     )
     .await;
     responses.push(("/sandbox/public_token/create", public.clone()));
-    let exchanged = call(
-        &url,
-        "/item/public_token/exchange",
-        json!({"public_token": public["public_token"]}),
-    )
-    .await;
+    let exchanged = call(&url, "/item/public_token/exchange", json!({"public_token": public["public_token"]})).await;
     responses.push(("/item/public_token/exchange", exchanged.clone()));
     let token = exchanged["access_token"].clone();
-    for path in [
-        "/accounts/get",
-        "/accounts/balance/get",
-        "/item/get",
-        "/transactions/refresh",
-    ] {
+    for path in ["/accounts/get", "/accounts/balance/get", "/item/get", "/transactions/refresh"] {
         responses.push((path, call(&url, path, json!({"access_token": token})).await));
     }
     responses.push((
         "/transactions/sync",
-        call(
-            &url,
-            "/transactions/sync",
-            json!({"access_token": token, "count": 50}),
-        )
-        .await,
+        call(&url, "/transactions/sync", json!({"access_token": token, "count": 50})).await,
     ));
     responses.push((
         "/item/webhook/update",
-        call(
-            &url,
-            "/item/webhook/update",
-            json!({"access_token": token, "webhook": "http://127.0.0.1:9/x"}),
-        )
-        .await,
+        call(&url, "/item/webhook/update", json!({"access_token": token, "webhook": "http://127.0.0.1:9/x"})).await,
     ));
     responses.push((
         "/sandbox/item/fire_webhook",
@@ -143,43 +113,20 @@ async fn every_response_matches_the_spec_schema() {
         .await
         .unwrap();
     let mut problems = Vec::new();
-    validate(
-        "PlaidError",
-        &spec["schemas"]["PlaidError"],
-        &error,
-        &mut problems,
-    );
+    validate("PlaidError", &spec["schemas"]["PlaidError"], &error, &mut problems);
     assert!(problems.is_empty(), "{problems:#?}");
     responses.push((
         "/sandbox/item/reset_login",
-        call(
-            &url,
-            "/sandbox/item/reset_login",
-            json!({"access_token": token}),
-        )
-        .await,
+        call(&url, "/sandbox/item/reset_login", json!({"access_token": token})).await,
     ));
-    responses.push((
-        "/item/remove",
-        call(&url, "/item/remove", json!({"access_token": token})).await,
-    ));
+    responses.push(("/item/remove", call(&url, "/item/remove", json!({"access_token": token})).await));
     responses.push((
         "/webhook_verification_key/get",
-        call(
-            &url,
-            "/webhook_verification_key/get",
-            json!({"key_id": sim.key_id()}),
-        )
-        .await,
+        call(&url, "/webhook_verification_key/get", json!({"key_id": sim.key_id()})).await,
     ));
     let mut problems = Vec::new();
     for (path, body) in &responses {
-        validate(
-            path,
-            &spec["endpoints"][path]["response"],
-            body,
-            &mut problems,
-        );
+        validate(path, &spec["endpoints"][path]["response"], body, &mut problems);
     }
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(responses.len(), 13, "all thirteen endpoints");

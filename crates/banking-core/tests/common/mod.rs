@@ -6,8 +6,8 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
 use banking_core::{
-    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, testing,
-    BankingConfig, BankingService,
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, testing, BankingConfig,
+    BankingService,
 };
 use plaid_client::{retry::RetryPolicy, webhook::WebhookVerifier, Environment, PlaidClient};
 use serde_json::{json, Value};
@@ -16,6 +16,7 @@ pub struct Harness {
     /// While true, the webhook receiver acknowledges and drops deliveries.
     pub muted: Arc<std::sync::atomic::AtomicBool>,
     pub db: Database,
+    pub cipher: TokenCipher,
     pub store: Arc<dyn Store>,
     pub service: BankingService,
     pub sim_url: String,
@@ -26,26 +27,18 @@ pub struct Harness {
 }
 
 pub fn plaid(url: &str) -> PlaidClient {
-    PlaidClient::builder(
-        Environment::Custom(url.to_string()),
-        "sim-client-id",
-        "sim-secret",
-    )
-    .timeout(Duration::from_secs(3))
-    .retry_policy(RetryPolicy {
-        max_attempts: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-    })
-    .build()
-    .unwrap()
+    PlaidClient::builder(Environment::Custom(url.to_string()), "sim-client-id", "sim-secret")
+        .timeout(Duration::from_secs(3))
+        .retry_policy(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        })
+        .build()
+        .unwrap()
 }
 
-type ReceiverState = (
-    BankingService,
-    WebhookVerifier,
-    Arc<std::sync::atomic::AtomicBool>,
-);
+type ReceiverState = (BankingService, WebhookVerifier, Arc<std::sync::atomic::AtomicBool>);
 
 async fn receive(
     State((service, verifier, muted)): State<ReceiverState>,
@@ -55,34 +48,20 @@ async fn receive(
     if muted.load(std::sync::atomic::Ordering::SeqCst) {
         return "ok";
     }
-    let header = headers
-        .get("plaid-verification")
-        .and_then(|v| v.to_str().ok());
-    let payload = verifier
-        .verify(header, &body)
-        .await
-        .expect("simulator webhooks verify");
-    service
-        .handle_webhook(&payload, &body)
-        .await
-        .expect("webhook handled");
+    let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
+    let payload = verifier.verify(header, &body).await.expect("simulator webhooks verify");
+    service.handle_webhook(&payload, &body).await.expect("webhook handled");
     "ok"
 }
 
 pub async fn harness(backend: &str) -> Harness {
-    harness_with(
-        backend,
-        TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap(),
-    )
-    .await
+    harness_with(backend, TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap()).await
 }
 
 pub async fn harness_with(backend: &str, cipher: TokenCipher) -> Harness {
     let db = testing::fresh(backend).await;
     let store = db.store();
-    let (sim_url, _) = plaid_sim::spawn(plaid_sim::SimConfig::default())
-        .await
-        .unwrap();
+    let (sim_url, _) = plaid_sim::spawn(plaid_sim::SimConfig::default()).await.unwrap();
     let plaid = plaid(&sim_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let webhook_url = format!("http://{}/webhook", listener.local_addr().unwrap());
@@ -90,12 +69,9 @@ pub async fn harness_with(backend: &str, cipher: TokenCipher) -> Harness {
         Database::Postgres(pool) => Some(pool.clone()),
         Database::Sqlite(_) => None,
     });
-    let config = BankingConfig {
-        webhook_url: Some(webhook_url.clone()),
-        sync_page_size: 50,
-        ..BankingConfig::default()
-    };
-    let service = BankingService::new(store.clone(), plaid.clone(), cipher, config, events);
+    let config =
+        BankingConfig { webhook_url: Some(webhook_url.clone()), sync_page_size: 50, ..BankingConfig::default() };
+    let service = BankingService::new(store.clone(), plaid.clone(), cipher.clone(), config, events);
     let muted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let receiver = Router::new().route("/webhook", post(receive)).with_state((
         service.clone(),
@@ -103,25 +79,9 @@ pub async fn harness_with(backend: &str, cipher: TokenCipher) -> Harness {
         muted.clone(),
     ));
     tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let user = store
-        .upsert_user("trader", "$argon2id$v=19$m=19456,t=2,p=1$x$y", Role::Trader)
-        .await
-        .unwrap();
-    let other_user = store
-        .upsert_user("other", "$argon2id$v=19$m=19456,t=2,p=1$x$y", Role::Trader)
-        .await
-        .unwrap();
-    Harness {
-        muted,
-        db,
-        store,
-        service,
-        sim_url,
-        webhook_url,
-        plaid,
-        user,
-        other_user,
-    }
+    let user = store.upsert_user("trader", "$argon2id$v=19$m=19456,t=2,p=1$x$y", Role::Trader).await.unwrap();
+    let other_user = store.upsert_user("other", "$argon2id$v=19$m=19456,t=2,p=1$x$y", Role::Trader).await.unwrap();
+    Harness { muted, db, cipher, store, service, sim_url, webhook_url, plaid, user, other_user }
 }
 
 impl Harness {
@@ -146,41 +106,20 @@ impl Harness {
             .collect();
         let metadata = banking_core::LinkMetadata {
             institution_id: Some(institution.into()),
-            institution_name: result["metadata"]["institution"]["name"]
-                .as_str()
-                .map(str::to_string),
+            institution_name: result["metadata"]["institution"]["name"].as_str().map(str::to_string),
             account_masks: masks,
         };
-        (
-            result["public_token"].as_str().unwrap().to_string(),
-            metadata,
-        )
+        (result["public_token"].as_str().unwrap().to_string(), metadata)
     }
 
     pub async fn sim(&self, path: &str, body: Value) -> Value {
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", self.sim_url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = reqwest::Client::new().post(format!("{}{path}", self.sim_url)).json(&body).send().await.unwrap();
         response.json().await.unwrap()
     }
 
     pub async fn sim_item(&self, item_id: &str) -> Value {
-        let items: Value = reqwest::get(format!("{}/control/items", self.sim_url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        items["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["item_id"] == item_id)
-            .cloned()
-            .unwrap_or(Value::Null)
+        let items: Value = reqwest::get(format!("{}/control/items", self.sim_url)).await.unwrap().json().await.unwrap();
+        items["items"].as_array().unwrap().iter().find(|i| i["item_id"] == item_id).cloned().unwrap_or(Value::Null)
     }
 
     /// Waits until `check` holds (webhooks and background syncs are asynchronous).
@@ -200,9 +139,7 @@ impl Harness {
 
     /// Our stored transaction count equals the simulator's.
     pub async fn wait_synced(&self, item_id: &str) -> i64 {
-        let expected = self.sim_item(item_id).await["transactions"]
-            .as_i64()
-            .unwrap();
+        let expected = self.sim_item(item_id).await["transactions"].as_i64().unwrap();
         self.eventually("transactions synced", || async {
             self.store.transaction_count(item_id).await.unwrap() == expected
         })

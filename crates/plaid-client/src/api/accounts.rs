@@ -18,10 +18,7 @@ pub struct AccountsGetRequest {
 impl AccountsGetRequest {
     /// All accounts of the Item.
     pub fn new(access_token: &AccessToken) -> Self {
-        Self {
-            access_token: access_token.clone(),
-            options: None,
-        }
+        Self { access_token: access_token.clone(), options: None }
     }
 }
 
@@ -46,10 +43,7 @@ pub struct AccountsBalanceGetRequest {
 impl AccountsBalanceGetRequest {
     /// All accounts of the Item.
     pub fn new(access_token: &AccessToken) -> Self {
-        Self {
-            access_token: access_token.clone(),
-            options: None,
-        }
+        Self { access_token: access_token.clone(), options: None }
     }
 }
 

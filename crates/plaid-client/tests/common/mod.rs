@@ -18,19 +18,15 @@ pub fn example(path: &str) -> Value {
 
 /// A client pointed at `url` with test credentials and short retry delays.
 pub fn client(url: &str) -> PlaidClient {
-    PlaidClient::builder(
-        Environment::Custom(url.to_string()),
-        "test-client-id",
-        "test-secret",
-    )
-    .timeout(Duration::from_millis(800))
-    .retry_policy(RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-    })
-    .build()
-    .unwrap()
+    PlaidClient::builder(Environment::Custom(url.to_string()), "test-client-id", "test-secret")
+        .timeout(Duration::from_millis(800))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+        })
+        .build()
+        .unwrap()
 }
 
 /// A Plaid error body.

@@ -1,0 +1,304 @@
+//! The banking HTTP API on a real socket in simulation mode: the role guard, link and
+//! exchange (duplicates, bad tokens), no token in any response, the webhook's verification
+//! and size limit, cross-site refusal, removal, and the event stream ending on sign-out.
+
+use std::time::Duration;
+
+use app::server::{build, config::Cli, Built, DEMO_PASSWORD};
+use clap::Parser;
+use futures::StreamExt;
+use leptos::prelude::LeptosOptions;
+use serde_json::{json, Value};
+
+struct Server {
+    base: String,
+    built_state: app::server::state::AppState,
+    http: reqwest::Client,
+    /// Kept alive: dropping it would tell long-lived streams the server is stopping.
+    _shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+async fn server() -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = banking_core::testing::fresh_url("sqlite").await;
+    let data_dir = std::env::temp_dir().join(format!("cf-api-{}", addr.port()));
+    let base = format!("http://{addr}");
+    let cli = Cli::try_parse_from([
+        "app",
+        "--database-url",
+        &url,
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--public-url",
+        &base,
+    ])
+    .unwrap();
+    let options = LeptosOptions::builder().output_name("cashflow").site_addr(addr).build();
+    let Built { router, state, shutdown } = build(&cli.config, options).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Server { base, built_state: state, http, _shutdown: shutdown }
+}
+
+impl Server {
+    async fn sign_in(&self, user: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .form(&[("username", user), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    async fn call(&self, method: &str, path: &str, cookie: Option<&str>, body: Option<Value>) -> (u16, String) {
+        let mut request = self.http.request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Runs the simulated Link for a fresh token, as the browser would.
+    async fn public_token(&self, cookie: &str, institution: &str) -> (String, Value) {
+        let (status, body) =
+            self.call("POST", "/api/v1/banking/plaid/create-link-token", Some(cookie), Some(json!({}))).await;
+        assert_eq!(status, 200, "{body}");
+        let token: Value = serde_json::from_str(&body).unwrap();
+        assert!(token["link_token"].as_str().unwrap().starts_with("link-sandbox-"));
+        assert!(token["expiration"].is_string());
+        let (status, body) = self
+            .call(
+                "POST",
+                "/sim/link/complete",
+                None,
+                Some(json!({"link_token": token["link_token"], "institution_id": institution, "username": "user_good", "password": "pass_good"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let done: Value = serde_json::from_str(&body).unwrap();
+        (done["public_token"].as_str().unwrap().to_string(), done["metadata"].clone())
+    }
+}
+
+fn code(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["error"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_role_guard_answers_401_403_and_200() {
+    let s = server().await;
+    let viewer = s.sign_in("viewer").await;
+    let trader = s.sign_in("trader").await;
+    for (method, path, body) in [
+        ("GET", "/api/v1/banking/accounts", None),
+        ("GET", "/api/v1/banking/transactions", None),
+        ("POST", "/api/v1/banking/plaid/create-link-token", Some(json!({}))),
+        ("POST", "/api/v1/banking/plaid/exchange-public-token", Some(json!({"public_token": "public-sandbox-x"}))),
+        ("POST", "/api/v1/banking/items/some-item/refresh", None),
+        ("DELETE", "/api/v1/banking/items/some-item", None),
+        ("GET", "/api/v1/banking/events", None),
+    ] {
+        let (status, text) = s.call(method, path, None, body.clone()).await;
+        assert_eq!((status, code(&text)), (401, "unauthorized".into()), "{method} {path} signed out");
+        let (status, text) = s.call(method, path, Some(&viewer), body.clone()).await;
+        assert_eq!((status, code(&text)), (403, "forbidden".into()), "{method} {path} as viewer");
+    }
+    let (status, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    let accounts: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(accounts["items"], json!([]));
+    let (_, body) = s.call("GET", "/api/v1/banking/link-settings", Some(&trader), None).await;
+    assert!(body.contains(r#""link_script_url":"/sim/link/link-initialize.js""#), "{body}");
+}
+
+#[tokio::test]
+async fn link_exchange_duplicates_bad_tokens_and_no_access_token_in_responses() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+
+    // Malformed and expired tokens: 400, nothing stored.
+    for token in ["garbage", "public-sandbox-00000000-dead-beef-0000-000000000000"] {
+        let (status, body) = s
+            .call(
+                "POST",
+                "/api/v1/banking/plaid/exchange-public-token",
+                Some(&trader),
+                Some(json!({"public_token": token})),
+            )
+            .await;
+        assert_eq!((status, code(&body)), (400, "invalid_input".into()), "{token}: {body}");
+    }
+    let (status, body) =
+        s.call("POST", "/api/v1/banking/plaid/exchange-public-token", Some(&trader), Some(json!({}))).await;
+    assert_eq!(status, 400, "a body without public_token is a 400: {body}");
+    let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    assert!(body.contains(r#""items":[]"#));
+
+    let (public_token, metadata) = s.public_token(&trader, "ins_109508").await;
+    let (status, body) = s
+        .call(
+            "POST",
+            "/api/v1/banking/plaid/exchange-public-token",
+            Some(&trader),
+            Some(json!({"public_token": public_token, "metadata": metadata})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let item: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(item["institution_name"], "First Platypus Bank");
+    assert_eq!(item["accounts"].as_array().unwrap().len(), 2);
+    let item_id = item["item_id"].as_str().unwrap().to_string();
+
+    // The same bank again: 409 with the connection to re-authenticate instead.
+    let (public_token, metadata) = s.public_token(&trader, "ins_109508").await;
+    let (status, body) = s
+        .call(
+            "POST",
+            "/api/v1/banking/plaid/exchange-public-token",
+            Some(&trader),
+            Some(json!({"public_token": public_token, "metadata": metadata})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "duplicate_item".into()), "{body}");
+    assert!(body.contains(&item_id) && body.contains("already connected"));
+
+    // Update-mode token for the item; an unknown item is a 404.
+    let (status, _) = s
+        .call("POST", "/api/v1/banking/plaid/create-link-token", Some(&trader), Some(json!({"item_id": item_id})))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = s
+        .call("POST", "/api/v1/banking/plaid/create-link-token", Some(&trader), Some(json!({"item_id": "nope"})))
+        .await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()));
+
+    // Transactions arrive with the background sync; bad filters are 400.
+    let mut transactions = Vec::new();
+    for _ in 0..100 {
+        let (_, body) = s.call("GET", "/api/v1/banking/transactions?limit=500", Some(&trader), None).await;
+        transactions = serde_json::from_str::<Vec<Value>>(&body).unwrap();
+        if !transactions.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(transactions.len() > 50);
+    let account = transactions[0]["account_id"].as_str().unwrap();
+    let (_, body) = s
+        .call("GET", &format!("/api/v1/banking/transactions?account_id={account}&limit=500"), Some(&trader), None)
+        .await;
+    let filtered: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert!(
+        !filtered.is_empty()
+            && filtered.len() < transactions.len()
+            && filtered.iter().all(|t| t["account_id"] == account)
+    );
+    let (status, body) = s.call("GET", "/api/v1/banking/transactions?from=yesterday", Some(&trader), None).await;
+    assert_eq!((status, code(&body)), (400, "invalid_input".into()));
+
+    // No response ever carries an access token.
+    for path in ["/api/v1/banking/accounts", "/api/v1/banking/transactions?limit=500", "/api/v1/banking/cash-flow"] {
+        let (status, body) = s.call("GET", path, Some(&trader), None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.contains("access-sandbox"), "{path} leaks a token");
+    }
+    let (status, body) = s.call("POST", &format!("/api/v1/banking/items/{item_id}/refresh"), Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("access-sandbox"));
+
+    // Remove: 204, then gone.
+    let (status, _) = s.call("DELETE", &format!("/api/v1/banking/items/{item_id}"), Some(&trader), None).await;
+    assert_eq!(status, 204);
+    let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    assert!(body.contains(r#""items":[]"#));
+}
+
+#[tokio::test]
+async fn the_webhook_verifies_before_recording_and_limits_its_body() {
+    let s = server().await;
+    let before = s.built_state.store.webhook_count().await.unwrap();
+    let body = json!({"webhook_type": "ITEM", "webhook_code": "USER_PERMISSION_REVOKED", "item_id": "x", "environment": "sandbox"});
+    let (status, _) = s.call("POST", "/api/v1/banking/plaid/webhook", None, Some(body.clone())).await;
+    assert_eq!(status, 401, "no signature");
+    let forged = plaid_client::webhook::WebhookSigner::generate("attacker")
+        .sign(body.to_string().as_bytes(), chrono::Utc::now().timestamp());
+    let response = s
+        .http
+        .post(format!("{}/api/v1/banking/plaid/webhook", s.base))
+        .header("Plaid-Verification", forged)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "unknown key");
+    assert_eq!(s.built_state.store.webhook_count().await.unwrap(), before, "nothing recorded");
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(200 * 1024));
+    let response = s.http.post(format!("{}/api/v1/banking/plaid/webhook", s.base)).body(huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    // Cross-site POSTs to the API are refused (the webhook route is the only exception).
+    let trader = s.sign_in("trader").await;
+    let response = s
+        .http
+        .post(format!("{}/api/v1/banking/plaid/create-link-token", s.base))
+        .header("cookie", &trader)
+        .header("origin", "https://evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn the_event_stream_ends_when_the_user_signs_out() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let response =
+        s.http.get(format!("{}/api/v1/banking/events", s.base)).header("cookie", &trader).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut stream = response.bytes_stream();
+    // An event for this user arrives on the stream.
+    let user = s.built_state.store.user_by_name("trader").await.unwrap().unwrap().id;
+    s.built_state
+        .banking
+        .events()
+        .publish(user, banking_core::events::Event::ItemRemoved { item_id: "i".into() })
+        .await;
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.unwrap().unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("item_removed"));
+    let (status, _) = s.call("POST", "/api/auth/logout", Some(&trader), Some(json!({}))).await;
+    assert!(status < 400);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream closes on sign-out");
+}
+
+#[tokio::test]
+async fn the_event_stream_ends_when_the_server_shuts_down() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let response =
+        s.http.get(format!("{}/api/v1/banking/events", s.base)).header("cookie", &trader).send().await.unwrap();
+    let mut stream = response.bytes_stream();
+    s._shutdown.send(true).unwrap();
+    let ended =
+        tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = stream.next().await {} }).await;
+    assert!(ended.is_ok(), "open streams must not hold up graceful shutdown");
+}
