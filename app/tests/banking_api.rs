@@ -116,6 +116,18 @@ async fn the_role_guard_answers_401_403_and_200() {
     assert_eq!(status, 200, "{body}");
     let accounts: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(accounts["items"], json!([]));
+    // Every banking route is described in the OpenAPI document.
+    let (status, body) = s.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    for path in [
+        "/api/v1/banking/plaid/create-link-token",
+        "/api/v1/banking/accounts",
+        "/api/v1/banking/events",
+        "/api/v1/banking/plaid/webhook",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} undocumented");
+    }
     let (_, body) = s.call("GET", "/api/v1/banking/link-settings", Some(&trader), None).await;
     assert!(body.contains(r#""link_script_url":"/sim/link/link-initialize.js""#), "{body}");
 }

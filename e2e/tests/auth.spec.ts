@@ -2,9 +2,15 @@ import { expect, test } from '@playwright/test';
 import { expectHydrated, SignInPage, signInAs } from '../pages/auth';
 
 test('the demo trader signs in and lands on a hydrated /cash-flow', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || /hydrat/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
   await signInAs(page, 'trader');
   await expect(page.getByText('trader', { exact: true })).toBeVisible();
   await expectHydrated(page);
+  expect(problems, 'no hydration warnings or script errors').toEqual([]);
 });
 
 test('a wrong password is refused with one generic message', async ({ page }) => {

@@ -1,4 +1,4 @@
-//! Load-balancer probes.
+//! Load-balancer probes and the API description.
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
@@ -20,4 +20,9 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             Json(json!({ "status": "not ready", "reason": "database unreachable or migrations pending" })),
         )
     }
+}
+
+/// `GET /api/v1/openapi.json`: the banking API described as OpenAPI 3.
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
 }

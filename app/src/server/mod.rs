@@ -195,6 +195,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let router = router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/v1/openapi.json", get(health::openapi))
         .merge(crate::banking::ssr::routes())
         .leptos_routes_with_context(
             &state,

@@ -1,0 +1,135 @@
+//! How long applying one sync of N transactions takes (`Store::apply_sync`: cursor
+//! compare-and-swap, upserts and account balances in one transaction), on SQLite and
+//! Postgres, as a ratio to a baseline run alongside: plain INSERTs of the same rows in one
+//! transaction, the least any storage of them could cost.
+//!
+//! `cargo bench -p banking-core` (Postgres at TEST_DATABASE_URL; skipped with a message if absent).
+
+use std::time::{Duration, Instant};
+
+use banking_core::{
+    db::Database,
+    model::{Account, Role, Transaction},
+    store::{NewItem, SealedToken, SyncChanges},
+    testing,
+};
+
+const ROWS: usize = 1000;
+const RUNS: usize = 7;
+
+fn transactions(run: usize) -> Vec<Transaction> {
+    (0..ROWS)
+        .map(|i| Transaction {
+            transaction_id: format!("r{run}-t{i}"),
+            account_id: "acc".into(),
+            item_id: "item".into(),
+            amount: rust_decimal::Decimal::new(1000 + i as i64, 2),
+            currency: Some("USD".into()),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days((i % 90) as i64),
+            authorized_date: None,
+            name: format!("Merchant {i}"),
+            merchant_name: Some("Merchant".into()),
+            category: Some("FOOD_AND_DRINK".into()),
+            pending: i % 10 == 0,
+            pending_transaction_id: None,
+        })
+        .collect()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+macro_rules! baseline_insert {
+    ($pool:expr, $rows:expr) => {{
+        let mut tx = $pool.begin().await.unwrap();
+        for t in $rows {
+            sqlx::query(
+                "INSERT INTO bench_baseline (transaction_id, account_id, amount, posted_date, name, pending) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&t.transaction_id)
+            .bind(&t.account_id)
+            .bind(t.amount.to_string())
+            .bind(t.date.to_string())
+            .bind(&t.name)
+            .bind(t.pending)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }};
+}
+
+async fn bench(backend: &str) {
+    let db = testing::fresh(backend).await;
+    let store = db.store();
+    let user = store.upsert_user("bench", "h", Role::Trader).await.unwrap();
+    let account = Account {
+        account_id: "acc".into(),
+        item_id: "item".into(),
+        name: "Checking".into(),
+        official_name: None,
+        mask: Some("0000".into()),
+        account_type: "depository".into(),
+        subtype: Some("checking".into()),
+        available: None,
+        current: None,
+        limit: None,
+        currency: Some("USD".into()),
+        balance_as_of: None,
+        fetched_at: 0,
+    };
+    let item = NewItem {
+        item_id: "item".into(),
+        user_id: user,
+        institution_id: Some("ins".into()),
+        institution_name: "Bank".into(),
+        token: SealedToken { ciphertext: vec![0; 40], key_id: "k".into() },
+    };
+    store.insert_item(&item, std::slice::from_ref(&account)).await.unwrap();
+    let create = "CREATE TABLE bench_baseline (transaction_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, amount TEXT NOT NULL, \
+                  posted_date TEXT NOT NULL, name TEXT NOT NULL, pending BOOLEAN NOT NULL)";
+    match &db {
+        Database::Sqlite(p) => sqlx::query(create).execute(p).await.map(|_| ()).unwrap(),
+        Database::Postgres(p) => sqlx::query(create).execute(p).await.map(|_| ()).unwrap(),
+    }
+    let (mut applied, mut baseline) = (Vec::new(), Vec::new());
+    let mut cursor: Option<String> = None;
+    for run in 0..RUNS {
+        let rows = transactions(run);
+        let started = Instant::now();
+        match &db {
+            Database::Sqlite(p) => baseline_insert!(p, &rows),
+            Database::Postgres(p) => baseline_insert!(p, &rows),
+        }
+        baseline.push(started.elapsed());
+        let changes = SyncChanges { upserts: rows, modified: 0, removed: vec![], accounts: vec![account.clone()] };
+        let next = format!("c{run}");
+        let started = Instant::now();
+        assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());
+        applied.push(started.elapsed());
+        cursor = Some(next);
+    }
+    let (a, b) = (median(applied), median(baseline));
+    println!(
+        "{backend:8} apply_sync {ROWS} rows: {:7.1} ms ({:6.0} rows/s) | baseline plain INSERT: {:7.1} ms | ratio {:.2}x",
+        a.as_secs_f64() * 1e3,
+        ROWS as f64 / a.as_secs_f64(),
+        b.as_secs_f64() * 1e3,
+        a.as_secs_f64() / b.as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    println!("median of {RUNS} runs, {ROWS} transactions per sync");
+    bench("sqlite").await;
+    let admin = testing::postgres_admin_url();
+    if sqlx::PgPool::connect(&admin).await.is_ok() {
+        bench("postgres").await;
+    } else {
+        println!("postgres: skipped, nothing at TEST_DATABASE_URL={admin}");
+    }
+}
