@@ -177,3 +177,51 @@ async fn the_create_user_subcommand_reads_the_password_from_env_or_stdin() {
         assert_eq!(login(&router, "carol", "short", None).await.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("cf-sigterm-{}", rand_suffix()));
+    let key = banking_core::crypto::TokenCipher::generate_spec("k-test");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_app"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("DATABASE_URL", format!("sqlite://{}/db.sqlite", dir.display()))
+        .env("DATA_DIR", &dir)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("LOG_FORMAT", "json")
+        .env("ENCRYPTION_KEYS", &key)
+        .env_remove("PLAID_CLIENT_ID")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
+            if r.status() == 200 {
+                ready = true;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server became ready");
+    let page = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("<form"), "/ serves the server-rendered sign-in page");
+    let started = std::time::Instant::now();
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(12), "within the grace period");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut logs).unwrap();
+    assert!(
+        logs.lines().filter(|l| !l.trim().is_empty()).all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{logs}"
+    );
+    assert!(logs.contains("\"path\":\"/readyz\""), "requests are logged with their path");
+    let secret = key.split(':').nth(1).unwrap();
+    assert!(!logs.contains(secret) && !logs.contains(DEMO_PASSWORD), "no secret in the logs");
+}

@@ -230,10 +230,21 @@ pub const SIM_CLIENT_ID: &str = "sim-client-id";
 /// Secret the in-process simulator accepts (simulation mode only).
 pub const SIM_SECRET: &str = "sim-secret";
 
+/// Leptos runtime settings: from cargo-leptos's `LEPTOS_*` variables when it runs the
+/// server, else from the file `LEPTOS_CONFIG` names (default `Leptos.toml`, in the directory
+/// the server starts in); `LEPTOS_*` variables override the file.
 fn leptos_options() -> Result<LeptosOptions, String> {
-    let file = std::path::Path::new("Leptos.toml");
-    let conf = get_configuration(file.exists().then_some("Leptos.toml")).map_err(|e| format!("Leptos.toml: {e}"))?;
-    Ok(conf.leptos_options)
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() && std::env::var_os("LEPTOS_CONFIG").is_none() {
+        return get_configuration(None).map(|c| c.leptos_options).map_err(|e| format!("LEPTOS_* settings: {e}"));
+    }
+    let path = std::env::var("LEPTOS_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+    if !std::path::Path::new(&path).exists() {
+        let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+        return Err(format!(
+            "{path} not found in {cwd}: start the server from the repository root or set LEPTOS_CONFIG"
+        ));
+    }
+    get_configuration(Some(&path)).map(|c| c.leptos_options).map_err(|e| format!("{path}: {e}"))
 }
 
 async fn serve(config: Config) -> Result<(), String> {
