@@ -1,5 +1,8 @@
 //! Pages.
 
+/// `/cash-flow`.
 pub mod cash_flow;
+/// `/login` (and `/` when signed out).
 pub mod login;
+/// Anything else.
 pub mod not_found;

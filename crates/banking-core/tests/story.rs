@@ -174,3 +174,28 @@ async fn a_bad_or_expired_public_token_stores_nothing() {
     }
     assert!(h.service.accounts(h.user).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn weekly_cash_flow_adds_up_to_the_depository_transactions() {
+    let h = common::harness("sqlite").await;
+    let (token, metadata) = h.link("ins_109510").await;
+    let item_id = h.service.exchange_public_token(h.user, &token, &metadata).await.unwrap().item.item_id;
+    h.wait_synced(&item_id).await;
+    let today = chrono::Utc::now().date_naive();
+    let weeks = h.service.weekly_cash_flow(h.user, 13, today).await.unwrap();
+    assert_eq!(weeks.len(), 13);
+    assert!(weeks.windows(2).all(|w| (w[1].week_start - w[0].week_start).num_days() == 7));
+    let accounts = h.service.accounts(h.user).await.unwrap().remove(0).accounts;
+    let checking = accounts.iter().find(|a| a.account_type == "depository").unwrap();
+    let txns = h.service.transactions(h.user, &TransactionFilter { limit: 500, ..Default::default() }).await.unwrap();
+    let in_range = |t: &&banking_core::model::Transaction| {
+        t.account_id == checking.account_id && t.date >= weeks[0].week_start && t.date <= today
+    };
+    let expected_out: Decimal =
+        txns.iter().filter(in_range).filter(|t| t.amount > Decimal::ZERO).map(|t| t.amount).sum();
+    let expected_in: Decimal =
+        txns.iter().filter(in_range).filter(|t| t.amount < Decimal::ZERO).map(|t| -t.amount).sum();
+    assert_eq!(weeks.iter().map(|w| w.money_out).sum::<Decimal>(), expected_out, "card spending is not counted");
+    assert_eq!(weeks.iter().map(|w| w.money_in).sum::<Decimal>(), expected_in);
+    assert!(expected_in > Decimal::ZERO && expected_out > Decimal::ZERO);
+}
