@@ -105,7 +105,7 @@ async fn bench(backend: &str) {
             Database::Postgres(p) => baseline_insert!(p, &rows),
         }
         baseline.push(started.elapsed());
-        let changes = SyncChanges { upserts: rows, modified: 0, removed: vec![], accounts: vec![account.clone()] };
+        let changes = SyncChanges { upserts: rows, removed: vec![], accounts: vec![account.clone()] };
         let next = format!("c{run}");
         let started = Instant::now();
         assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());

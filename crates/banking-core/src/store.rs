@@ -58,8 +58,6 @@ pub struct StoredItem {
 pub struct SyncChanges {
     /// Inserted or replaced.
     pub upserts: Vec<Transaction>,
-    /// Of those, how many Plaid reported as modified.
-    pub modified: usize,
     /// Ids to delete.
     pub removed: Vec<String>,
     /// Accounts with their latest balances.

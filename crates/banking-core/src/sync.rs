@@ -97,7 +97,6 @@ impl BankingService {
                 .chain(result.modified.iter())
                 .map(|t| transaction_from_plaid(item_id, t))
                 .collect(),
-            modified: result.modified.len(),
             removed: result.removed.iter().map(|r| r.transaction_id.clone()).collect(),
             accounts: result.accounts.iter().map(|a| account_from_plaid(item_id, a, now)).collect(),
         };

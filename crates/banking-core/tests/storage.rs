@@ -105,7 +105,6 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
                 txn("item-a", "item-a-0000", "t1", "12.50", "2026-11-01"),
                 txn("item-a", "item-a-0000", "t2", "-100", "2026-11-02"),
             ],
-            modified: 0,
             removed: vec![],
             accounts: vec![account("item-a", "item-a-0000", "0000", "88.60")],
         };
@@ -119,7 +118,6 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
         // Modify and remove from the right cursor.
         let next = SyncChanges {
             upserts: vec![txn("item-a", "item-a-0000", "t1", "13.75", "2026-11-01")],
-            modified: 1,
             removed: vec!["t2".into()],
             accounts: vec![],
         };

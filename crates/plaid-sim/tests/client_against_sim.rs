@@ -260,3 +260,53 @@ async fn webhooks_are_signed_so_the_client_verifier_accepts_them() {
     tampered[0] = b' ';
     assert!(verifier.verify(header.as_deref(), &tampered).await.is_err());
 }
+
+#[tokio::test]
+async fn a_refused_webhook_is_delivered_again() {
+    use axum::{http::StatusCode, routing::post, Router};
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    let (url, _) =
+        spawn(SimConfig { webhook_retry_delay: Duration::from_millis(20), ..SimConfig::default() }).await.unwrap();
+    let client = PlaidClient::builder(Environment::Custom(url.clone()), "sim-client-id", "sim-secret").build().unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let seen = attempts.clone();
+    let receiver = Router::new().route(
+        "/hook",
+        post(move || {
+            let seen = seen.clone();
+            async move {
+                // Refuse the first two deliveries, like an app that is restarting.
+                if seen.fetch_add(1, Ordering::SeqCst) < 2 {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let public = client
+        .send(&SandboxPublicTokenCreateRequest {
+            institution_id: "ins_109508".into(),
+            initial_products: vec!["transactions".into()],
+            options: Some(SandboxPublicTokenCreateOptions { webhook: Some(hook), ..Default::default() }),
+        })
+        .await
+        .unwrap();
+    let access =
+        client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap().access_token;
+    client.send(&SandboxItemResetLoginRequest { access_token: access }).await.unwrap();
+    for _ in 0..100 {
+        if attempts.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(attempts.load(Ordering::SeqCst), 3, "two refusals, then delivered once, then no more");
+}
