@@ -115,6 +115,10 @@ async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
     let Built { router, .. } = app(&url).await;
     let page = send(&router, "GET", "/cash-flow", None, None).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let request = Request::builder().uri("/login").body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["x-frame-options"], "DENY", "the app cannot be framed (clickjacking)");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     let request = Request::builder()
         .method("POST")
         .uri("/api/auth/login")

@@ -124,6 +124,7 @@ test('returning from a bank OAuth redirect reopens Link with the stored token', 
   expect(stored).toMatch(/^link-sandbox-/);
   await page.goto('/cash-flow?oauth_state_id=4f1c2d3e');
   await expect(dashboard.linkDialog()).toBeVisible();
+  await expect(dashboard.linkDialog()).toHaveAttribute('data-received-redirect-uri', /\/cash-flow\?oauth_state_id=4f1c2d3e$/);
   await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
 });
 

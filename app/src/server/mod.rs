@@ -9,6 +9,7 @@ pub mod state;
 
 use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
 
+use axum::http::{header, HeaderValue};
 use axum::{routing::get, Router};
 use axum_login::AuthManagerLayerBuilder;
 use banking_core::{
@@ -20,7 +21,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use plaid_client::{webhook::WebhookVerifier, Environment, PlaidClient};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
-use tower_http::trace::TraceLayer;
+use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use self::{
     auth_backend::Backend,
@@ -212,6 +213,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
         .layer(auth_layer)
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {

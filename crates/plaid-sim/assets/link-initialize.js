@@ -109,6 +109,8 @@
       var closeButton = el('button', { type: 'button', 'aria-label': 'Close', text: '\u00d7', onclick: function () { exit(null, chosen ? 'requires_credentials' : 'institution_not_found'); } });
       var modal = el('div', { class: 'spl-modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'spl-title' },
         [el('div', { class: 'spl-head' }, [heading, closeButton])].concat(body));
+      // An OAuth return: Plaid resumes the session; the simulator shows where it resumed from.
+      if (config.receivedRedirectUri) modal.setAttribute('data-received-redirect-uri', config.receivedRedirectUri);
       if (!backdrop) {
         previousFocus = document.activeElement;
         backdrop = el('div', { class: 'spl-backdrop' });
