@@ -82,9 +82,13 @@ pub fn PlaidLinkWidget(
                     phase.set(Phase::Exchanging);
                     leptos::task::spawn_local(async move {
                         let result = match item_id {
-                            Some(id) => complete_update(id)
-                                .await
-                                .map(|item| format!("{} is reconnected.", item.institution_name)),
+                            Some(id) => complete_update(id).await.and_then(|item| match item.status.as_str() {
+                                "good" => Ok(format!("{} is reconnected.", item.institution_name)),
+                                _ => Err(crate::error::AppError::new(
+                                    "still_broken",
+                                    format!("{} still reports a problem. Please try again.", item.institution_name),
+                                )),
+                            }),
                             None => exchange_public_token(public_token, metadata).await.map(|item| {
                                 format!(
                                     "{} connected: {} account(s) added.",

@@ -258,7 +258,7 @@ impl BankingService {
         let mut accounts = self.inner.store.accounts(user).await?;
         Ok(items
             .into_iter()
-            .map(|item| {
+            .map(|StoredItem { item, .. }| {
                 let (mine, rest): (Vec<_>, Vec<_>) = accounts.drain(..).partition(|a| a.item_id == item.item_id);
                 accounts = rest;
                 ItemWithAccounts { item, accounts: mine }
@@ -373,12 +373,10 @@ impl BankingService {
     /// Re-encrypts every token of `users`' Items sealed under an older key (rotation).
     pub async fn reseal_tokens(&self, user: UserId) -> Result<usize> {
         let mut count = 0;
-        for item in self.inner.store.items(user).await? {
-            if let Some(stored) = self.inner.store.item_by_id(&item.item_id).await? {
-                if self.inner.cipher.needs_reseal(&stored.token) {
-                    self.token(&stored).await?;
-                    count += 1;
-                }
+        for stored in self.inner.store.items(user).await? {
+            if self.inner.cipher.needs_reseal(&stored.token) {
+                self.token(&stored).await?;
+                count += 1;
             }
         }
         Ok(count)

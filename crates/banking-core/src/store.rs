@@ -79,8 +79,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_duplicate_item(&self, user: UserId, institution_id: &str, masks: &[String]) -> Result<Option<Item>>;
     /// Stores an Item and its accounts in one transaction.
     async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()>;
-    /// The user's Items.
-    async fn items(&self, user: UserId) -> Result<Vec<Item>>;
+    /// The user's Items with their sealed tokens.
+    async fn items(&self, user: UserId) -> Result<Vec<StoredItem>>;
     /// One of the user's Items with its token.
     async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem>;
     /// Any Item by Plaid id (webhooks and background sync, which act for the owner).
@@ -374,29 +374,24 @@ macro_rules! sql_store {
 
             #[tracing::instrument(skip_all, fields(user, institution_id))]
             async fn find_duplicate_item(&self, user: UserId, institution_id: &str, masks: &[String]) -> Result<Option<Item>> {
-                let items: Vec<ItemRow> = sqlx::query_as(&format!(
-                    "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE user_id = $1 AND institution_id = $2"
-                ))
+                // One query for every (item, account mask) pair at this institution.
+                let pairs: Vec<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT i.item_id, a.mask FROM plaid_items i LEFT JOIN accounts a ON a.item_id = i.item_id \
+                     WHERE i.user_id = $1 AND i.institution_id = $2 ORDER BY i.created_at, i.item_id",
+                )
                 .bind(user)
                 .bind(institution_id)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut wanted: Vec<&str> = masks.iter().map(String::as_str).collect();
-                wanted.sort_unstable();
-                for row in items {
-                    let mut stored: Vec<Option<String>> =
-                        sqlx::query_scalar("SELECT mask FROM accounts WHERE item_id = $1")
-                            .bind(&row.item_id)
-                            .fetch_all(&self.pool)
-                            .await?;
-                    stored.sort_unstable();
-                    let stored: Vec<&str> = stored.iter().map(|m| m.as_deref().unwrap_or("")).collect();
-                    // Same institution and an overlapping set of accounts is the same login.
-                    if wanted.is_empty() || stored.iter().any(|m| wanted.contains(m)) {
-                        return Ok(Some(StoredItem::from(row).item));
-                    }
+                // Same institution and an overlapping set of accounts is the same login.
+                let duplicate = pairs
+                    .iter()
+                    .find(|(_, mask)| masks.is_empty() || mask.as_ref().is_some_and(|m| masks.contains(m)))
+                    .map(|(item_id, _)| item_id.clone());
+                match duplicate {
+                    Some(item_id) => Ok(Some(self.item(user, &item_id).await?.item)),
+                    None => Ok(None),
                 }
-                Ok(None)
             }
 
             #[tracing::instrument(skip_all, fields(item_id = %item.item_id, user = item.user_id))]
@@ -422,14 +417,14 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn items(&self, user: UserId) -> Result<Vec<Item>> {
+            async fn items(&self, user: UserId) -> Result<Vec<StoredItem>> {
                 let rows: Vec<ItemRow> = sqlx::query_as(&format!(
                     "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE user_id = $1 ORDER BY created_at, item_id"
                 ))
                 .bind(user)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(|r| StoredItem::from(r).item).collect())
+                Ok(rows.into_iter().map(StoredItem::from).collect())
             }
 
             async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem> {
