@@ -15,9 +15,12 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(dashboard.balance('Houndstooth Bank', 'Houndstooth Checking')).toHaveText(/^-?\$[\d,]+\.\d\d$/);
     await expect(page.getByTestId('total-cash')).not.toHaveText('$0.00');
     // The first sync fills the transactions and the chart.
-    await expect(page.getByRole('table', { name: 'Recent transactions' }).getByRole('row')).toHaveCount(26);
+    const rows = page.getByRole('table', { name: 'Recent transactions' }).getByRole('row');
+    await expect(rows).toHaveCount(26);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await expect(rows).toHaveCount(51);
     await expect(page.getByRole('img', { name: 'Cash flow chart' })).toBeVisible();
-    await page.screenshot({ path: '.artifacts/dashboard.png', fullPage: true });
+    await page.screenshot({ path: '.artifacts/dashboard.png', fullPage: false });
   });
 
   test('closing Link reports the exit and leaves the widget ready', async ({ page }) => {

@@ -46,7 +46,11 @@ fn DashboardBody(script_url: String) -> impl IntoView {
     let syncing = RwSignal::new(false);
     let connected = RwSignal::new(false);
     let accounts = Resource::new(move || version.get(), |_| get_accounts());
-    let transactions = Resource::new(move || version.get(), |_| list_transactions(None, None, None, Some(25), None));
+    let shown = RwSignal::new(PAGE);
+    let transactions = Resource::new(
+        move || (version.get(), shown.get()),
+        |(_, limit)| list_transactions(None, None, None, Some(limit + 1), None),
+    );
     let flows = Resource::new(move || version.get(), |_| cash_flow());
     let changed = Callback::new(move |_| version.update(|v| *v += 1));
     Effect::new(move |_| live_events::listen(version, syncing, connected));
@@ -95,8 +99,19 @@ fn DashboardBody(script_url: String) -> impl IntoView {
                         </section>
                         <section aria-label="Transactions" class="card" style="margin-top: 1rem">
                             <h2>"Recent transactions"</h2>
-                            {move || transactions.get().map(|t| view! {
-                                <TransactionList transactions=t.unwrap_or_default() accounts=all_accounts()/>
+                            {move || transactions.get().map(|t| {
+                                let mut rows = t.unwrap_or_default();
+                                // One row more than shown tells whether there is more.
+                                let more = rows.len() > shown.get_untracked() as usize;
+                                rows.truncate(shown.get_untracked() as usize);
+                                view! {
+                                    <TransactionList transactions=rows accounts=all_accounts()/>
+                                    {more.then(|| view! {
+                                        <button type="button" class="ghost" on:click=move |_| shown.update(|n| *n += PAGE)>
+                                            "Show more"
+                                        </button>
+                                    })}
+                                }
                             })}
                         </section>
                     </div>
@@ -110,6 +125,9 @@ fn DashboardBody(script_url: String) -> impl IntoView {
         </Transition>
     }
 }
+
+/// Transactions shown per "page" of the recent list.
+const PAGE: u32 = 25;
 
 /// A card is rebuilt only when what it shows changed.
 fn card_key(item: &ItemView) -> String {
