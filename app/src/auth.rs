@@ -37,11 +37,27 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
-    let credentials = crate::server::auth_backend::Credentials { username, password: password.into() };
+    let throttle = use_context::<crate::server::state::AppState>().map(|s| s.sign_in_throttle.clone());
+    if let Some(wait) = throttle.as_ref().and_then(|t| t.check(&username).err()) {
+        tracing::warn!("sign-in refused: too many failed attempts");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        if is_plain_form_post().await {
+            leptos_axum::redirect(&format!("/login?error=locked&next={}", encode(&safe_next(next.as_deref()))));
+        }
+        return Err(fail(AppError::new(
+            "too_many_attempts",
+            format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
+        )));
+    }
+    let credentials =
+        crate::server::auth_backend::Credentials { username: username.clone(), password: password.into() };
     let user = match session.authenticate(credentials).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused");
+            if let Some(t) = &throttle {
+                t.failed(&username);
+            }
             if is_plain_form_post().await {
                 leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&safe_next(next.as_deref()))));
             }
@@ -52,6 +68,9 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
             return Err(fail(AppError::internal()));
         }
     };
+    if let Some(t) = &throttle {
+        t.succeeded(&username);
+    }
     // A new session id on every sign-in: axum-login cycles it for anonymous sessions only,
     // so cycle it ourselves when someone signs in over an existing sign-in.
     if session.user.is_some() {

@@ -57,6 +57,7 @@ impl AppError {
             "duplicate_item" | "conflict" => 409,
             "invalid_input" | "invalid_token" | "request_failed" => 400,
             "payload_too_large" => 413,
+            "too_many_attempts" => 429,
             "plaid_error" => 502,
             "plaid_unavailable" => 503,
             _ => 500,

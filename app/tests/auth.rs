@@ -229,3 +229,18 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
     let secret = key.split(':').nth(1).unwrap();
     assert!(!logs.contains(secret) && !logs.contains(DEMO_PASSWORD), "no secret in the logs");
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_the_username_for_a_while() {
+    let url = fresh_url("sqlite").await;
+    let Built { router, .. } = app(&url).await;
+    for _ in 0..app::server::throttle::MAX_FAILURES {
+        assert_eq!(login(&router, "trader", "guess-guess-guess", None).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = login(&router, "trader", DEMO_PASSWORD, None).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(locked.body.contains("too_many_attempts"), "{}", locked.body);
+    assert!(locked.cookie.is_none(), "no session issued");
+    let other = login(&router, "admin", DEMO_PASSWORD, None).await;
+    assert_eq!(other.status, StatusCode::OK, "other users are not affected");
+}

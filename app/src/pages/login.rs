@@ -10,7 +10,16 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/cash-flow".into());
-    let failed = move || query.read().get("error").is_some() || matches!(login.value().get(), Some(Err(_)));
+    let error = move || {
+        if let Some(Err(e)) = login.value().get() {
+            return Some(e.error.message);
+        }
+        match query.read().get("error").as_deref() {
+            Some("locked") => Some("Too many failed sign-ins. Try again in a few minutes.".to_string()),
+            Some(_) => Some("Wrong username or password.".to_string()),
+            None => None,
+        }
+    };
     let show_password = RwSignal::new(false);
     view! {
         <main class="auth">
@@ -39,9 +48,7 @@ pub fn LoginPage() -> impl IntoView {
                         </button>
                     </div>
                     <input type="hidden" name="next" prop:value=next/>
-                    <Show when=failed>
-                        <p role="alert" class="error">"Wrong username or password."</p>
-                    </Show>
+                    {move || error().map(|message| view! { <p role="alert" class="error">{message}</p> })}
                     <button type="submit" class="primary" disabled=move || login.pending().get()>
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

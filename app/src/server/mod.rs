@@ -6,6 +6,7 @@ mod health;
 pub mod middleware;
 pub mod sessions;
 pub mod state;
+pub mod throttle;
 
 use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
 
@@ -180,6 +181,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         shutdown: shutdown_rx,
         simulation,
         signed_out: tokio::sync::broadcast::channel(64).0,
+        sign_in_throttle: Default::default(),
     };
 
     let routes = generate_route_list(App);

@@ -27,4 +27,6 @@ pub struct AppState {
     pub simulation: bool,
     /// User ids that just signed out: their event streams end.
     pub signed_out: tokio::sync::broadcast::Sender<i64>,
+    /// Failed sign-ins per username.
+    pub sign_in_throttle: Arc<super::throttle::SignInThrottle>,
 }
