@@ -324,7 +324,8 @@ pub async fn sandbox_public_token_create(State(sim): State<Simulator>, headers: 
     if options.override_password.as_deref().is_some_and(|p| p != "pass_good") {
         return Err(SimError::item("INVALID_CREDENTIALS", "the provided credentials were not correct"));
     }
-    let (_, public_token) = sim.state.lock().await.create_item(institution, options.webhook, sim.config.history_days);
+    let (_, public_token) =
+        sim.state.lock().await.create_item(institution, &[], options.webhook, sim.config.history_days);
     ok(json!({ "public_token": public_token, "request_id": request_id() }))
 }
 

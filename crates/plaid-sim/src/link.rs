@@ -115,9 +115,10 @@ pub async fn complete(State(sim): State<Simulator>, Json(req): Json<Complete>) -
             "metadata": { "institution": institution_json, "accounts": accounts, "link_session_id": session_id },
         })));
     }
-    let (item_id, public_token) = state.create_item(institution, info.webhook.clone(), sim.config.history_days);
+    let (item_id, public_token) =
+        state.create_item(institution, &req.account_masks, info.webhook.clone(), sim.config.history_days);
     let item = &state.items[&item_id];
-    let accounts = metadata_accounts(&item.accounts_json(), &req.account_masks);
+    let accounts = metadata_accounts(&item.accounts_json(), &[]);
     Ok(Json(json!({
         "public_token": public_token,
         "metadata": {

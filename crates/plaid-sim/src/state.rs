@@ -211,9 +211,12 @@ impl State {
     }
 
     /// Creates an Item with history and returns its id and a public token for it.
+    /// Only the accounts whose masks are in `masks` are shared (all when empty), as when
+    /// the user picks accounts in Link.
     pub fn create_item(
         &mut self,
         institution: &'static Institution,
+        masks: &[String],
         webhook: Option<String>,
         history_days: u32,
     ) -> (String, String) {
@@ -224,6 +227,7 @@ impl State {
             .accounts
             .iter()
             .map(|template| SimAccount { account_id: data::plaid_id(&mut rng), template })
+            .filter(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask))
             .collect();
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);

@@ -310,3 +310,47 @@ async fn a_refused_webhook_is_delivered_again() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(attempts.load(Ordering::SeqCst), 3, "two refusals, then delivered once, then no more");
 }
+
+#[tokio::test]
+async fn link_shares_only_the_accounts_the_user_picked() {
+    let (url, client) = sim().await;
+    let token = client
+        .send(&LinkTokenCreateRequest {
+            client_name: "Test".into(),
+            language: "en".into(),
+            country_codes: vec!["US".into()],
+            user: LinkTokenUser { client_user_id: "u1".into() },
+            products: Some(vec!["transactions".into()]),
+            webhook: None,
+            access_token: None,
+            redirect_uri: None,
+            transactions: None,
+        })
+        .await
+        .unwrap();
+    let done: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/link/complete"))
+        .json(&json!({"link_token": token.link_token, "institution_id": "ins_109510", "username": "user_good",
+                      "password": "pass_good", "account_masks": ["4444"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let masks: Vec<_> = done["metadata"]["accounts"].as_array().unwrap().iter().map(|a| a["mask"].clone()).collect();
+    assert_eq!(masks, [json!("4444")]);
+    let public_token = done["public_token"].as_str().unwrap().to_string();
+    let access = client.send(&ItemPublicTokenExchangeRequest { public_token }).await.unwrap().access_token;
+    let accounts = client.send(&AccountsGetRequest::new(&access)).await.unwrap().accounts;
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].account_type, AccountType::Credit);
+    // The token is single-use: the same Link session cannot complete twice.
+    let again = reqwest::Client::new()
+        .post(format!("{url}/link/complete"))
+        .json(&json!({"link_token": token.link_token, "institution_id": "ins_109510", "username": "user_good", "password": "pass_good"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+}
