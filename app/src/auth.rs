@@ -22,6 +22,18 @@ impl UserInfo {
     }
 }
 
+/// A password as typed into the sign-in form: `Debug` never shows it (server functions'
+/// argument structs derive `Debug`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
 /// Where to go after signing in: only same-site paths, never `//host` or a full URL.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -34,7 +46,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// with a redirect) and as a fetch afterwards. Wrong username and wrong password give the
 /// same message and take the same time.
 #[server(prefix = "/api/auth", endpoint = "login")]
-pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(username: String, password: Password, next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
     let throttle = use_context::<crate::server::state::AppState>().map(|s| s.sign_in_throttle.clone());
@@ -50,7 +62,7 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
         )));
     }
     let credentials =
-        crate::server::auth_backend::Credentials { username: username.clone(), password: password.into() };
+        crate::server::auth_backend::Credentials { username: username.clone(), password: password.0.into() };
     let user = match session.authenticate(credentials).await {
         Ok(Some(user)) => user,
         Ok(None) => {
@@ -170,7 +182,13 @@ pub mod ssr {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, Login, Password};
+
+    #[test]
+    fn the_sign_in_arguments_never_print_the_password() {
+        let args = Login { username: "trader".into(), password: Password("hunter2-secret".into()), next: None };
+        assert!(!format!("{args:?}").contains("hunter2-secret"));
+    }
 
     #[test]
     fn next_only_allows_local_paths() {
