@@ -131,19 +131,7 @@ impl BankingService {
 
     /// A Link token to connect a new bank.
     pub async fn create_link_token(&self, user: UserId) -> Result<LinkToken> {
-        let c = &self.inner.config;
-        self.link_token(LinkTokenCreateRequest {
-            client_name: c.client_name.clone(),
-            language: c.language.clone(),
-            country_codes: c.country_codes.clone(),
-            user: LinkTokenUser { client_user_id: user.to_string() },
-            products: Some(c.products.clone()),
-            webhook: c.webhook_url.clone(),
-            access_token: None,
-            redirect_uri: c.redirect_uri.clone(),
-            transactions: Some(LinkTokenTransactions { days_requested: c.days_requested }),
-        })
-        .await
+        self.link_token(user, None).await
     }
 
     /// A Link token in update mode for one of the user's Items (re-authentication or new
@@ -151,22 +139,25 @@ impl BankingService {
     pub async fn create_update_link_token(&self, user: UserId, item_id: &str) -> Result<LinkToken> {
         let stored = self.inner.store.item(user, item_id).await?;
         let token = self.token(&stored).await?;
+        self.link_token(user, Some(token)).await
+    }
+
+    /// New-bank mode asks for the configured products and history; update mode (with the
+    /// Item's token) must ask for neither.
+    async fn link_token(&self, user: UserId, update: Option<AccessToken>) -> Result<LinkToken> {
         let c = &self.inner.config;
-        self.link_token(LinkTokenCreateRequest {
+        let new_bank = update.is_none();
+        let request = LinkTokenCreateRequest {
             client_name: c.client_name.clone(),
             language: c.language.clone(),
             country_codes: c.country_codes.clone(),
             user: LinkTokenUser { client_user_id: user.to_string() },
-            products: None,
+            products: new_bank.then(|| c.products.clone()),
             webhook: c.webhook_url.clone(),
-            access_token: Some(token),
+            access_token: update,
             redirect_uri: c.redirect_uri.clone(),
-            transactions: None,
-        })
-        .await
-    }
-
-    async fn link_token(&self, request: LinkTokenCreateRequest) -> Result<LinkToken> {
+            transactions: new_bank.then_some(LinkTokenTransactions { days_requested: c.days_requested }),
+        };
         let response = self.inner.plaid.send(&request).await?;
         Ok(LinkToken { link_token: response.link_token, expiration: response.expiration })
     }
