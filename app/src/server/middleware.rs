@@ -72,19 +72,6 @@ pub async fn page_guard(request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::origin_matches;
-
-    #[test]
-    fn origin_must_be_ours() {
-        assert!(origin_matches("http://127.0.0.1:3000", Some("127.0.0.1:3000"), None));
-        assert!(origin_matches("https://app.example", Some("internal:80"), Some("https://app.example")));
-        assert!(!origin_matches("https://evil.example", Some("127.0.0.1:3000"), None));
-        assert!(!origin_matches("null", Some("127.0.0.1:3000"), None));
-    }
-}
-
 /// Refuses the banking API to signed-out users (401) and viewers (403) before any request
 /// body is read. Handlers and server functions check the role again themselves.
 pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
@@ -114,4 +101,17 @@ pub async fn api_error_status(request: Request<Body>, next: Next) -> Response {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_matches;
+
+    #[test]
+    fn origin_must_be_ours() {
+        assert!(origin_matches("http://127.0.0.1:3000", Some("127.0.0.1:3000"), None));
+        assert!(origin_matches("https://app.example", Some("internal:80"), Some("https://app.example")));
+        assert!(!origin_matches("https://evil.example", Some("127.0.0.1:3000"), None));
+        assert!(!origin_matches("null", Some("127.0.0.1:3000"), None));
+    }
 }

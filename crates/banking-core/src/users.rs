@@ -80,6 +80,13 @@ pub async fn authenticate(store: &Arc<dyn Store>, username: &str, password: Secr
     Ok(user.filter(|_| ok))
 }
 
+/// What the session stores to notice a password change: a SHA-256 of the hash, never the
+/// hash itself.
+pub fn session_fingerprint(user: &User) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("session:{}:{}", user.id, user.password_hash.expose_secret())).to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,11 +100,4 @@ mod tests {
         assert!(verify_password("correct horse battery".to_string().into(), a.clone().into()).await.unwrap());
         assert!(!verify_password("wrong horse battery".to_string().into(), a.into()).await.unwrap());
     }
-}
-
-/// What the session stores to notice a password change: a SHA-256 of the hash, never the
-/// hash itself.
-pub fn session_fingerprint(user: &User) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(format!("session:{}:{}", user.id, user.password_hash.expose_secret())).to_vec()
 }

@@ -1,4 +1,7 @@
 //! Institutions and deterministic, realistic data generated from a seed.
+//!
+//! Amounts are written in cents grouped as dollars_cents (`3_200_00` is $3,200.00).
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::{rngs::StdRng, Rng};

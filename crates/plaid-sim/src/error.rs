@@ -11,7 +11,7 @@ use plaid_client::PlaidApiError;
 #[derive(Debug)]
 pub struct SimError {
     status: StatusCode,
-    body: PlaidApiError,
+    body: Box<PlaidApiError>,
 }
 
 impl SimError {
@@ -19,7 +19,7 @@ impl SimError {
     pub fn new(status: u16, error_type: &str, code: &str, message: &str) -> Self {
         let mut body = PlaidApiError::new(error_type, code, message);
         body.status = Some(status);
-        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body }
+        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body: Box::new(body) }
     }
 
     /// With a user-facing message.

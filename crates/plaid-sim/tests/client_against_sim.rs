@@ -36,6 +36,42 @@ async fn linked(client: &PlaidClient, institution: &str) -> (AccessToken, String
     (exchanged.access_token, exchanged.item_id)
 }
 
+/// Serves `receiver` on a free port; returns the URL of its `/hook` route.
+async fn serve_hook(receiver: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    hook
+}
+
+/// An Item at First Platypus Bank whose webhooks go to `hook`.
+async fn linked_with_webhook(client: &PlaidClient, hook: String) -> AccessToken {
+    let public = client
+        .send(&SandboxPublicTokenCreateRequest {
+            institution_id: "ins_109508".into(),
+            initial_products: vec!["transactions".into()],
+            options: Some(SandboxPublicTokenCreateOptions { webhook: Some(hook), ..Default::default() }),
+        })
+        .await
+        .unwrap();
+    client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap().access_token
+}
+
+/// A Link token request for a new bank.
+fn link_request() -> LinkTokenCreateRequest {
+    LinkTokenCreateRequest {
+        client_name: "Test".into(),
+        language: "en".into(),
+        country_codes: vec!["US".into()],
+        user: LinkTokenUser { client_user_id: "u1".into() },
+        products: Some(vec!["transactions".into()]),
+        webhook: None,
+        access_token: None,
+        redirect_uri: None,
+        transactions: None,
+    }
+}
+
 fn code(e: Error) -> String {
     e.code().map(str::to_string).unwrap_or_else(|| format!("{e:?}"))
 }
@@ -47,17 +83,7 @@ async fn control(url: &str, path: &str, body: serde_json::Value) -> serde_json::
 #[tokio::test]
 async fn link_token_create_and_update_mode() {
     let (_, client) = sim().await;
-    let request = LinkTokenCreateRequest {
-        client_name: "Test".into(),
-        language: "en".into(),
-        country_codes: vec!["US".into()],
-        user: LinkTokenUser { client_user_id: "u1".into() },
-        products: Some(vec!["transactions".into()]),
-        webhook: None,
-        access_token: None,
-        redirect_uri: None,
-        transactions: None,
-    };
+    let request = link_request();
     let token = client.send(&request).await.unwrap();
     assert!(token.link_token.starts_with("link-sandbox-"));
     assert!(token.expiration > chrono::Utc::now() + chrono::Duration::hours(3));
@@ -236,19 +262,7 @@ async fn webhooks_are_signed_so_the_client_verifier_accepts_them() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let public = client
-        .send(&SandboxPublicTokenCreateRequest {
-            institution_id: "ins_109508".into(),
-            initial_products: vec!["transactions".into()],
-            options: Some(SandboxPublicTokenCreateOptions { webhook: Some(hook), ..Default::default() }),
-        })
-        .await
-        .unwrap();
-    let access =
-        client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap().access_token;
+    let access = linked_with_webhook(&client, serve_hook(receiver).await).await;
     client.send(&SandboxItemResetLoginRequest { access_token: access }).await.unwrap();
     let (header, body) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
     let verifier = plaid_client::webhook::WebhookVerifier::new(client.clone());
@@ -287,19 +301,7 @@ async fn a_refused_webhook_is_delivered_again() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let public = client
-        .send(&SandboxPublicTokenCreateRequest {
-            institution_id: "ins_109508".into(),
-            initial_products: vec!["transactions".into()],
-            options: Some(SandboxPublicTokenCreateOptions { webhook: Some(hook), ..Default::default() }),
-        })
-        .await
-        .unwrap();
-    let access =
-        client.send(&ItemPublicTokenExchangeRequest { public_token: public.public_token }).await.unwrap().access_token;
+    let access = linked_with_webhook(&client, serve_hook(receiver).await).await;
     client.send(&SandboxItemResetLoginRequest { access_token: access }).await.unwrap();
     for _ in 0..100 {
         if attempts.load(Ordering::SeqCst) >= 3 {
@@ -314,20 +316,7 @@ async fn a_refused_webhook_is_delivered_again() {
 #[tokio::test]
 async fn link_shares_only_the_accounts_the_user_picked() {
     let (url, client) = sim().await;
-    let token = client
-        .send(&LinkTokenCreateRequest {
-            client_name: "Test".into(),
-            language: "en".into(),
-            country_codes: vec!["US".into()],
-            user: LinkTokenUser { client_user_id: "u1".into() },
-            products: Some(vec!["transactions".into()]),
-            webhook: None,
-            access_token: None,
-            redirect_uri: None,
-            transactions: None,
-        })
-        .await
-        .unwrap();
+    let token = client.send(&link_request()).await.unwrap();
     let done: serde_json::Value = reqwest::Client::new()
         .post(format!("{url}/link/complete"))
         .json(&json!({"link_token": token.link_token, "institution_id": "ins_109510", "username": "user_good",
