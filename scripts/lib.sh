@@ -1,4 +1,5 @@
 # Shared by scripts/dev.sh and scripts/test.sh: idempotent set-up steps, each logged.
+# Tools are installed with cargo's own temporary target dir, not the project's.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,13 +24,13 @@ need_cargo_leptos() {
     step "cargo-leptos $CARGO_LEPTOS_VERSION: already installed"
   else
     step "cargo-leptos $CARGO_LEPTOS_VERSION: installing (about 15 minutes, once per machine)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+    env -u CARGO_TARGET_DIR cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
   fi
   if wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     step "wasm-bindgen-cli $WASM_BINDGEN_VERSION: already installed"
   else
     step "wasm-bindgen-cli $WASM_BINDGEN_VERSION: installing (must equal the pinned wasm-bindgen crate)"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked
+    env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked
   fi
 }
 
@@ -48,6 +49,17 @@ need_npm_packages() {
   else
     step "npm packages: installing in e2e/ (npm ci)"
     (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+# A cold run fills about 6 GB of target/; say so up front rather than fail mid-compile.
+report_disk() {
+  local free_kb
+  free_kb="$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')"
+  step "disk: $((free_kb / 1024 / 1024)) GB free under $ROOT (a cold run needs about 6 GB)"
+  if [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+    echo "warning: less than 6 GB free; the build may fail with 'No space left on device'." >&2
+    echo "Old target/ folders of other clones are the usual culprit (each holds several GB)." >&2
   fi
 }
 

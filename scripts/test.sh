@@ -4,6 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+report_disk
 need_postgres
 need_wasm_target
 need_cargo_leptos

@@ -49,8 +49,13 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub async fn login(username: String, password: Password, next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
-    let throttle = use_context::<crate::server::state::AppState>().map(|s| s.sign_in_throttle.clone());
-    if let Some(wait) = throttle.as_ref().and_then(|t| t.check(&username).err()) {
+    let throttle =
+        use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?.sign_in_throttle;
+    let locked = throttle.locked_for(&username).await.map_err(|e| {
+        tracing::error!(error = %e, "could not read the sign-in throttle");
+        fail(AppError::internal())
+    })?;
+    if let Some(wait) = locked {
         tracing::warn!("sign-in refused: too many failed attempts");
         let minutes = wait.as_secs().div_ceil(60).max(1);
         if is_plain_form_post().await {
@@ -67,8 +72,8 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused");
-            if let Some(t) = &throttle {
-                t.failed(&username);
+            if let Err(e) = throttle.failed(&username).await {
+                tracing::error!(error = %e, "could not count a failed sign-in");
             }
             if is_plain_form_post().await {
                 leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&safe_next(next.as_deref()))));
@@ -80,8 +85,8 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
             return Err(fail(AppError::internal()));
         }
     };
-    if let Some(t) = &throttle {
-        t.succeeded(&username);
+    if let Err(e) = throttle.succeeded(&username).await {
+        tracing::warn!(error = %e, "could not clear the failed sign-in count");
     }
     // A new session id on every sign-in: axum-login cycles it for anonymous sessions only,
     // so cycle it ourselves when someone signs in over an existing sign-in.

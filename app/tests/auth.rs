@@ -231,16 +231,24 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_username_for_a_while() {
-    let url = fresh_url("sqlite").await;
-    let Built { router, .. } = app(&url).await;
-    for _ in 0..app::server::throttle::MAX_FAILURES {
-        assert_eq!(login(&router, "trader", "guess-guess-guess", None).await.status, StatusCode::UNAUTHORIZED);
+async fn repeated_failures_lock_the_username_on_every_instance() {
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let Built { router, .. } = app(&url).await;
+        let Built { router: other_instance, .. } = app(&url).await;
+        for attempt in 0..banking_core::throttle::MAX_FAILURES {
+            // Spread over two instances behind one load balancer: they share the count.
+            let target = if attempt % 2 == 0 { &router } else { &other_instance };
+            assert_eq!(login(target, "trader", "guess-guess-guess", None).await.status, StatusCode::UNAUTHORIZED);
+        }
+        for instance in [&router, &other_instance] {
+            let locked = login(instance, "Trader", DEMO_PASSWORD, None).await;
+            assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{backend}: even the right password waits");
+            assert!(locked.body.contains("too_many_attempts"), "{backend}: {}", locked.body);
+            assert!(locked.body.contains("5 minute(s)"), "{backend}: says how long: {}", locked.body);
+            assert!(locked.cookie.is_none(), "{backend}: no session issued");
+        }
+        let other = login(&other_instance, "admin", DEMO_PASSWORD, None).await;
+        assert_eq!(other.status, StatusCode::OK, "{backend}: other users are not affected");
     }
-    let locked = login(&router, "trader", DEMO_PASSWORD, None).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
-    assert!(locked.body.contains("too_many_attempts"), "{}", locked.body);
-    assert!(locked.cookie.is_none(), "no session issued");
-    let other = login(&router, "admin", DEMO_PASSWORD, None).await;
-    assert_eq!(other.status, StatusCode::OK, "other users are not affected");
 }

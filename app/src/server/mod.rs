@@ -6,7 +6,6 @@ mod health;
 pub mod middleware;
 pub mod sessions;
 pub mod state;
-pub mod throttle;
 
 use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
 
@@ -14,7 +13,8 @@ use axum::http::{header, HeaderValue};
 use axum::{routing::get, Router};
 use axum_login::AuthManagerLayerBuilder;
 use banking_core::{
-    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, BankingConfig, BankingService,
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, throttle::SignInThrottle,
+    BankingConfig, BankingService,
 };
 use clap::Parser;
 use leptos::prelude::*;
@@ -171,6 +171,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let auth_layer = AuthManagerLayerBuilder::new(Backend::new(store.clone()), session_layer).build();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let sign_in_throttle = SignInThrottle::new(store.clone());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db,
@@ -181,7 +182,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         shutdown: shutdown_rx,
         simulation,
         signed_out: tokio::sync::broadcast::channel(64).0,
-        sign_in_throttle: Default::default(),
+        sign_in_throttle,
     };
 
     let routes = generate_route_list(App);

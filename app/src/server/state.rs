@@ -1,7 +1,7 @@
 //! Shared state of the server.
 
 use axum::extract::FromRef;
-use banking_core::{db::Database, store::Store, BankingService};
+use banking_core::{db::Database, store::Store, throttle::SignInThrottle, BankingService};
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -27,6 +27,6 @@ pub struct AppState {
     pub simulation: bool,
     /// User ids that just signed out: their event streams end.
     pub signed_out: tokio::sync::broadcast::Sender<i64>,
-    /// Failed sign-ins per username.
-    pub sign_in_throttle: Arc<super::throttle::SignInThrottle>,
+    /// Failed sign-ins per username, counted in the database.
+    pub sign_in_throttle: SignInThrottle,
 }

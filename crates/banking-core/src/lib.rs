@@ -6,7 +6,8 @@
 //! * [`store::Store`] is the storage trait; [`store::SqlStore`] implements it for both.
 //! * [`crypto::TokenCipher`] encrypts access tokens (AES-256-GCM, user and item bound).
 //! * [`BankingService`] is what the app calls; [`events::EventBus`] carries live updates.
-//! * [`users`] hashes and checks passwords for the app's sign-in.
+//! * [`users`] hashes and checks passwords for the app's sign-in; [`throttle`] locks out
+//!   a username after repeated failures.
 
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ mod service;
 pub mod store;
 mod sync;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 mod webhooks;
 

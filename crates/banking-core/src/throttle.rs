@@ -1,0 +1,102 @@
+//! Sign-in throttling: after a few failed attempts for one username, further attempts are
+//! refused for a while, whatever the password, so passwords cannot be guessed at speed.
+//! Counted per username (existing or not, so it reveals nothing) in the database, so every
+//! instance of the app behind a load balancer sees the same count.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+
+use crate::{store::Store, Result};
+
+/// Failures allowed inside [`WINDOW`] before attempts are refused.
+pub const MAX_FAILURES: i64 = 5;
+/// How long failures count, and how long a locked username stays locked after its last
+/// failure.
+pub const WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Failed sign-ins per username, kept in the [`Store`].
+#[derive(Clone)]
+pub struct SignInThrottle {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for SignInThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInThrottle").finish_non_exhaustive()
+    }
+}
+
+impl SignInThrottle {
+    /// A throttle counting in `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// `Some(wait)` when the username is locked, with the time left.
+    pub async fn locked_for(&self, username: &str) -> Result<Option<Duration>> {
+        self.locked_for_at(username, Utc::now().timestamp()).await
+    }
+
+    /// Counts a failed attempt.
+    pub async fn failed(&self, username: &str) -> Result<()> {
+        self.failed_at(username, Utc::now().timestamp()).await
+    }
+
+    /// Clears the count after a successful sign-in.
+    pub async fn succeeded(&self, username: &str) -> Result<()> {
+        self.store.clear_sign_in_failures(&key(username)).await
+    }
+
+    async fn locked_for_at(&self, username: &str, now: i64) -> Result<Option<Duration>> {
+        let Some((failures, last_failure_at)) = self.store.sign_in_failures(&key(username)).await? else {
+            return Ok(None);
+        };
+        let ends = last_failure_at + WINDOW.as_secs() as i64;
+        Ok((failures >= MAX_FAILURES && ends > now).then(|| Duration::from_secs((ends - now) as u64)))
+    }
+
+    async fn failed_at(&self, username: &str, now: i64) -> Result<()> {
+        self.store.record_sign_in_failure(&key(username), now, now - WINDOW.as_secs() as i64).await?;
+        Ok(())
+    }
+}
+
+/// Usernames are matched trimmed and case-insensitively, so spelling variants share a count.
+fn key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{fresh, BACKENDS};
+
+    #[tokio::test]
+    async fn locks_after_max_failures_shared_across_instances_and_expires() {
+        for backend in BACKENDS {
+            let db = fresh(backend).await;
+            let (a, b) = (SignInThrottle::new(db.store()), SignInThrottle::new(db.store()));
+            let t0 = 1_000_000;
+            for i in 0..MAX_FAILURES - 1 {
+                a.failed_at("Alice", t0 + i).await.unwrap();
+            }
+            assert_eq!(b.locked_for_at("alice", t0 + 10).await.unwrap(), None, "{backend}: not yet");
+            b.failed_at(" alice ", t0 + 10).await.unwrap();
+            let wait = a.locked_for_at("ALICE", t0 + 20).await.unwrap();
+            assert_eq!(wait, Some(WINDOW - Duration::from_secs(10)), "{backend}: case and spaces do not dodge it");
+            assert_eq!(a.locked_for_at("bob", t0 + 20).await.unwrap(), None, "{backend}: others unaffected");
+
+            let after = t0 + 10 + WINDOW.as_secs() as i64;
+            assert_eq!(a.locked_for_at("alice", after).await.unwrap(), None, "{backend}: the lock ends");
+            a.failed_at("alice", after).await.unwrap();
+            assert_eq!(a.locked_for_at("alice", after).await.unwrap(), None, "{backend}: a stale count restarts at 1");
+
+            for i in 0..MAX_FAILURES {
+                a.failed_at("carol", t0 + i).await.unwrap();
+            }
+            b.succeeded("Carol").await.unwrap();
+            assert_eq!(a.locked_for_at("carol", t0 + 10).await.unwrap(), None, "{backend}: success clears it");
+        }
+    }
+}
