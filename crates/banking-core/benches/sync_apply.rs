@@ -1,7 +1,9 @@
 //! How long applying one sync of N transactions takes (`Store::apply_sync`: cursor
 //! compare-and-swap, upserts and account balances in one transaction), on SQLite and
-//! Postgres, as a ratio to a baseline run alongside: plain INSERTs of the same rows in one
-//! transaction, the least any storage of them could cost.
+//! Postgres, as a ratio to two baselines run alongside, each plain INSERTs of the same rows
+//! in one transaction into a table without indexes or foreign keys: one statement per row
+//! (how `apply_sync` used to write), and multi-row statements of 200 rows (the least any
+//! storage of them could cost).
 //!
 //! `cargo bench -p banking-core` (Postgres at TEST_DATABASE_URL; skipped with a message if absent).
 
@@ -42,21 +44,21 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 macro_rules! baseline_insert {
-    ($pool:expr, $rows:expr) => {{
+    ($db:ty, $pool:expr, $rows:expr, $rows_per_statement:expr) => {{
         let mut tx = $pool.begin().await.unwrap();
-        for t in $rows {
-            sqlx::query(
-                "INSERT INTO bench_baseline (transaction_id, account_id, amount, posted_date, name, pending) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&t.transaction_id)
-            .bind(&t.account_id)
-            .bind(t.amount.to_string())
-            .bind(t.date.to_string())
-            .bind(&t.name)
-            .bind(t.pending)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        for chunk in $rows.chunks($rows_per_statement) {
+            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO bench_baseline (transaction_id, account_id, amount, posted_date, name, pending) ",
+            );
+            insert.push_values(chunk, |mut row, t| {
+                row.push_bind(&t.transaction_id)
+                    .push_bind(&t.account_id)
+                    .push_bind(t.amount.to_string())
+                    .push_bind(t.date.to_string())
+                    .push_bind(&t.name)
+                    .push_bind(t.pending);
+            });
+            insert.build().execute(&mut *tx).await.unwrap();
         }
         tx.commit().await.unwrap();
     }};
@@ -95,16 +97,24 @@ async fn bench(backend: &str) {
         Database::Sqlite(p) => sqlx::query(create).execute(p).await.map(|_| ()).unwrap(),
         Database::Postgres(p) => sqlx::query(create).execute(p).await.map(|_| ()).unwrap(),
     }
-    let (mut applied, mut baseline) = (Vec::new(), Vec::new());
+    let (mut applied, mut per_row, mut batched) = (Vec::new(), Vec::new(), Vec::new());
     let mut cursor: Option<String> = None;
     for run in 0..RUNS {
         let rows = transactions(run);
-        let started = Instant::now();
-        match &db {
-            Database::Sqlite(p) => baseline_insert!(p, &rows),
-            Database::Postgres(p) => baseline_insert!(p, &rows),
+        for (rows_per_statement, samples) in [(1, &mut per_row), (200, &mut batched)] {
+            let started = Instant::now();
+            match &db {
+                Database::Sqlite(p) => baseline_insert!(sqlx::Sqlite, p, &rows, rows_per_statement),
+                Database::Postgres(p) => baseline_insert!(sqlx::Postgres, p, &rows, rows_per_statement),
+            }
+            samples.push(started.elapsed());
+            match &db {
+                Database::Sqlite(p) => sqlx::query("DELETE FROM bench_baseline").execute(p).await.map(|_| ()).unwrap(),
+                Database::Postgres(p) => {
+                    sqlx::query("DELETE FROM bench_baseline").execute(p).await.map(|_| ()).unwrap()
+                }
+            }
         }
-        baseline.push(started.elapsed());
         let changes = SyncChanges { upserts: rows, removed: vec![], accounts: vec![account.clone()] };
         let next = format!("c{run}");
         let started = Instant::now();
@@ -112,13 +122,17 @@ async fn bench(backend: &str) {
         applied.push(started.elapsed());
         cursor = Some(next);
     }
-    let (a, b) = (median(applied), median(baseline));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (a, r, b) = (median(applied), median(per_row), median(batched));
     println!(
-        "{backend:8} apply_sync {ROWS} rows: {:7.1} ms ({:6.0} rows/s) | baseline plain INSERT: {:7.1} ms | ratio {:.2}x",
-        a.as_secs_f64() * 1e3,
+        "{backend:8} apply_sync {ROWS} rows: {:6.1} ms ({:6.0} rows/s) | INSERT per row: {:6.1} ms (ratio {:.2}x) \
+         | INSERT 200 rows per statement: {:6.1} ms (ratio {:.2}x)",
+        ms(a),
         ROWS as f64 / a.as_secs_f64(),
-        b.as_secs_f64() * 1e3,
-        a.as_secs_f64() / b.as_secs_f64()
+        ms(r),
+        ms(a) / ms(r),
+        ms(b),
+        ms(a) / ms(b),
     );
 }
 

@@ -99,7 +99,7 @@ mod tests {
             balance_as_of: None,
             fetched_at: 0,
         };
-        let accounts = [account("depository", 100_50), account("credit", 999_99), account("depository", 20_00)];
-        assert_eq!(total_cash(&accounts), Decimal::new(120_50, 2));
+        let accounts = [account("depository", 10050), account("credit", 99999), account("depository", 2000)];
+        assert_eq!(total_cash(&accounts), Decimal::new(12050, 2));
     }
 }

@@ -335,9 +335,24 @@ macro_rules! upsert_account {
     }};
 }
 
+/// Rows per multi-row statement: 14 parameters each stays far below SQLite's 32766 and
+/// Postgres' 65535 bind limits.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// The last version of each transaction id, in order of last sight: one statement may not
+/// upsert the same row twice (Postgres refuses), and the last version is what sequential
+/// upserts would have left.
+fn latest_per_id(transactions: &[Transaction]) -> Vec<&Transaction> {
+    let mut seen = std::collections::HashSet::new();
+    let mut latest: Vec<&Transaction> =
+        transactions.iter().rev().filter(|t| seen.insert(t.transaction_id.as_str())).collect();
+    latest.reverse();
+    latest
+}
+
 /// Implements [`Store`] for one sqlx backend with the shared SQL.
 macro_rules! sql_store {
-    ($(#[$doc:meta])* $name:ident, $pool:ty) => {
+    ($(#[$doc:meta])* $name:ident, $pool:ty, $db:ty) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -619,41 +634,48 @@ macro_rules! sql_store {
                     tx.rollback().await?;
                     return Ok(false);
                 }
-                for t in &changes.upserts {
-                    sqlx::query(
+                // Multi-row statements: one round trip per chunk instead of one per row.
+                for chunk in latest_per_id(&changes.upserts).chunks(ROWS_PER_STATEMENT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, currency, \
-                         posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                         ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
+                         posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, \
+                         updated_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, t| {
+                        row.push_bind(&t.transaction_id)
+                            .push_bind(&t.account_id)
+                            .push_bind(item_id)
+                            .push_bind(user)
+                            .push_bind(t.amount.to_string())
+                            .push_bind(&t.currency)
+                            .push_bind(t.date.to_string())
+                            .push_bind(t.authorized_date.map(|d| d.to_string()))
+                            .push_bind(&t.name)
+                            .push_bind(&t.merchant_name)
+                            .push_bind(&t.category)
+                            .push_bind(t.pending)
+                            .push_bind(&t.pending_transaction_id)
+                            .push_bind(now);
+                    });
+                    insert.push(
+                        " ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
                          amount = excluded.amount, currency = excluded.currency, posted_date = excluded.posted_date, \
                          authorized_date = excluded.authorized_date, name = excluded.name, \
                          merchant_name = excluded.merchant_name, category = excluded.category, \
                          pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
                          updated_at = excluded.updated_at",
-                    )
-                    .bind(&t.transaction_id)
-                    .bind(&t.account_id)
-                    .bind(item_id)
-                    .bind(user)
-                    .bind(t.amount.to_string())
-                    .bind(&t.currency)
-                    .bind(t.date.to_string())
-                    .bind(t.authorized_date.map(|d| d.to_string()))
-                    .bind(&t.name)
-                    .bind(&t.merchant_name)
-                    .bind(&t.category)
-                    .bind(t.pending)
-                    .bind(&t.pending_transaction_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    );
+                    insert.build().execute(&mut *tx).await?;
                 }
-                for id in &changes.removed {
-                    sqlx::query("DELETE FROM transactions WHERE transaction_id = $1 AND item_id = $2")
-                        .bind(id)
-                        .bind(item_id)
-                        .execute(&mut *tx)
-                        .await?;
+                for chunk in changes.removed.chunks(ROWS_PER_STATEMENT) {
+                    let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM transactions WHERE item_id = ");
+                    delete.push_bind(item_id).push(" AND transaction_id IN (");
+                    let mut ids = delete.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(id);
+                    }
+                    ids.push_unseparated(")");
+                    delete.build().execute(&mut *tx).await?;
                 }
                 for account in &changes.accounts {
                     upsert_account!(&mut *tx, user, account);
@@ -723,10 +745,12 @@ macro_rules! sql_store {
 sql_store!(
     /// [`Store`] on SQLite (the embedded default).
     SqliteStore,
-    sqlx::SqlitePool
+    sqlx::SqlitePool,
+    sqlx::Sqlite
 );
 sql_store!(
     /// [`Store`] on Postgres (production).
     PgStore,
-    sqlx::PgPool
+    sqlx::PgPool,
+    sqlx::Postgres
 );

@@ -90,7 +90,7 @@ async fn items_accounts_and_transactions_stay_with_their_user() {
         assert!(store.find_duplicate_item(alice, "ins_2", &["0000".into()]).await.unwrap().is_none());
         // Balances keep exact decimals.
         let a = &store.accounts(alice).await.unwrap()[0];
-        assert_eq!(a.current, Some(Decimal::new(100_10, 2)));
+        assert_eq!(a.current, Some(Decimal::new(10010, 2)));
     }
 }
 
@@ -133,6 +133,39 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
         store.delete_item(user, "item-a").await.unwrap();
         assert_eq!(store.transaction_count("item-a").await.unwrap(), 0);
         assert!(store.accounts(user).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn large_syncs_keep_the_last_version_of_each_transaction_and_remove_only_their_own() {
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        item(&store, user, "item-b", "ins_2", &["0000"]).await;
+        let other =
+            SyncChanges { upserts: vec![txn("item-b", "item-b-0000", "b-1", "5", "2026-11-01")], ..Default::default() };
+        assert!(store.apply_sync("item-b", user, None, "b1", &other, 10).await.unwrap());
+
+        // More rows than one statement holds, and t5 seen twice (added, then modified on a later page).
+        let mut upserts: Vec<Transaction> =
+            (0..450).map(|i| txn("item-a", "item-a-0000", &format!("t{i}"), "1.00", "2026-11-01")).collect();
+        upserts.insert(100, txn("item-a", "item-a-0000", "t5", "7.25", "2026-11-02"));
+        let changes = SyncChanges { upserts, ..Default::default() };
+        assert!(store.apply_sync("item-a", user, None, "c1", &changes, 11).await.unwrap(), "{backend}");
+        assert_eq!(store.transaction_count("item-a").await.unwrap(), 450, "{backend}");
+        let t5 = TransactionFilter { from: Some("2026-11-02".parse().unwrap()), limit: 10, ..Default::default() };
+        let t5 = store.transactions(user, &t5).await.unwrap();
+        assert_eq!(t5.len(), 1, "{backend}");
+        assert_eq!((t5[0].transaction_id.as_str(), t5[0].amount), ("t5", Decimal::new(725, 2)), "{backend}");
+
+        // Removing 250 of them, plus an id that belongs to the other Item, which stays.
+        let mut removed: Vec<String> = (0..250).map(|i| format!("t{i}")).collect();
+        removed.push("b-1".into());
+        let changes = SyncChanges { removed, ..Default::default() };
+        assert!(store.apply_sync("item-a", user, Some("c1"), "c2", &changes, 12).await.unwrap(), "{backend}");
+        assert_eq!(store.transaction_count("item-a").await.unwrap(), 200, "{backend}");
+        assert_eq!(store.transaction_count("item-b").await.unwrap(), 1, "{backend}: not item-a's to remove");
     }
 }
 

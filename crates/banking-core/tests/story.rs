@@ -41,8 +41,8 @@ async fn link_sync_update_break_repair_remove() {
             let posted: Decimal =
                 txns.iter().filter(|t| t.account_id == account.account_id && !t.pending).map(|t| t.amount).sum();
             let expected = match account.account_type.as_str() {
-                "credit" => Decimal::new(640_00, 2) + posted,
-                _ => Decimal::new(5_400_00, 2) - posted,
+                "credit" => Decimal::new(64000, 2) + posted,
+                _ => Decimal::new(540000, 2) - posted,
             };
             assert_eq!(account.current, Some(expected), "{backend}: {} balance", account.name);
         }
