@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures';
 import { expectHydrated, SignInPage, signInAs } from '../pages/auth';
 
 test('the demo trader signs in and lands on a hydrated /cash-flow', async ({ page }) => {
@@ -10,6 +10,11 @@ test('the demo trader signs in and lands on a hydrated /cash-flow', async ({ pag
   await signInAs(page, 'trader');
   await expect(page.getByText('trader', { exact: true })).toBeVisible();
   await expectHydrated(page);
+  // A full page load (a reload, a bookmark, a bank's redirect) hydrates just the same.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Cash flow' })).toBeVisible();
+  await expectHydrated(page);
+  await expect(page.getByRole('region', { name: 'Summary' }).getByRole('button', { name: 'Connect Bank' })).toBeEnabled();
   expect(problems, 'no hydration warnings or script errors').toEqual([]);
 });
 

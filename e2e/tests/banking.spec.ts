@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures';
 import { signInAs } from '../pages/auth';
 import { Dashboard, simControl } from '../pages/dashboard';
 
@@ -119,16 +119,53 @@ test('the banking API answers 401 when signed out', async ({ request }) => {
   }
 });
 
-test('returning from a bank OAuth redirect reopens Link with the stored token', async ({ page }) => {
-  await signInAs(page, 'admin');
-  const dashboard = new Dashboard(page);
-  await expect(dashboard.connectButton()).toBeEnabled();
-  const stored = await page.evaluate(() => localStorage.getItem('cashflow.plaid_link_token'));
-  expect(stored).toMatch(/^link-sandbox-/);
-  await page.goto('/cash-flow?oauth_state_id=4f1c2d3e');
-  await expect(dashboard.linkDialog()).toBeVisible();
-  await expect(dashboard.linkDialog()).toHaveAttribute('data-received-redirect-uri', /\/cash-flow\?oauth_state_id=4f1c2d3e$/);
-  await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
+test.describe.serial('an OAuth bank: sign in on the bank\'s own page, Link resumes on return', () => {
+  const bank = 'Platypus OAuth Bank';
+
+  async function goToBank(dashboard: Dashboard, page: import('@playwright/test').Page) {
+    await expect(dashboard.connectButton()).toBeEnabled();
+    await dashboard.connectButton().click();
+    const dialog = dashboard.linkDialog();
+    await dialog.getByRole('button', { name: bank }).click();
+    await dialog.getByRole('button', { name: `Continue to ${bank}` }).click();
+    await expect(page).toHaveURL(/\/sim\/link\/oauth\/authorize\?oauth_state_id=[0-9a-f]+$/);
+    await expect(page.getByRole('heading', { name: bank })).toBeVisible();
+  }
+
+  test('denying access at the bank shares nothing and leaves Connect Bank working', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    await goToBank(dashboard, page);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await expect(dashboard.linkDialog().getByRole('alert')).toContainText(`You did not allow access at ${bank}`);
+    await expect(page).toHaveURL(/\/cash-flow$/);
+    await dashboard.linkDialog().getByRole('button', { name: 'Done' }).click();
+    await expect(dashboard.linkDialog()).toBeHidden();
+    await expect(dashboard.bank(bank)).toHaveCount(0);
+    // The next Connect Bank starts a new session at the bank list, not the spent OAuth one.
+    await expect(dashboard.connectButton()).toBeEnabled();
+    await dashboard.connectButton().click();
+    await expect(dashboard.linkDialog().getByRole('heading', { name: 'Select your bank' })).toBeVisible();
+    await page.keyboard.press('Escape');
+  });
+
+  test('allowing access brings the user back to pick accounts, and the bank is added', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    await goToBank(dashboard, page);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const dialog = dashboard.linkDialog();
+    await expect(dialog.getByRole('heading', { name: 'Choose accounts to share' })).toBeVisible();
+    await expect(page, 'the one-time state id leaves the address bar').toHaveURL(/\/cash-flow$/);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByText(`${bank} connected: 2 account(s) added.`)).toBeVisible();
+    await expect(dashboard.balance(bank, 'Platypus OAuth Checking')).toHaveText(/^-?\$[\d,]+\.\d\d$/);
+    // A reload does not reopen Link: the return was used once.
+    await page.reload();
+    await expect(dashboard.bank(bank)).toBeVisible();
+    await expect(dashboard.connectButton()).toBeEnabled();
+    await expect(dashboard.linkDialog()).toHaveCount(0);
+  });
 });
 
 test('the dashboard reads on a phone-width screen', async ({ page }) => {

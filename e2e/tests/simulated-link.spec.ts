@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from '../fixtures';
 
 // The simulator's Link script on a bare page, driven the way any Plaid integration would:
 // Plaid.create({token, onSuccess, onExit, onEvent}) and handler.open().

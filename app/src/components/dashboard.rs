@@ -4,6 +4,10 @@
 //! state across reloads: the "Connect Bank" widget is created once, and each bank card is
 //! keyed by its content, so a reload only rebuilds the cards whose data changed (an open
 //! Link window is never torn down by an unrelated update).
+//!
+//! The resources live in [`DashboardData`], created once at the top of the page: resources
+//! created inside a `Suspense` body are created again each time the body re-renders on the
+//! server, so the browser would number them differently and fail to hydrate.
 
 use leptos::prelude::*;
 
@@ -13,12 +17,62 @@ use super::{
 };
 use crate::{
     auth::UserInfo,
-    banking::{cash_flow, get_accounts, link_settings, list_transactions, ItemView},
+    banking::{
+        cash_flow, get_accounts, link_settings, list_transactions, AccountsView, ItemView, LinkSettingsView,
+        TransactionView, WeekFlowView,
+    },
+    error::AppError,
 };
+
+type Loaded<T> = Resource<Result<T, AppError>>;
+
+/// What the dashboard loads, reloaded together when `version` changes.
+#[derive(Clone, Copy)]
+pub struct DashboardData {
+    settings: Loaded<LinkSettingsView>,
+    accounts: Loaded<AccountsView>,
+    transactions: Loaded<Vec<TransactionView>>,
+    flows: Loaded<Vec<WeekFlowView>>,
+    version: RwSignal<u32>,
+    shown: RwSignal<u32>,
+}
+
+impl DashboardData {
+    /// Creates the resources; call once, outside any `Suspense`. Each waits for `user` and
+    /// asks the server only for someone who may see bank data (a viewer's page makes no
+    /// banking calls).
+    pub fn new(user: Loaded<Option<UserInfo>>) -> Self {
+        let version = RwSignal::new(0u32);
+        let shown = RwSignal::new(PAGE);
+        Self {
+            settings: Resource::new(|| (), move |_| for_bank_users(user, link_settings())),
+            accounts: Resource::new(move || version.get(), move |_| for_bank_users(user, get_accounts())),
+            transactions: Resource::new(
+                move || (version.get(), shown.get()),
+                move |(_, limit)| for_bank_users(user, list_transactions(None, None, None, Some(limit + 1), None)),
+            ),
+            flows: Resource::new(move || version.get(), move |_| for_bank_users(user, cash_flow())),
+            version,
+            shown,
+        }
+    }
+}
+
+/// Runs `load` (a server call, lazy until awaited) only once `user` is known to be someone
+/// who may see bank data.
+async fn for_bank_users<T>(
+    user: Loaded<Option<UserInfo>>,
+    load: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    match user.await {
+        Ok(Some(u)) if u.can_manage_banks() => load.await,
+        _ => Err(AppError::forbidden()),
+    }
+}
 
 /// The signed-in user's dashboard.
 #[component]
-pub fn CashFlowDashboard(user: UserInfo) -> impl IntoView {
+pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
     if !user.can_manage_banks() {
         return view! {
             <section class="card empty" aria-label="No access">
@@ -28,11 +82,11 @@ pub fn CashFlowDashboard(user: UserInfo) -> impl IntoView {
         }
         .into_any();
     }
-    let settings = Resource::new(|| (), |_| link_settings());
+    let settings = data.settings;
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading your banks…"</p> }>
             {move || settings.get().map(|s| match s {
-                Ok(s) => view! { <DashboardBody script_url=s.link_script_url/> }.into_any(),
+                Ok(s) => view! { <DashboardBody script_url=s.link_script_url data/> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
             })}
         </Suspense>
@@ -41,17 +95,10 @@ pub fn CashFlowDashboard(user: UserInfo) -> impl IntoView {
 }
 
 #[component]
-fn DashboardBody(script_url: String) -> impl IntoView {
-    let version = RwSignal::new(0u32);
+fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
+    let DashboardData { accounts, transactions, flows, version, shown, .. } = data;
     let syncing = RwSignal::new(false);
     let connected = RwSignal::new(false);
-    let accounts = Resource::new(move || version.get(), |_| get_accounts());
-    let shown = RwSignal::new(PAGE);
-    let transactions = Resource::new(
-        move || (version.get(), shown.get()),
-        |(_, limit)| list_transactions(None, None, None, Some(limit + 1), None),
-    );
-    let flows = Resource::new(move || version.get(), |_| cash_flow());
     let changed = Callback::new(move |_| version.update(|v| *v += 1));
     Effect::new(move |_| live_events::listen(version, syncing, connected));
 

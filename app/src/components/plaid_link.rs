@@ -68,6 +68,8 @@ pub fn PlaidLinkWidget(
     let phase = RwSignal::new(Phase::Loading);
     let notice = RwSignal::new(None::<Notice>);
     let generation = RwSignal::new(0u32);
+    // Whether the current session was re-created to resume after an OAuth bank's redirect.
+    let resumed = StoredValue::new(false);
     let update_mode = item_id.is_some();
     let label = if update_mode { "Re-authenticate" } else { "Connect Bank" };
     #[cfg(feature = "hydrate")]
@@ -117,11 +119,16 @@ pub fn PlaidLinkWidget(
                     });
                 }
                 LinkOutcome::Exit { error_code, message } => {
-                    if error_code.as_deref() == Some("INVALID_LINK_TOKEN") {
+                    let invalid_token = error_code.as_deref() == Some("INVALID_LINK_TOKEN");
+                    if !invalid_token {
+                        if let Some(message) = message.or(error_code) {
+                            notice.set(Some(Notice::Error(message)));
+                        }
+                    }
+                    // A session resumed after an OAuth return is spent once it closes, and a
+                    // dead token is no use: prepare a new session for the next click.
+                    if invalid_token || resumed.get_value() {
                         generation.update(|g| *g += 1);
-                    } else if let Some(message) = message.or(error_code) {
-                        notice.set(Some(Notice::Error(message)));
-                        phase.set(Phase::Ready);
                     } else {
                         phase.set(Phase::Ready);
                     }
@@ -141,7 +148,7 @@ pub fn PlaidLinkWidget(
             session.update_value(|s| *s = None);
             phase.set(Phase::Loading);
             leptos::task::spawn_local(async move {
-                let oauth = if item_id.is_none() { browser::oauth_return(OAUTH_TOKEN_KEY) } else { None };
+                let oauth = browser::oauth_return(OAUTH_TOKEN_KEY, item_id.as_deref());
                 let token = match &oauth {
                     Some((token, _)) => token.clone(),
                     None => match create_link_token(item_id.clone()).await {
@@ -161,6 +168,7 @@ pub fn PlaidLinkWidget(
                 let redirect = oauth.as_ref().map(|(_, href)| href.clone());
                 match browser::Session::new(&token, redirect, handle_outcome) {
                     Ok(created) => {
+                        resumed.try_set_value(oauth.is_some());
                         if oauth.is_some() {
                             created.open();
                             phase.try_set(Phase::Open);
@@ -168,7 +176,6 @@ pub fn PlaidLinkWidget(
                             phase.try_set(Phase::Ready);
                         }
                         session.try_update_value(|s| *s = Some(created));
-                        browser::remember_token(OAUTH_TOKEN_KEY, &token);
                     }
                     Err(e) => {
                         notice.try_set(Some(Notice::Error(e)));
@@ -182,11 +189,15 @@ pub fn PlaidLinkWidget(
     #[cfg(not(feature = "hydrate"))]
     let _ = (&handle_outcome, &script_url, generation);
 
+    #[cfg(feature = "hydrate")]
+    let owner = item_id.clone();
     let open = move |_| {
         notice.set(None);
         #[cfg(feature = "hydrate")]
         session.with_value(|s| {
             if let Some(s) = s {
+                // An OAuth bank leaves the page; the return re-creates Link with this token.
+                browser::remember_token(OAUTH_TOKEN_KEY, owner.as_deref(), s.token());
                 s.open();
                 phase.set(Phase::Open);
             }
@@ -315,6 +326,7 @@ mod browser {
     /// A Link handler and the callbacks it calls; dropping it exits and destroys Link.
     pub struct Session {
         handler: Handler,
+        token: String,
         alive: Rc<Cell<bool>>,
         _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
         _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
@@ -358,7 +370,12 @@ mod browser {
                 set("receivedRedirectUri", &uri.into()).map_err(|_| "bad config")?;
             }
             let handler = plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
-            Ok(Self { handler, alive, _on_success: on_success, _on_exit: on_exit })
+            Ok(Self { handler, token: token.to_string(), alive, _on_success: on_success, _on_exit: on_exit })
+        }
+
+        /// The Link token this session was created with.
+        pub fn token(&self) -> &str {
+            &self.token
         }
 
         /// Opens Link.
@@ -377,21 +394,35 @@ mod browser {
         }
     }
 
-    /// Keeps the token so the OAuth return can re-create Link with the same one.
-    pub fn remember_token(key: &str, token: &str) {
+    /// Keeps the token of the Link session being opened, with the Item it is for (empty for
+    /// a new bank), so the OAuth return can re-create Link with the same token in the same
+    /// widget.
+    pub fn remember_token(key: &str, item_id: Option<&str>, token: &str) {
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item(key, token);
+            let _ = storage.set_item(key, &format!("{}\n{token}", item_id.unwrap_or_default()));
         }
     }
 
-    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`): the
-    /// stored token and the full URL for `receivedRedirectUri`.
-    pub fn oauth_return(key: &str) -> Option<(String, String)> {
+    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`) and the
+    /// stored session belongs to this widget (`item_id`): the stored token and the full URL
+    /// for `receivedRedirectUri`. Used once: the stored token is forgotten and the query is
+    /// taken off the address bar, so a reload or a later token refresh starts afresh.
+    pub fn oauth_return(key: &str, item_id: Option<&str>) -> Option<(String, String)> {
         let window = web_sys::window()?;
         let href = window.location().href().ok()?;
         let url = web_sys::Url::new(&href).ok()?;
         url.search_params().get("oauth_state_id")?;
-        let token = window.local_storage().ok().flatten()?.get_item(key).ok().flatten()?;
+        let storage = window.local_storage().ok().flatten()?;
+        let stored = storage.get_item(key).ok().flatten()?;
+        let (owner, token) = stored.split_once('\n')?;
+        if owner != item_id.unwrap_or_default() {
+            return None;
+        }
+        let token = token.to_string();
+        let _ = storage.remove_item(key);
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.pathname()));
+        }
         Some((token, href))
     }
 }

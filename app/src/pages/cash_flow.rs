@@ -2,18 +2,21 @@ use leptos::prelude::*;
 
 use crate::{
     auth::{current_user, Logout, UserInfo},
-    components::dashboard::CashFlowDashboard,
+    components::dashboard::{CashFlowDashboard, DashboardData},
 };
 
 /// `/cash-flow`: the signed-in user's banks, balances, transactions and cash-flow chart.
 #[component]
 pub fn CashFlowPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    // Every resource of the page is created here, once, so the server and the browser number
+    // them alike (see `DashboardData`).
+    let data = DashboardData::new(user);
     view! {
         <Transition fallback=|| view! { <main class="page"><p class="muted">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <Dashboard user/> }.into_any(),
+                    Ok(Some(user)) => view! { <Dashboard user data/> }.into_any(),
                     Ok(None) => view! { <SignedOut/> }.into_any(),
                     Err(e) => view! { <main class="page"><p role="alert" class="error">{e.to_string()}</p></main> }.into_any(),
                 }
@@ -57,13 +60,13 @@ fn Header(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(user: UserInfo) -> impl IntoView {
+fn Dashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
     let hide_amounts = RwSignal::new(false);
     view! {
         <Header user=user.clone() hide_amounts/>
         <main class="page" class:masked=move || hide_amounts.get()>
             <h1>"Cash flow"</h1>
-            <CashFlowDashboard user/>
+            <CashFlowDashboard user data/>
         </main>
     }
 }

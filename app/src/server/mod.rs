@@ -159,7 +159,11 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     events.spawn_listener();
     let banking_config = BankingConfig {
         webhook_url: Some(format!("{public_origin}{}", middleware::WEBHOOK_PATH)),
-        redirect_uri: config.plaid_redirect_uri.clone(),
+        // OAuth banks return the user here; the simulator's OAuth bank needs one too.
+        redirect_uri: config
+            .plaid_redirect_uri
+            .clone()
+            .or_else(|| simulation.then(|| format!("{public_origin}/cash-flow"))),
         stale_after: Duration::from_secs(config.safety_net_sync_minutes * 60),
         ..BankingConfig::default()
     };

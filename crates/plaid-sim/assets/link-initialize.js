@@ -1,7 +1,8 @@
 /* Simulated Plaid Link: the same API as https://cdn.plaid.com/link/v2/stable/link-initialize.js
  * (window.Plaid.create({token, onSuccess, onExit, onEvent, onLoad, receivedRedirectUri}) returning
  * {open, exit, destroy, submit}), talking only to the simulator that served this script.
- * Sandbox credentials: user_good / pass_good. Plain JavaScript, no framework. */
+ * Sandbox credentials: user_good / pass_good. OAuth banks hand over to the bank's page and
+ * resume when Plaid.create is called again with receivedRedirectUri. Plain JavaScript. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -58,6 +59,7 @@
     var previousFocus = null;
     var chosen = null;
     var credentials = null;
+    var oauthStateId = null;
     var linkSessionId = null;
 
     function event(name, extra) {
@@ -93,8 +95,13 @@
       }
     }
 
+    function exitStatus() {
+      if (!chosen) return 'institution_not_found';
+      return chosen.oauth ? 'requires_oauth' : 'requires_credentials';
+    }
+
     function onKey(e) {
-      if (e.key === 'Escape') { e.preventDefault(); exit(null, chosen ? 'requires_credentials' : 'institution_not_found'); }
+      if (e.key === 'Escape') { e.preventDefault(); exit(null, exitStatus()); }
       if (e.key === 'Tab' && backdrop) {
         var focusable = backdrop.querySelectorAll('button,input');
         if (!focusable.length) return;
@@ -106,7 +113,7 @@
 
     function render(title, body) {
       var heading = el('h2', { id: 'spl-title', text: title });
-      var closeButton = el('button', { type: 'button', 'aria-label': 'Close', text: '\u00d7', onclick: function () { exit(null, chosen ? 'requires_credentials' : 'institution_not_found'); } });
+      var closeButton = el('button', { type: 'button', 'aria-label': 'Close', text: '\u00d7', onclick: function () { exit(null, exitStatus()); } });
       var modal = el('div', { class: 'spl-modal', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'spl-title' },
         [el('div', { class: 'spl-head' }, [heading, closeButton])].concat(body));
       // An OAuth return: Plaid resumes the session; the simulator shows where it resumed from.
@@ -128,7 +135,7 @@
         return el('button', { type: 'button', class: 'spl-inst', text: inst.name, onclick: function () {
           chosen = inst;
           event('SELECT_INSTITUTION', { view_name: 'SELECT_INSTITUTION' });
-          showCredentials(null);
+          if (inst.oauth) showOAuthHandoff(null); else showCredentials(null);
         } });
       });
       render('Select your bank', [el('p', { text: 'Simulated Plaid Link: no real bank is contacted.' })].concat(buttons));
@@ -158,6 +165,51 @@
       render(session.update_mode ? 'Sign in again to ' + chosen.name : 'Sign in to ' + chosen.name, [form]);
     }
 
+    // OAuth banks: the user signs in on the bank's own page, which sends them back to the
+    // link token's redirect_uri; the page then re-creates Link with receivedRedirectUri.
+    function showOAuthHandoff(error) {
+      var alert = error ? el('p', { class: 'spl-error', role: 'alert', text: error.display_message || error.error_message }) : null;
+      var go = el('button', { type: 'button', class: 'spl-primary', text: 'Continue to ' + chosen.name, onclick: function () {
+        go.disabled = true;
+        post('/link/oauth/start', { link_token: config.token, institution_id: chosen.institution_id })
+          .then(function (result) {
+            event('OPEN_OAUTH', { view_name: 'OAUTH' });
+            window.location.assign(base + '/link/oauth/authorize?oauth_state_id=' + encodeURIComponent(result.oauth_state_id));
+          })
+          .catch(function (err) {
+            event('ERROR', { error_type: err.error_type, error_code: err.error_code, error_message: err.error_message, view_name: 'OAUTH' });
+            showOAuthHandoff(err);
+          });
+      } });
+      render('Sign in at ' + chosen.name, [
+        alert,
+        el('p', { text: 'You will sign in on ' + chosen.name + '\'s own website, then come back here to choose accounts.' }),
+        go,
+      ]);
+    }
+
+    function resumeOAuth() {
+      render('Returning from your bank', [el('p', { text: 'Checking your bank sign-in\u2026' })]);
+      post('/link/oauth/resume', { link_token: config.token, received_redirect_uri: config.receivedRedirectUri })
+        .then(function (result) {
+          chosen = session.institutions.filter(function (i) { return i.institution_id === result.institution_id; })[0];
+          event('CLOSE_OAUTH', { view_name: 'OAUTH' });
+          if (!result.allowed) {
+            render('Access not granted', [
+              el('p', { role: 'alert', text: 'You did not allow access at ' + chosen.name + ', so no accounts were shared.' }),
+              el('button', { type: 'button', class: 'spl-primary', text: 'Done', onclick: function () { exit(null, 'requires_oauth'); } }),
+            ]);
+            return;
+          }
+          oauthStateId = result.oauth_state_id;
+          if (session.update_mode) finish([]); else showAccounts();
+        })
+        .catch(function (err) {
+          event('ERROR', { error_type: err.error_type, error_code: err.error_code, error_message: err.error_message, view_name: 'OAUTH' });
+          exit(err, 'requires_oauth');
+        });
+    }
+
     function showAccounts() {
       var boxes = chosen.accounts.map(function (account, i) {
         var id = 'spl-acct-' + i;
@@ -174,10 +226,10 @@
     }
 
     function finish(masks) {
-      post('/link/complete', {
-        link_token: config.token, institution_id: chosen.institution_id,
-        username: credentials.username, password: credentials.password, account_masks: masks,
-      }).then(function (result) {
+      var body = { link_token: config.token, institution_id: chosen.institution_id, account_masks: masks };
+      if (oauthStateId) body.oauth_state_id = oauthStateId;
+      else { body.username = credentials.username; body.password = credentials.password; }
+      post('/link/complete', body).then(function (result) {
         event('HANDOFF', { view_name: 'CONNECTED' });
         close();
         if (config.onSuccess) config.onSuccess(result.public_token, result.metadata);
@@ -191,9 +243,11 @@
       if (destroyed) return;
       event('OPEN', { view_name: session && session.update_mode ? 'CREDENTIAL' : 'SELECT_INSTITUTION' });
       addStyle();
-      if (session.update_mode) {
+      if (config.receivedRedirectUri) {
+        resumeOAuth();
+      } else if (session.update_mode) {
         chosen = session.institutions.filter(function (i) { return i.institution_id === session.update_mode.institution_id; })[0];
-        showCredentials(null);
+        if (chosen.oauth) showOAuthHandoff(null); else showCredentials(null);
       } else {
         showInstitutions();
       }

@@ -71,6 +71,7 @@ pub(crate) struct LinkTokenCreate {
     products: Option<Vec<String>>,
     webhook: Option<String>,
     access_token: Option<String>,
+    redirect_uri: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,12 +100,23 @@ pub async fn link_token_create(State(sim): State<Simulator>, headers: HeaderMap,
     } else if req.products.as_ref().is_none_or(|p| p.is_empty()) {
         return Err(SimError::invalid_request("MISSING_FIELDS", "products is required"));
     }
+    // Plaid wants an absolute URL without query or fragment (it appends `oauth_state_id`).
+    if let Some(uri) = &req.redirect_uri {
+        let absolute = uri.starts_with("https://") || uri.starts_with("http://");
+        if !absolute || uri.contains(['?', '#']) {
+            return Err(SimError::invalid_request(
+                "INVALID_FIELD",
+                "redirect_uri must be an absolute http(s) URL without query or fragment",
+            ));
+        }
+    }
     let lifetime = if req.access_token.is_some() { Duration::minutes(30) } else { Duration::hours(4) };
     let expires = Utc::now() + lifetime;
     let link_token = state.token("link");
-    state
-        .link_tokens
-        .insert(link_token.clone(), LinkTokenInfo { access_token: req.access_token, webhook: req.webhook, expires });
+    state.link_tokens.insert(
+        link_token.clone(),
+        LinkTokenInfo { access_token: req.access_token, webhook: req.webhook, redirect_uri: req.redirect_uri, expires },
+    );
     ok(
         json!({ "link_token": link_token, "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "request_id": request_id() }),
     )

@@ -35,6 +35,9 @@ pub struct Institution {
     pub name: &'static str,
     /// Its accounts.
     pub accounts: &'static [AccountTemplate],
+    /// Signs users in on its own site (OAuth) instead of in Link: Link hands over to the
+    /// bank and resumes at the link token's `redirect_uri`.
+    pub oauth: bool,
 }
 
 /// The institutions Link offers.
@@ -62,6 +65,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 limit: None,
             },
         ],
+        oauth: false,
     },
     Institution {
         id: "ins_109510",
@@ -86,6 +90,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 limit: Some(8_000_00),
             },
         ],
+        oauth: false,
     },
     Institution {
         id: "ins_109512",
@@ -99,6 +104,32 @@ pub const INSTITUTIONS: &[Institution] = &[
             opening: 2_050_00,
             limit: None,
         }],
+        oauth: false,
+    },
+    Institution {
+        id: "ins_127287",
+        name: "Platypus OAuth Bank",
+        accounts: &[
+            AccountTemplate {
+                name: "Platypus OAuth Checking",
+                official_name: "Platypus OAuth Premier Checking",
+                mask: "8888",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 4_100_00,
+                limit: None,
+            },
+            AccountTemplate {
+                name: "Platypus OAuth Savings",
+                official_name: "Platypus OAuth Money Market",
+                mask: "9999",
+                account_type: "depository",
+                subtype: "savings",
+                opening: 8_750_00,
+                limit: None,
+            },
+        ],
+        oauth: true,
     },
 ];
 

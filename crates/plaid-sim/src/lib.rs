@@ -4,7 +4,8 @@
 //! token formats), serves `link/link-initialize.js` with the same `Plaid.create` API as
 //! Plaid's Link, POSTs webhooks signed with its own ES256 key, and has a control API under
 //! `/control` (not part of Plaid's API) to drive scenarios: new transactions, login-required,
-//! repairs, any webhook, injected faults and mutation during pagination.
+//! repairs, any webhook, injected faults and mutation during pagination. One bank, Platypus
+//! OAuth Bank, signs users in on its own page and returns them to the `redirect_uri` (OAuth).
 //!
 //! The app mounts it in-process under `/sim`; tests run it standalone with [`spawn`].
 
@@ -15,6 +16,7 @@ mod control;
 mod data;
 mod error;
 mod link;
+mod oauth;
 mod state;
 mod webhooks;
 
@@ -102,6 +104,9 @@ pub fn router(sim: Simulator) -> Router {
         .route("/link/session", post(link::session))
         .route("/link/credentials", post(link::credentials))
         .route("/link/complete", post(link::complete))
+        .route("/link/oauth/start", post(oauth::start))
+        .route("/link/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize))
+        .route("/link/oauth/resume", post(oauth::resume))
         .route("/control/items", get(control::items))
         .route("/control/items/{item_id}/transactions", post(control::add_transactions))
         .route("/control/items/{item_id}/login-required", post(control::login_required))

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{data, error::SimError, state::request_id, webhooks, Simulator};
+use crate::{data, error::SimError, oauth, state::request_id, webhooks, Simulator};
 
 /// `GET /link/link-initialize.js`: `window.Plaid.create(...)` like Plaid's Link.
 pub async fn script() -> Response {
@@ -39,14 +39,14 @@ pub async fn session(State(sim): State<Simulator>, Json(req): Json<SessionReques
     };
     let institutions: Vec<Value> = data::INSTITUTIONS
         .iter()
-        .map(|i| json!({ "institution_id": i.id, "name": i.name, "accounts": i.accounts.iter().map(|a| json!({"name": a.name, "mask": a.mask, "type": a.account_type, "subtype": a.subtype})).collect::<Vec<_>>() }))
+        .map(|i| json!({ "institution_id": i.id, "name": i.name, "oauth": i.oauth, "accounts": i.accounts.iter().map(|a| json!({"name": a.name, "mask": a.mask, "type": a.account_type, "subtype": a.subtype})).collect::<Vec<_>>() }))
         .collect();
     Ok(Json(
         json!({ "institutions": institutions, "update_mode": update, "link_session_id": request_id().to_lowercase() }),
     ))
 }
 
-fn valid_link_token<'a>(
+pub(crate) fn valid_link_token<'a>(
     state: &'a crate::state::State,
     token: &str,
 ) -> Result<&'a crate::state::LinkTokenInfo, SimError> {
@@ -61,13 +61,19 @@ fn valid_link_token<'a>(
 pub struct Credentials {
     link_token: String,
     institution_id: String,
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     password: String,
 }
 
 fn check_credentials(req: &Credentials) -> Result<&'static data::Institution, SimError> {
     let institution = data::institution(&req.institution_id)
         .ok_or_else(|| SimError::invalid_input("INVALID_INSTITUTION", "unknown institution"))?;
+    if institution.oauth {
+        return Err(SimError::invalid_input("INVALID_INSTITUTION", "this institution signs users in through OAuth")
+            .display("Sign in on your bank's website to continue."));
+    }
     if req.username != "user_good" || req.password != "pass_good" {
         return Err(SimError::item("INVALID_CREDENTIALS", "the provided credentials were not correct")
             .display("The username or password you entered is not correct. (Sandbox: user_good / pass_good)"));
@@ -88,14 +94,19 @@ pub struct Complete {
     credentials: Credentials,
     #[serde(default)]
     account_masks: Vec<String>,
+    /// Set instead of username and password when the user signed in at an OAuth bank.
+    oauth_state_id: Option<String>,
 }
 
 /// `POST /link/complete`: creates the Item (or repairs it in update mode) and returns the
 /// public token with Plaid's `onSuccess` metadata.
 pub async fn complete(State(sim): State<Simulator>, Json(req): Json<Complete>) -> Result<Json<Value>, SimError> {
-    let institution = check_credentials(&req.credentials)?;
     let mut state = sim.state.lock().await;
     let info = valid_link_token(&state, &req.credentials.link_token)?.clone();
+    let institution = match &req.oauth_state_id {
+        Some(id) => oauth::take_allowed(&mut state, id, &req.credentials.link_token, &req.credentials.institution_id)?,
+        None => check_credentials(&req.credentials)?,
+    };
     state.link_tokens.remove(&req.credentials.link_token);
     let session_id = request_id().to_lowercase();
     if let Some(token) = info.access_token {

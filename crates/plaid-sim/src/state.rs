@@ -32,7 +32,22 @@ pub struct LinkTokenInfo {
     pub access_token: Option<String>,
     /// Webhook for new Items.
     pub webhook: Option<String>,
+    /// Where an OAuth bank sends the user back to (Link resumes there).
+    pub redirect_uri: Option<String>,
     /// Expiry.
+    pub expires: DateTime<Utc>,
+}
+
+/// A user's visit to an OAuth bank's site, started from one Link session.
+#[derive(Debug, Clone)]
+pub struct OAuthState {
+    /// The Link token whose session handed over to the bank.
+    pub link_token: String,
+    /// The bank.
+    pub institution_id: &'static str,
+    /// `None` until the user answers on the bank's page; then whether they allowed access.
+    pub allowed: Option<bool>,
+    /// Expiry (30 minutes).
     pub expires: DateTime<Utc>,
 }
 
@@ -171,6 +186,8 @@ pub struct State {
     pub access_tokens: HashMap<String, String>,
     /// Items by id.
     pub items: HashMap<String, SimItem>,
+    /// OAuth hand-overs by `oauth_state_id`.
+    pub oauth_states: HashMap<String, OAuthState>,
     /// What happens to the next API calls: `None` lets one through, `Some` fails it.
     pub faults: VecDeque<Option<Fault>>,
     /// Items in creation order (deterministic data per position).
@@ -194,6 +211,7 @@ impl State {
             public_tokens: HashMap::new(),
             access_tokens: HashMap::new(),
             items: HashMap::new(),
+            oauth_states: HashMap::new(),
             faults: VecDeque::new(),
             created: 0,
             seed,
