@@ -166,6 +166,23 @@ test.describe.serial('an OAuth bank: sign in on the bank\'s own page, Link resum
     await expect(dashboard.connectButton()).toBeEnabled();
     await expect(dashboard.linkDialog()).toHaveCount(0);
   });
+
+  test('re-authenticating an OAuth bank goes through the bank and clears the badge', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    const card = dashboard.bank(bank);
+    const itemId = await card.getAttribute('data-item-id');
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    await simControl(page, `/items/${itemId}/login-required`);
+    await expect(card.getByText('Needs re-authentication')).toBeVisible();
+    await card.getByRole('button', { name: 'Re-authenticate' }).click();
+    await dashboard.linkDialog().getByRole('button', { name: `Continue to ${bank}` }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    // Back on the dashboard, the bank's own Re-authenticate widget resumes Link and finishes.
+    await expect(page).toHaveURL(/\/cash-flow$/);
+    await expect(card.getByText('Connected')).toBeVisible();
+    await expect(card.getByText('Needs re-authentication')).toHaveCount(0);
+  });
 });
 
 test('the dashboard reads on a phone-width screen', async ({ page }) => {
