@@ -50,4 +50,7 @@ if [ "$E2E_STATUS" -ne 0 ]; then
   tail -n 80 "$E2E_DIR/server.log" >&2
   exit "$E2E_STATUS"
 fi
+kill "$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+rm -rf "$E2E_DIR"
 step "all tests passed"
