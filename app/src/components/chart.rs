@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::format::{cents, money, money_from_cents};
 use crate::banking::WeekFlowView;
 
 const WIDTH: f64 = 640.0;
@@ -19,8 +20,9 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
     let slot = (WIDTH - LEFT) / weeks.len().max(1) as f64;
     let bar = (slot * 0.38).max(2.0);
     let y = move |v: f64| TOP + plot_h - v / max * plot_h;
-    let total_in: f64 = weeks.iter().map(|w| value(&w.money_in)).sum();
-    let total_out: f64 = weeks.iter().map(|w| value(&w.money_out)).sum();
+    // Totals in exact cents; f64 is only for bar heights.
+    let total_in: i64 = weeks.iter().filter_map(|w| cents(&w.money_in)).sum();
+    let total_out: i64 = weeks.iter().filter_map(|w| cents(&w.money_out)).sum();
     let bars = weeks
         .iter()
         .enumerate()
@@ -31,10 +33,10 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
             view! {
                 <g>
                     <rect class="bar-in" x=x y=y(vin) width=bar height=(plot_h - (y(vin) - TOP)).max(0.0)>
-                        <title>{format!("Week of {}: in {}", w.week_start, w.money_in)}</title>
+                        <title>{format!("Week of {}: in {}", w.week_start, money(&w.money_in, None))}</title>
                     </rect>
                     <rect class="bar-out" x=x + bar y=y(vout) width=bar height=(plot_h - (y(vout) - TOP)).max(0.0)>
-                        <title>{format!("Week of {}: out {}", w.week_start, w.money_out)}</title>
+                        <title>{format!("Week of {}: out {}", w.week_start, money(&w.money_out, None))}</title>
                     </rect>
                     {label.map(|l| view! { <text x=x y=HEIGHT - 6.0>{l}</text> })}
                 </g>
@@ -46,13 +48,13 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
            <figcaption id="cash-flow-title" class="row">
                <strong>"Money in vs out, per week"</strong>
                <span class="legend">
-                   <span><i style="background: var(--in)"></i>"In " {format!("${total_in:.2}")}</span>
-                   <span><i style="background: var(--out)"></i>"Out " {format!("${total_out:.2}")}</span>
+                   <span><i style="background: var(--in)"></i>"In " {money_from_cents(total_in, None)}</span>
+                   <span><i style="background: var(--out)"></i>"Out " {money_from_cents(total_out, None)}</span>
                </span>
            </figcaption>
            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Cash flow chart" data-weeks=weeks.len()>
                <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
-               <text x=0 y=TOP + 8.0>{format!("${max:.0}")}</text>
+               <text x=0 y=TOP + 8.0>{money(&format!("{max:.0}"), None).trim_end_matches(".00").to_string()}</text>
                <text x=0 y=TOP + plot_h>"$0"</text>
                {bars}
            </svg>
