@@ -87,6 +87,13 @@ impl Server {
         let done: Value = serde_json::from_str(&body).unwrap();
         (done["public_token"].as_str().unwrap().to_string(), done["metadata"].clone())
     }
+
+    /// Links a bank through Link and the exchange endpoint, as the widget does.
+    async fn link_bank(&self, cookie: &str, institution: &str) -> (u16, String) {
+        let (public_token, metadata) = self.public_token(cookie, institution).await;
+        let body = json!({"public_token": public_token, "metadata": metadata});
+        self.call("POST", "/api/v1/banking/plaid/exchange-public-token", Some(cookie), Some(body)).await
+    }
 }
 
 fn code(body: &str) -> String {
@@ -155,15 +162,7 @@ async fn link_exchange_duplicates_bad_tokens_and_no_access_token_in_responses() 
     let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
     assert!(body.contains(r#""items":[]"#));
 
-    let (public_token, metadata) = s.public_token(&trader, "ins_109508").await;
-    let (status, body) = s
-        .call(
-            "POST",
-            "/api/v1/banking/plaid/exchange-public-token",
-            Some(&trader),
-            Some(json!({"public_token": public_token, "metadata": metadata})),
-        )
-        .await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
     assert_eq!(status, 200, "{body}");
     let item: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(item["institution_name"], "First Platypus Bank");
@@ -171,15 +170,7 @@ async fn link_exchange_duplicates_bad_tokens_and_no_access_token_in_responses() 
     let item_id = item["item_id"].as_str().unwrap().to_string();
 
     // The same bank again: 409 with the connection to re-authenticate instead.
-    let (public_token, metadata) = s.public_token(&trader, "ins_109508").await;
-    let (status, body) = s
-        .call(
-            "POST",
-            "/api/v1/banking/plaid/exchange-public-token",
-            Some(&trader),
-            Some(json!({"public_token": public_token, "metadata": metadata})),
-        )
-        .await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
     assert_eq!((status, code(&body)), (409, "duplicate_item".into()), "{body}");
     assert!(body.contains(&item_id) && body.contains("already connected"));
 
@@ -313,4 +304,46 @@ async fn the_event_stream_ends_when_the_server_shuts_down() {
     let ended =
         tokio::time::timeout(Duration::from_secs(5), async { while let Some(Ok(_)) = stream.next().await {} }).await;
     assert!(ended.is_ok(), "open streams must not hold up graceful shutdown");
+}
+
+#[tokio::test]
+async fn a_webhook_that_cannot_be_recorded_is_refused_so_plaid_delivers_it_again() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109512").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let status_of = || async {
+        let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+        serde_json::from_str::<Value>(&body).unwrap()["items"][0]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status_of().await, "good");
+
+    // The audit table is unavailable: the app cannot record webhooks for a while.
+    let banking_core::db::Database::Sqlite(pool) = &s.built_state.db else { unreachable!("sqlite test server") };
+    sqlx::query("ALTER TABLE webhook_events RENAME TO webhook_events_offline").execute(pool).await.unwrap();
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("/sim/control/items/{item_id}/webhook"),
+            None,
+            Some(json!({"code": "PENDING_EXPIRATION"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(status_of().await, "good", "refused with 503, not acted on");
+
+    // Back up: the simulator's redelivery (like Plaid's) gets through and is acted on.
+    sqlx::query("ALTER TABLE webhook_events_offline RENAME TO webhook_events").execute(pool).await.unwrap();
+    let mut status = String::new();
+    for _ in 0..80 {
+        status = status_of().await;
+        if status == "pending_expiration" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "pending_expiration", "the redelivered webhook was recorded and handled");
+    assert!(s.built_state.store.webhook_count().await.unwrap() >= 1);
 }

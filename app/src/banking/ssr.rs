@@ -311,15 +311,23 @@ async fn events(
 }
 
 /// `POST /api/v1/banking/plaid/webhook`: no session. The raw body is verified before
-/// anything is parsed or stored; a verified webhook is acknowledged at once and handled in
-/// the background.
+/// anything is parsed or stored; a verified webhook is recorded, acknowledged, and acted on
+/// in the background. One that cannot be recorded (database down) gets 503, so Plaid
+/// delivers it again instead of it being lost.
 async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
     match state.verifier.verify(header, &body).await {
         Ok(payload) => {
+            let first = match state.banking.record_webhook(&payload, &body).await {
+                Ok(first) => first,
+                Err(e) => {
+                    tracing::error!(error = %e, kind = %payload.kind(), "could not record a webhook; Plaid will retry");
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+            };
             let banking = state.banking.clone();
             tokio::spawn(async move {
-                if let Err(e) = banking.handle_webhook(&payload, &body).await {
+                if let Err(e) = banking.act_on_webhook(&payload, first).await {
                     tracing::warn!(error = %e, kind = %payload.kind(), "webhook handling failed");
                 }
             });

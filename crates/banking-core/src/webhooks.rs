@@ -10,16 +10,31 @@ use sha2::{Digest, Sha256};
 use crate::{model::ItemStatus, service::BankingService, Result};
 
 impl BankingService {
-    /// Records a verified webhook and acts on it. Duplicate deliveries (same body) change
-    /// nothing; an unknown Item or code is logged and recorded and is not an error, so Plaid
-    /// gets its 200. Sync requests are always honoured (a sync is idempotent and coalesced).
-    #[tracing::instrument(skip_all, fields(kind = %payload.kind(), item_id = payload.item_id().unwrap_or("-")))]
+    /// Records a verified webhook and acts on it: [`Self::record_webhook`] then
+    /// [`Self::act_on_webhook`].
     pub async fn handle_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<()> {
-        let store = &self.inner.store;
+        let first = self.record_webhook(payload, raw_body).await?;
+        self.act_on_webhook(payload, first).await
+    }
+
+    /// Records a verified webhook (for audit and idempotency) and returns whether this exact
+    /// body is new. The app does this before acknowledging, so a webhook it could not record
+    /// is refused and Plaid delivers it again.
+    pub async fn record_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<bool> {
         let digest = hex(&Sha256::digest(raw_body));
         let body = String::from_utf8_lossy(raw_body);
-        let first =
-            store.record_webhook(&digest, payload.item_id(), &payload.kind(), &body, Utc::now().timestamp()).await?;
+        self.inner
+            .store
+            .record_webhook(&digest, payload.item_id(), &payload.kind(), &body, Utc::now().timestamp())
+            .await
+    }
+
+    /// Acts on a recorded webhook. A repeated delivery (`first` false) changes nothing; an
+    /// unknown Item or code is logged and is not an error. Sync requests are always honoured
+    /// (a sync is idempotent and coalesced).
+    #[tracing::instrument(skip_all, fields(kind = %payload.kind(), item_id = payload.item_id().unwrap_or("-")))]
+    pub async fn act_on_webhook(&self, payload: &WebhookPayload, first: bool) -> Result<()> {
+        let store = &self.inner.store;
         let Some(item_id) = payload.item_id() else {
             tracing::info!("webhook without an item; recorded");
             return Ok(());
