@@ -318,8 +318,8 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
     match state.verifier.verify(header, &body).await {
         Ok(payload) => {
-            let first = match state.banking.record_webhook(&payload, &body).await {
-                Ok(first) => first,
+            let recorded = match state.banking.record_webhook(&payload, &body).await {
+                Ok(recorded) => recorded,
                 Err(e) => {
                     tracing::error!(error = %e, kind = %payload.kind(), "could not record a webhook; Plaid will retry");
                     return StatusCode::SERVICE_UNAVAILABLE;
@@ -327,7 +327,7 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             };
             let banking = state.banking.clone();
             tokio::spawn(async move {
-                if let Err(e) = banking.act_on_webhook(&payload, first).await {
+                if let Err(e) = banking.act_on_webhook(&payload, &recorded).await {
                     tracing::warn!(error = %e, kind = %payload.kind(), "webhook handling failed");
                 }
             });

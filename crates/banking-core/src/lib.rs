@@ -27,3 +27,4 @@ mod webhooks;
 
 pub use error::{Error, Result};
 pub use service::{BalanceRefresh, BankingConfig, BankingService, LinkMetadata, LinkToken};
+pub use webhooks::RecordedWebhook;

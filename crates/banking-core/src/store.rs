@@ -130,7 +130,7 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<bool>;
 
-    /// Records a webhook delivery; returns true the first time this exact body is seen.
+    /// Records a webhook delivery; returns true unless this exact body was already handled.
     async fn record_webhook(
         &self,
         body_sha256: &str,
@@ -139,6 +139,11 @@ pub trait Store: Send + Sync + 'static {
         body: &str,
         now: i64,
     ) -> Result<bool>;
+    /// Marks a recorded webhook body as acted on.
+    async fn mark_webhook_handled(&self, body_sha256: &str, now: i64) -> Result<()>;
+    /// Up to `limit` recorded, never handled webhooks received between `from` and `to`
+    /// (Unix seconds), oldest first, as (body SHA-256, body).
+    async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, String)>>;
     /// Number of recorded webhook bodies (audit).
     async fn webhook_count(&self) -> Result<i64>;
 
@@ -685,19 +690,41 @@ macro_rules! sql_store {
             }
 
             async fn record_webhook(&self, body_sha256: &str, item_id: Option<&str>, kind: &str, body: &str, now: i64) -> Result<bool> {
-                let inserted: Option<i64> = sqlx::query_scalar(
+                let handled_at: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1 \
-                     RETURNING deliveries",
+                     RETURNING handled_at",
                 )
                 .bind(body_sha256)
                 .bind(item_id)
                 .bind(kind)
                 .bind(body)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
-                Ok(inserted == Some(1))
+                Ok(handled_at.is_none())
+            }
+
+            async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT body_sha256, body FROM webhook_events \
+                     WHERE handled_at IS NULL AND received_at >= $1 AND received_at <= $2 \
+                     ORDER BY received_at LIMIT $3",
+                )
+                .bind(from)
+                .bind(to)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn mark_webhook_handled(&self, body_sha256: &str, now: i64) -> Result<()> {
+                sqlx::query("UPDATE webhook_events SET handled_at = $2 WHERE body_sha256 = $1 AND handled_at IS NULL")
+                    .bind(body_sha256)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn webhook_count(&self) -> Result<i64> {

@@ -135,7 +135,9 @@ impl BankingService {
         Ok(count)
     }
 
-    /// Runs [`BankingService::sync_stale_items`] every `every` until the process ends.
+    /// Every `every` until the process ends: retries webhooks that were recorded but never
+    /// handled ([`BankingService::retry_unhandled_webhooks`]), then syncs stale Items
+    /// ([`BankingService::sync_stale_items`]).
     pub fn spawn_safety_net(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
@@ -143,6 +145,11 @@ impl BankingService {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
+                match service.retry_unhandled_webhooks(Duration::from_secs(60)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(webhooks = n, "safety net retried unhandled webhooks"),
+                    Err(e) => tracing::warn!(error = %e, "safety net could not list unhandled webhooks"),
+                }
                 match service.sync_stale_items().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(items = n, "safety-net sync ran"),

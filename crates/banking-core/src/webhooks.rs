@@ -1,5 +1,7 @@
 //! Acting on verified Plaid webhooks.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use plaid_client::{
     api::ItemGetRequest,
@@ -9,31 +11,71 @@ use sha2::{Digest, Sha256};
 
 use crate::{model::ItemStatus, service::BankingService, Result};
 
+/// A verified webhook as recorded, ready to be acted on.
+#[derive(Debug, Clone)]
+pub struct RecordedWebhook {
+    digest: String,
+    /// False when this exact body was already handled (a repeated delivery).
+    pub needs_action: bool,
+}
+
 impl BankingService {
     /// Records a verified webhook and acts on it: [`Self::record_webhook`] then
     /// [`Self::act_on_webhook`].
     pub async fn handle_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<()> {
-        let first = self.record_webhook(payload, raw_body).await?;
-        self.act_on_webhook(payload, first).await
+        let recorded = self.record_webhook(payload, raw_body).await?;
+        self.act_on_webhook(payload, &recorded).await
     }
 
-    /// Records a verified webhook (for audit and idempotency) and returns whether this exact
-    /// body is new. The app does this before acknowledging, so a webhook it could not record
-    /// is refused and Plaid delivers it again.
-    pub async fn record_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<bool> {
+    /// Records a verified webhook (for audit and idempotency, keyed by the SHA-256 of the raw
+    /// body). The app does this before acknowledging, so a webhook it could not record is
+    /// refused and Plaid delivers it again.
+    pub async fn record_webhook(&self, payload: &WebhookPayload, raw_body: &[u8]) -> Result<RecordedWebhook> {
         let digest = hex(&Sha256::digest(raw_body));
         let body = String::from_utf8_lossy(raw_body);
-        self.inner
+        let needs_action = self
+            .inner
             .store
             .record_webhook(&digest, payload.item_id(), &payload.kind(), &body, Utc::now().timestamp())
-            .await
+            .await?;
+        Ok(RecordedWebhook { digest, needs_action })
     }
 
-    /// Acts on a recorded webhook. A repeated delivery (`first` false) changes nothing; an
-    /// unknown Item or code is logged and is not an error. Sync requests are always honoured
-    /// (a sync is idempotent and coalesced).
+    /// Acts on a recorded webhook, then marks it handled. A delivery of a body already
+    /// handled changes nothing; one whose earlier handling failed half-way is acted on again.
+    /// An unknown Item or code is logged and is not an error. Sync requests are always
+    /// honoured (a sync is idempotent and coalesced).
     #[tracing::instrument(skip_all, fields(kind = %payload.kind(), item_id = payload.item_id().unwrap_or("-")))]
-    pub async fn act_on_webhook(&self, payload: &WebhookPayload, first: bool) -> Result<()> {
+    pub async fn act_on_webhook(&self, payload: &WebhookPayload, recorded: &RecordedWebhook) -> Result<()> {
+        self.apply_webhook(payload, recorded.needs_action).await?;
+        self.inner.store.mark_webhook_handled(&recorded.digest, Utc::now().timestamp()).await
+    }
+
+    /// Acts again on webhooks recorded within the last day, at least `settled` ago, that were
+    /// never handled (the process stopped, or the database failed half-way, after Plaid got
+    /// its 200). Returns how many were retried. Run by the safety net.
+    pub async fn retry_unhandled_webhooks(&self, settled: Duration) -> Result<usize> {
+        let now = Utc::now().timestamp();
+        let rows = self.inner.store.unhandled_webhooks(now - 86_400, now - settled.as_secs() as i64, 100).await?;
+        let count = rows.len();
+        for (digest, body) in rows {
+            let recorded = RecordedWebhook { digest, needs_action: true };
+            match WebhookPayload::parse(body.as_bytes()) {
+                Ok(payload) => {
+                    if let Err(e) = self.act_on_webhook(&payload, &recorded).await {
+                        tracing::warn!(error = %e, kind = %payload.kind(), "retried webhook failed again");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a recorded webhook no longer parses; marking it handled");
+                    self.inner.store.mark_webhook_handled(&recorded.digest, now).await?;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    async fn apply_webhook(&self, payload: &WebhookPayload, needs_action: bool) -> Result<()> {
         let store = &self.inner.store;
         let Some(item_id) = payload.item_id() else {
             tracing::info!("webhook without an item; recorded");
@@ -48,8 +90,8 @@ impl BankingService {
             self.sync_item(item_id).await?;
             return Ok(());
         }
-        if !first {
-            tracing::info!("duplicate webhook delivery; nothing to do");
+        if !needs_action {
+            tracing::info!("webhook already handled; nothing to do");
             return Ok(());
         }
         match payload {

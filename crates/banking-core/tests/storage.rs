@@ -193,7 +193,10 @@ async fn webhooks_are_recorded_once_and_statuses_change_once() {
         let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
         item(&store, user, "item-a", "ins_1", &["0000"]).await;
         assert!(store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 1).await.unwrap(), "{backend}");
-        assert!(!store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 2).await.unwrap(), "{backend}");
+        // Redelivered before it was handled (the first attempt failed half-way): act again.
+        assert!(store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 2).await.unwrap(), "{backend}");
+        store.mark_webhook_handled("sha-1", 3).await.unwrap();
+        assert!(!store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 4).await.unwrap(), "{backend}");
         assert_eq!(store.webhook_count().await.unwrap(), 1);
         assert!(store
             .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None)

@@ -136,3 +136,31 @@ async fn a_plaid_500_mid_paging_commits_nothing_and_keeps_the_cursor() {
         assert!(h.store.item(h.user, &item_id).await.unwrap().item.last_sync_error.is_none());
     }
 }
+
+#[tokio::test]
+async fn a_webhook_whose_handling_failed_half_way_is_retried_by_the_safety_net() {
+    let h = common::harness("sqlite").await;
+    let (token, metadata) = h.link("ins_109508").await;
+    let item_id = h.service.exchange_public_token(h.user, &token, &metadata).await.unwrap().item.item_id;
+    h.wait_synced(&item_id).await;
+    let status = || async { h.store.item(h.user, &item_id).await.unwrap().item.status };
+    let revoked = body(&item_id, "ITEM", "USER_PERMISSION_REVOKED");
+    let payload = WebhookPayload::parse(&revoked).unwrap();
+
+    // Recorded (and so acknowledged to Plaid), then the database fails before the Item changes.
+    let recorded = h.service.record_webhook(&payload, &revoked).await.unwrap();
+    assert!(recorded.needs_action);
+    let banking_core::db::Database::Sqlite(pool) = &h.db else { unreachable!("sqlite harness") };
+    sqlx::query("ALTER TABLE plaid_items RENAME TO plaid_items_offline").execute(pool).await.unwrap();
+    assert!(h.service.act_on_webhook(&payload, &recorded).await.is_err());
+    sqlx::query("ALTER TABLE plaid_items_offline RENAME TO plaid_items").execute(pool).await.unwrap();
+    assert_eq!(status().await, ItemStatus::Good, "nothing changed yet");
+
+    // A redelivery would act again, since it was never handled; here nobody redelivers, and
+    // the safety net picks it up.
+    assert_eq!(h.service.retry_unhandled_webhooks(std::time::Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(status().await, ItemStatus::Revoked);
+    assert_eq!(h.service.retry_unhandled_webhooks(std::time::Duration::ZERO).await.unwrap(), 0, "handled now");
+    let again = h.service.record_webhook(&payload, &revoked).await.unwrap();
+    assert!(!again.needs_action, "a later duplicate changes nothing");
+}
