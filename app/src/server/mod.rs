@@ -169,6 +169,13 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     };
     let banking = BankingService::new(store.clone(), plaid.clone(), cipher, banking_config, events);
     banking.spawn_safety_net(Duration::from_secs(300));
+    // Items linked while the app had another public URL still send webhooks there.
+    let repoint = banking.clone();
+    tokio::spawn(async move {
+        if let Err(e) = repoint.repoint_webhooks().await {
+            tracing::warn!(error = %e, "could not check the Items' webhook URLs");
+        }
+    });
 
     let sessions = Sessions::new(&db).await.map_err(|e| format!("session store: {e}"))?;
     let session_layer = sessions.layer(public_origin.starts_with("https://"));

@@ -89,6 +89,7 @@ async fn bench(backend: &str) {
         institution_id: Some("ins".into()),
         institution_name: "Bank".into(),
         token: SealedToken { ciphertext: vec![0; 40], key_id: "k".into() },
+        webhook_url: None,
     };
     store.insert_item(&item, std::slice::from_ref(&account)).await.unwrap();
     let create = "CREATE TABLE bench_baseline (transaction_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, amount TEXT NOT NULL, \

@@ -225,6 +225,7 @@ impl BankingService {
             institution_id,
             institution_name,
             token: self.inner.cipher.seal(user, &exchanged.item_id, &access_token),
+            webhook_url: self.inner.config.webhook_url.clone(),
         };
         if let Err(e) = self.inner.store.insert_item(&item, &accounts).await {
             self.remove_at_plaid(&access_token).await;

@@ -25,6 +25,8 @@ pub struct NewItem {
     pub institution_name: String,
     /// Encrypted access token.
     pub token: SealedToken,
+    /// The webhook URL Plaid was given for it.
+    pub webhook_url: Option<String>,
 }
 
 /// An access token as stored: ciphertext and the id of the key that sealed it.
@@ -99,6 +101,10 @@ pub trait Store: Send + Sync + 'static {
     async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()>;
     /// Records a failed sync.
     async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()>;
+    /// Items not revoked whose webhook URL at Plaid is not `url` (or unknown).
+    async fn items_with_other_webhook(&self, url: &str) -> Result<Vec<StoredItem>>;
+    /// Records the webhook URL Plaid now has for the Item.
+    async fn set_item_webhook(&self, item_id: &str, url: &str) -> Result<()>;
     /// Replaces the sealed token (key rotation).
     async fn replace_token(&self, item_id: &str, token: &SealedToken) -> Result<()>;
     /// Deletes the Item with its accounts and transactions.
@@ -427,7 +433,7 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO plaid_items (item_id, user_id, institution_id, institution_name, \
-                     access_token_ciphertext, key_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     access_token_ciphertext, key_id, created_at, webhook_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&item.item_id)
                 .bind(item.user_id)
@@ -436,6 +442,7 @@ macro_rules! sql_store {
                 .bind(&item.token.ciphertext)
                 .bind(&item.token.key_id)
                 .bind(chrono::Utc::now().timestamp())
+                .bind(&item.webhook_url)
                 .execute(&mut *tx)
                 .await?;
                 for account in accounts {
@@ -514,6 +521,26 @@ macro_rules! sql_store {
                 sqlx::query("UPDATE plaid_items SET last_sync_error = $2 WHERE item_id = $1")
                     .bind(item_id)
                     .bind(message)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn items_with_other_webhook(&self, url: &str) -> Result<Vec<StoredItem>> {
+                let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_COLUMNS} FROM plaid_items \
+                     WHERE COALESCE(webhook_url, '') <> $1 AND status <> 'revoked' ORDER BY created_at, item_id"
+                ))
+                .bind(url)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(StoredItem::from).collect())
+            }
+
+            async fn set_item_webhook(&self, item_id: &str, url: &str) -> Result<()> {
+                sqlx::query("UPDATE plaid_items SET webhook_url = $2 WHERE item_id = $1")
+                    .bind(item_id)
+                    .bind(url)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use plaid_client::{
-    api::ItemGetRequest,
+    api::{ItemGetRequest, ItemWebhookUpdateRequest},
     webhook::{hex, WebhookPayload},
 };
 use sha2::{Digest, Sha256};
@@ -73,6 +73,32 @@ impl BankingService {
             }
         }
         Ok(count)
+    }
+
+    /// Gives Plaid the configured webhook URL for every Item that still has another one (the
+    /// app's public URL changed), with `/item/webhook/update`; Plaid confirms with
+    /// WEBHOOK_UPDATE_ACKNOWLEDGED at the new URL. Returns how many Items were re-pointed.
+    /// Run at start-up; an Item Plaid refuses is logged and tried again next start.
+    pub async fn repoint_webhooks(&self) -> Result<usize> {
+        let Some(url) = self.inner.config.webhook_url.clone() else {
+            return Ok(0);
+        };
+        let mut repointed = 0;
+        for stored in self.inner.store.items_with_other_webhook(&url).await? {
+            let item_id = stored.item.item_id.clone();
+            let access_token = self.token(&stored).await?;
+            match self.inner.plaid.send(&ItemWebhookUpdateRequest { access_token, webhook: Some(url.clone()) }).await {
+                Ok(_) => {
+                    self.inner.store.set_item_webhook(&item_id, &url).await?;
+                    repointed += 1;
+                }
+                Err(e) => tracing::warn!(%item_id, error = %e, "could not give Plaid the new webhook URL"),
+            }
+        }
+        if repointed > 0 {
+            tracing::info!(items = repointed, url, "Items re-pointed to this webhook URL");
+        }
+        Ok(repointed)
     }
 
     async fn apply_webhook(&self, payload: &WebhookPayload, needs_action: bool) -> Result<()> {

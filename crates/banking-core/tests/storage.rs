@@ -52,6 +52,7 @@ async fn item(store: &Arc<dyn Store>, user: i64, item_id: &str, institution: &st
         institution_id: Some(institution.into()),
         institution_name: "Bank".into(),
         token: SealedToken { ciphertext: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], key_id: "k1".into() },
+        webhook_url: Some("https://old.example/hook".into()),
     };
     store.insert_item(&new, &accounts).await.unwrap();
 }

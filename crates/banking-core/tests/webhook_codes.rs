@@ -59,3 +59,24 @@ async fn the_safety_net_syncs_items_whose_webhooks_were_lost() {
     assert_eq!(net.sync_stale_items().await.unwrap(), 1);
     assert_eq!(h.store.transaction_count(&item_id).await.unwrap(), before + 2);
 }
+
+#[tokio::test]
+async fn items_follow_the_app_to_a_new_webhook_url() {
+    for backend in banking_core::testing::BACKENDS {
+        let h = common::harness(backend).await;
+        let (token, metadata) = h.link("ins_109508").await;
+        let item_id = h.service.exchange_public_token(h.user, &token, &metadata).await.unwrap().item.item_id;
+        h.wait_synced(&item_id).await;
+        assert_eq!(h.sim_item(&item_id).await["webhook"], json!(h.webhook_url), "{backend}");
+        assert_eq!(h.service.repoint_webhooks().await.unwrap(), 0, "{backend}: already pointing here");
+
+        // The app moved to a new public URL: the next start re-points the Item at Plaid, once.
+        let moved = format!("{}?moved=1", h.webhook_url);
+        let config = BankingConfig { webhook_url: Some(moved.clone()), ..BankingConfig::default() };
+        let restarted =
+            BankingService::new(h.store.clone(), h.plaid.clone(), h.cipher.clone(), config, EventBus::new(None));
+        assert_eq!(restarted.repoint_webhooks().await.unwrap(), 1, "{backend}");
+        assert_eq!(h.sim_item(&item_id).await["webhook"], json!(moved), "{backend}: Plaid has the new URL");
+        assert_eq!(restarted.repoint_webhooks().await.unwrap(), 0, "{backend}: nothing left to do");
+    }
+}
