@@ -55,7 +55,13 @@ pub async fn start(State(sim): State<Simulator>, Json(req): Json<Start>) -> Resu
     let expires = Utc::now() + Duration::minutes(30);
     state.oauth_states.insert(
         id.clone(),
-        OAuthState { link_token: req.link_token, institution_id: institution.id, allowed: None, expires },
+        OAuthState {
+            link_token: req.link_token,
+            institution_id: institution.id,
+            allowed: None,
+            completed: false,
+            expires,
+        },
     );
     Ok(Json(json!({ "oauth_state_id": id, "institution_id": institution.id })))
 }
@@ -149,16 +155,23 @@ pub struct Resume {
 /// received redirect URI, which must belong to this Link token.
 pub async fn resume(State(sim): State<Simulator>, Json(req): Json<Resume>) -> Result<Json<Value>, SimError> {
     let state = sim.state.lock().await;
-    valid_link_token(&state, &req.link_token)?;
     let id = state_id_of(&req.received_redirect_uri).unwrap_or_default();
-    let entry = state
-        .oauth_states
-        .get(&id)
-        .filter(|s| s.link_token == req.link_token && s.expires > Utc::now())
-        .ok_or_else(|| {
-            SimError::invalid_request("INVALID_FIELD", "received_redirect_uri does not name this session's OAuth state")
-                .display("The bank sign-in could not be matched to this session. Please start again.")
-        })?;
+    let entry = state.oauth_states.get(&id).filter(|s| s.link_token == req.link_token && s.expires > Utc::now());
+    if entry.is_some_and(|s| s.completed) {
+        // As Plaid answers a Link re-created for a redirect that was already used (a reload).
+        return Err(SimError::new(
+            400,
+            "OAUTH_ERROR",
+            "OAUTH_STATE_ID_ALREADY_PROCESSED",
+            "oauth_state_id was already processed",
+        )
+        .display("This bank sign-in was already completed."));
+    }
+    valid_link_token(&state, &req.link_token)?;
+    let entry = entry.ok_or_else(|| {
+        SimError::invalid_request("INVALID_FIELD", "received_redirect_uri does not name this session's OAuth state")
+            .display("The bank sign-in could not be matched to this session. Please start again.")
+    })?;
     Ok(Json(json!({
         "oauth_state_id": id,
         "institution_id": entry.institution_id,
@@ -171,25 +184,29 @@ fn state_id_of(uri: &str) -> Option<String> {
     query.split('&').find_map(|pair| pair.strip_prefix("oauth_state_id=")).map(str::to_string)
 }
 
-/// For `/link/complete`: the bank of an allowed hand-over of this Link token, used up.
+/// For `/link/complete`: the bank of an allowed hand-over of this Link token, used up
+/// (marked completed, so resuming it again is OAUTH_STATE_ID_ALREADY_PROCESSED).
 pub fn take_allowed(
     state: &mut state::State,
     id: &str,
     link_token: &str,
     institution_id: &str,
 ) -> Result<&'static Institution, SimError> {
-    let entry = state.oauth_states.get(id).filter(|s| {
+    let entry = state.oauth_states.get_mut(id).filter(|s| {
         s.link_token == link_token
             && s.institution_id == institution_id
             && s.allowed == Some(true)
+            && !s.completed
             && s.expires > Utc::now()
     });
-    let institution = entry.and_then(|s| data::institution(s.institution_id)).ok_or_else(|| {
+    let institution = entry.and_then(|s| {
+        s.completed = true;
+        data::institution(s.institution_id)
+    });
+    institution.ok_or_else(|| {
         SimError::item("INVALID_CREDENTIALS", "the OAuth sign-in was not completed at the institution")
             .display("Access was not granted at your bank.")
-    })?;
-    state.oauth_states.remove(id);
-    Ok(institution)
+    })
 }
 
 #[cfg(test)]

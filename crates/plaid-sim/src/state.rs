@@ -47,6 +47,8 @@ pub struct OAuthState {
     pub institution_id: &'static str,
     /// `None` until the user answers on the bank's page; then whether they allowed access.
     pub allowed: Option<bool>,
+    /// Link finished with it (a reload of the redirect page must not resume it again).
+    pub completed: bool,
     /// Expiry (30 minutes).
     pub expires: DateTime<Utc>,
 }

@@ -438,6 +438,14 @@ async fn an_oauth_bank_signs_in_on_its_own_page_and_link_resumes_at_the_redirect
     let access = client.send(&ItemPublicTokenExchangeRequest { public_token }).await.unwrap().access_token;
     let accounts = client.send(&AccountsGetRequest::new(&access)).await.unwrap().accounts;
     assert_eq!(accounts.iter().map(|a| a.mask.clone().unwrap()).collect::<Vec<_>>(), ["8888"]);
+    // A reload of the redirect page must not resume the finished session, as with Plaid.
+    let replayed = post("/link/oauth/resume", json!({"link_token": token, "received_redirect_uri": location}))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(replayed.contains("OAUTH_STATE_ID_ALREADY_PROCESSED"), "{replayed}");
 
     // Deny: Link learns that nothing was shared, and cannot complete.
     let (token, state_id) = start_session().await;
