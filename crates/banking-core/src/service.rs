@@ -19,9 +19,6 @@ use crate::{
     Error, Result,
 };
 
-/// Seconds within which a second balance refresh of an Item reuses the first one's figures.
-const MIN_REFRESH_INTERVAL_SECS: i64 = 15;
-
 /// What Link tokens are created with.
 #[derive(Debug, Clone)]
 pub struct BankingConfig {
@@ -43,6 +40,9 @@ pub struct BankingConfig {
     pub sync_page_size: u32,
     /// Safety-net sync for Items not synced for this long.
     pub stale_after: Duration,
+    /// Within this time of a real-time balance call for an Item (from any instance), a
+    /// refresh serves the figures just fetched instead of calling Plaid again.
+    pub balance_refresh_interval: Duration,
 }
 
 impl Default for BankingConfig {
@@ -57,6 +57,7 @@ impl Default for BankingConfig {
             days_requested: 90,
             sync_page_size: 250,
             stale_after: Duration::from_secs(6 * 3600),
+            balance_refresh_interval: Duration::from_secs(15),
         }
     }
 }
@@ -96,8 +97,6 @@ pub(crate) struct Inner {
     pub(crate) cipher: TokenCipher,
     pub(crate) config: BankingConfig,
     pub(crate) events: EventBus,
-    /// When each Item's balances were last fetched in real time (this process).
-    pub(crate) last_refresh: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 /// The banking operations. Cheap to clone; share one per process.
@@ -116,7 +115,7 @@ impl BankingService {
         config: BankingConfig,
         events: EventBus,
     ) -> Self {
-        Self { inner: Arc::new(Inner { store, plaid, cipher, config, events, last_refresh: Default::default() }) }
+        Self { inner: Arc::new(Inner { store, plaid, cipher, config, events }) }
     }
 
     /// The event bus, for subscribing.
@@ -269,15 +268,10 @@ impl BankingService {
         let stored = self.inner.store.item(user, item_id).await?;
         let now = Utc::now().timestamp();
         // Plaid allows few real-time balance calls per Item and minute: a refresh right after
-        // another serves the figures just fetched instead of spending (and failing) a call.
-        let recent = {
-            let mut last = self.inner.last_refresh.lock().expect("refresh times lock");
-            let recent = last.get(item_id).is_some_and(|t| now - t < MIN_REFRESH_INTERVAL_SECS);
-            if !recent {
-                last.insert(item_id.to_string(), now);
-            }
-            recent
-        };
+        // another (from any instance) serves the figures just fetched instead of spending (and
+        // failing) a call.
+        let not_after = now - self.inner.config.balance_refresh_interval.as_secs() as i64;
+        let recent = !self.inner.store.claim_balance_refresh(item_id, now, not_after).await?;
         let stale_reason = if recent {
             Some("Balances were refreshed moments ago; showing those figures.".to_string())
         } else {

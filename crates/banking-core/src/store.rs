@@ -101,6 +101,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()>;
     /// Records a failed sync.
     async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()>;
+    /// Claims a real-time balance call for the Item at `now` unless one was made after
+    /// `not_after`; false when another call (from any instance) was that recent.
+    async fn claim_balance_refresh(&self, item_id: &str, now: i64, not_after: i64) -> Result<bool>;
     /// Items not revoked whose webhook URL at Plaid is not `url` (or unknown).
     async fn items_with_other_webhook(&self, url: &str) -> Result<Vec<StoredItem>>;
     /// Records the webhook URL Plaid now has for the Item.
@@ -524,6 +527,19 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn claim_balance_refresh(&self, item_id: &str, now: i64, not_after: i64) -> Result<bool> {
+                let claimed = sqlx::query(
+                    "UPDATE plaid_items SET balance_refresh_at = $2 \
+                     WHERE item_id = $1 AND COALESCE(balance_refresh_at, 0) <= $3",
+                )
+                .bind(item_id)
+                .bind(now)
+                .bind(not_after)
+                .execute(&self.pool)
+                .await?;
+                Ok(claimed.rows_affected() == 1)
             }
 
             async fn items_with_other_webhook(&self, url: &str) -> Result<Vec<StoredItem>> {

@@ -9,9 +9,14 @@ use plaid_client::{retry::RetryPolicy, Environment, PlaidClient};
 use serde_json::json;
 
 async fn service(url: &str) -> (BankingService, i64) {
-    let db = testing::fresh("sqlite").await;
-    let store = db.store();
+    let store = testing::fresh("sqlite").await.store();
     let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+    let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap();
+    (instance(url, store, cipher), user)
+}
+
+/// One app instance's service on `store` (instances share the database and the key).
+fn instance(url: &str, store: std::sync::Arc<dyn banking_core::store::Store>, cipher: TokenCipher) -> BankingService {
     let plaid = PlaidClient::builder(Environment::Custom(url.into()), "id", "secret")
         .timeout(Duration::from_secs(2))
         .retry_policy(RetryPolicy {
@@ -21,8 +26,7 @@ async fn service(url: &str) -> (BankingService, i64) {
         })
         .build()
         .unwrap();
-    let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap();
-    (BankingService::new(store, plaid, cipher, BankingConfig::default(), EventBus::new(None)), user)
+    BankingService::new(store, plaid, cipher, BankingConfig::default(), EventBus::new(None))
 }
 
 fn accounts_body() -> String {
@@ -131,4 +135,35 @@ async fn an_expired_public_token_is_a_clear_input_error() {
         .await;
     let err = service.exchange_public_token(user, "public-sandbox-old", &LinkMetadata::default()).await.unwrap_err();
     assert!(matches!(&err, Error::InvalidInput(m) if m.contains("expired")), "{err:?}");
+}
+
+#[tokio::test]
+async fn instances_share_the_pace_of_real_time_balance_calls() {
+    let mut server = mockito::Server::new_async().await;
+    let store = testing::fresh("sqlite").await.store();
+    let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+    let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k1")).unwrap();
+    let (first, second) =
+        (instance(&server.url(), store.clone(), cipher.clone()), instance(&server.url(), store, cipher));
+    server
+        .mock("POST", "/item/public_token/exchange")
+        .with_body(json!({"access_token": "access-sandbox-3", "item_id": "item-1", "request_id": "r"}).to_string())
+        .create_async()
+        .await;
+    server.mock("POST", "/accounts/get").with_body(accounts_body()).create_async().await;
+    server
+        .mock("POST", "/transactions/sync")
+        .with_body(json!({"transactions_update_status": "NOT_READY", "accounts": [], "added": [], "modified": [], "removed": [], "next_cursor": "", "has_more": false, "request_id": "r"}).to_string())
+        .create_async()
+        .await;
+    first.exchange_public_token(user, "public-sandbox-3", &LinkMetadata::default()).await.unwrap();
+    let balance =
+        server.mock("POST", "/accounts/balance/get").with_body(accounts_body()).expect(1).create_async().await;
+
+    assert_eq!(first.refresh_balances(user, "item-1").await.unwrap().stale_reason, None, "fresh from the bank");
+    // Moments later, through the other instance behind the load balancer: no second call.
+    let again = second.refresh_balances(user, "item-1").await.unwrap();
+    assert!(again.stale_reason.unwrap().contains("moments ago"));
+    assert_eq!(again.item.accounts[0].current, Some("100.25".parse().unwrap()));
+    balance.assert_async().await;
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use banking_core::{
     model::{ItemStatus, TransactionFilter},
@@ -89,14 +89,14 @@ async fn link_sync_update_break_repair_remove() {
         })
         .await;
         // A second refresh within seconds is served from the store (Plaid rate-limits balance
-        // calls per Item); a fresh service (no recent call) fetches real-time balances.
+        // calls per Item); once the interval has passed (here: none), real-time balances again.
         let again = h.service.refresh_balances(h.user, &item_id).await.unwrap();
         assert!(again.stale_reason.unwrap().contains("moments ago"), "{backend}");
         let fresh = banking_core::BankingService::new(
             h.store.clone(),
             h.plaid.clone(),
             h.cipher.clone(),
-            banking_core::BankingConfig::default(),
+            banking_core::BankingConfig { balance_refresh_interval: Duration::ZERO, ..Default::default() },
             banking_core::events::EventBus::new(None),
         );
         let refresh = fresh.refresh_balances(h.user, &item_id).await.unwrap();
