@@ -22,6 +22,9 @@ step "removing throwaway SQLite files and data dirs that earlier runs left over 
 find "${TMPDIR:-/tmp}" -maxdepth 1 -mmin +60 \( -name 'cf-test-*' -o -name 'cf-api-*' -o -name 'cf-app-test-*' \
   -o -name 'cf-cli-*' -o -name 'cf-sigterm-*' -o -name 'cashflow-e2e.*' \) -exec rm -rf {} + 2>/dev/null || true
 
+step "cargo fmt --check (rustfmt.toml)"
+cargo fmt --all --check
+
 step "cargo test --workspace (Postgres: $TEST_DATABASE_URL, plus SQLite)"
 cargo test --workspace --features app/ssr --locked
 

@@ -3,7 +3,7 @@
 //! webhooks, with a live event for every change a user would see.
 //!
 //! * [`db::Database`] connects to SQLite or Postgres (chosen by URL) and runs the migrations.
-//! * [`store::Store`] is the storage trait; [`store::SqlStore`] implements it for both.
+//! * [`store::Store`] is the storage trait; [`store::SqliteStore`] and [`store::PgStore`] implement it.
 //! * [`crypto::TokenCipher`] encrypts access tokens (AES-256-GCM, user and item bound).
 //! * [`BankingService`] is what the app calls; [`events::EventBus`] carries live updates.
 //! * [`users`] hashes and checks passwords for the app's sign-in; [`throttle`] locks out

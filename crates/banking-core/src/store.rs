@@ -1,7 +1,7 @@
 //! The storage trait and its SQL implementation for SQLite and Postgres.
 //!
 //! Both backends run the same SQL text (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`
-//! and `COALESCE` mean the same on both); [`sql_store!`] stamps out one implementation per
+//! and `COALESCE` mean the same on both); `sql_store!` stamps out one implementation per
 //! backend so the queries are written once.
 
 use std::sync::Arc;
