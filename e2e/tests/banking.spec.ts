@@ -31,9 +31,13 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(dashboard.connectButton()).toBeEnabled();
     await dashboard.connectButton().click();
     await expect(dashboard.linkDialog()).toBeVisible();
+    const kept = () => page.evaluate(() => localStorage.getItem('cashflow.plaid_link_token'));
+    expect(await kept(), 'kept while Link is open, for a bank redirect').toMatch(/^\nlink-sandbox-/);
     await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
     await expect(dashboard.linkDialog()).toBeHidden();
     await expect(dashboard.connectButton()).toBeEnabled();
+    // The token kept for a bank's OAuth redirect is dropped once Link closes on the page.
+    expect(await kept()).toBeNull();
     // A wrong password is refused inside the modal.
     await dashboard.connectButton().click();
     await dashboard.linkDialog().getByRole('button', { name: 'Gingham Credit Union' }).click();

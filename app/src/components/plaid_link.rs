@@ -79,6 +79,9 @@ pub fn PlaidLinkWidget(
         let item_id = item_id.clone();
         move |outcome: LinkOutcome| {
             let item_id = item_id.clone();
+            // Link closed on this page, so no bank redirect will need the token.
+            #[cfg(feature = "hydrate")]
+            browser::forget_token(OAUTH_TOKEN_KEY);
             match outcome {
                 LinkOutcome::Success { public_token, metadata } => {
                     phase.set(Phase::Exchanging);
@@ -403,6 +406,13 @@ mod browser {
         }
     }
 
+    /// Forgets the kept token.
+    pub fn forget_token(key: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.remove_item(key);
+        }
+    }
+
     /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`) and the
     /// stored session belongs to this widget (`item_id`): the stored token and the full URL
     /// for `receivedRedirectUri`. Used once: the stored token is forgotten and the query is
@@ -419,7 +429,7 @@ mod browser {
             return None;
         }
         let token = token.to_string();
-        let _ = storage.remove_item(key);
+        forget_token(key);
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.pathname()));
         }
