@@ -31,33 +31,51 @@ cargo test --workspace --features app/ssr --locked
 step "cargo leptos build (server + wasm, one build for the browser tests)"
 cargo leptos build
 
-PORT="${E2E_PORT:-3100}"
-E2E_DIR="$(mktemp -d -t cashflow-e2e.XXXXXX)"
-step "starting the server in simulation mode on 127.0.0.1:$PORT (data in $E2E_DIR)"
-env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS \
-  DATABASE_URL="sqlite://$E2E_DIR/cashflow.db" DATA_DIR="$E2E_DIR" \
-  LISTEN_ADDR="127.0.0.1:$PORT" PUBLIC_URL="http://127.0.0.1:$PORT" \
-  LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow \
-  "$CARGO_TARGET_DIR/debug/app" > "$E2E_DIR/server.log" 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }' EXIT
 
-step "playwright (Debian chromium)"
-set +e
-(cd "$ROOT/e2e" && BASE_URL="http://127.0.0.1:$PORT" npx playwright test)
-E2E_STATUS=$?
-set -e
-node -e '
-  const r = require(process.argv[1]);
-  const s = r.stats || {};
-  console.log(`${s.expected || 0} passed, ${(s.unexpected || 0) + (s.flaky || 0)} failed`);
-' "$ROOT/e2e/.artifacts/results.json" || true
-if [ "$E2E_STATUS" -ne 0 ]; then
-  echo "Browser tests failed; server log follows ($E2E_DIR/server.log):" >&2
-  tail -n 80 "$E2E_DIR/server.log" >&2
-  exit "$E2E_STATUS"
-fi
-kill "$SERVER_PID" 2>/dev/null || true
-wait "$SERVER_PID" 2>/dev/null || true
-rm -rf "$E2E_DIR"
+# The Playwright suite against a fresh server in simulation mode on one database backend:
+# SQLite (the embedded default) or Postgres (production). Prints "N passed, M failed".
+run_e2e() {
+  local backend="$1" port="$2" dir database_url name=""
+  dir="$(mktemp -d -t cashflow-e2e.XXXXXX)"
+  case "$backend" in
+    sqlite) database_url="sqlite://$dir/cashflow.db" ;;
+    postgres)
+      command -v psql >/dev/null || { echo "psql is needed to create the Postgres database for the browser tests" >&2; exit 1; }
+      name="cf_test_e2e_${RANDOM}${RANDOM}"
+      psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $name" >/dev/null
+      database_url="${TEST_DATABASE_URL%/*}/$name"
+      ;;
+  esac
+  step "playwright on $backend (Debian chromium): server on 127.0.0.1:$port, data in $dir"
+  env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS \
+    DATABASE_URL="$database_url" DATA_DIR="$dir" \
+    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow \
+    "$CARGO_TARGET_DIR/debug/app" > "$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  set +e
+  (cd "$ROOT/e2e" && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+  local status=$?
+  set -e
+  node -e '
+    const r = require(process.argv[1]);
+    const s = r.stats || {};
+    console.log(`${process.argv[2]}: ${s.expected || 0} passed, ${(s.unexpected || 0) + (s.flaky || 0)} failed`);
+  ' "$ROOT/e2e/.artifacts/results.json" "$backend" || true
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  if [ "$status" -ne 0 ]; then
+    echo "Browser tests on $backend failed; server log follows ($dir/server.log):" >&2
+    tail -n 80 "$dir/server.log" >&2
+    exit "$status"
+  fi
+  rm -rf "$dir"
+  if [ -n "$name" ]; then psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null; fi
+}
+
+run_e2e sqlite "${E2E_PORT:-3100}"
+run_e2e postgres "$(( ${E2E_PORT:-3100} + 1 ))"
 step "all tests passed"
