@@ -11,6 +11,10 @@ use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
 async fn app(database_url: &str) -> Built {
+    app_at(database_url, "http://127.0.0.1:3999").await
+}
+
+async fn app_at(database_url: &str, public_url: &str) -> Built {
     let data_dir = std::env::temp_dir().join(format!("cf-app-test-{}", rand_suffix()));
     let cli = Cli::try_parse_from([
         "app",
@@ -19,7 +23,7 @@ async fn app(database_url: &str) -> Built {
         "--data-dir",
         data_dir.to_str().unwrap(),
         "--public-url",
-        "http://127.0.0.1:3999",
+        public_url,
     ])
     .unwrap();
     let options = LeptosOptions::builder()
@@ -119,6 +123,12 @@ async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.headers()["x-frame-options"], "DENY", "the app cannot be framed (clickjacking)");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["cache-control"], "no-store", "pages may carry bank data: never cached");
+    assert!(response.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let secure = app_at(&fresh_url("sqlite").await, "https://cash.example").await.router;
+    let request = Request::builder().uri("/login").header(header::HOST, "cash.example").body(Body::empty()).unwrap();
+    let response = secure.oneshot(request).await.unwrap();
+    assert!(response.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
     let request = Request::builder()
         .method("POST")
         .uri("/api/auth/login")

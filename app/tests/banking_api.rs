@@ -123,6 +123,10 @@ async fn the_role_guard_answers_401_403_and_200() {
     assert_eq!(status, 200, "{body}");
     let accounts: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(accounts["items"], json!([]));
+    // Bank data is never kept by a cache.
+    let response =
+        s.http.get(format!("{}/api/v1/banking/accounts", s.base)).header("cookie", &trader).send().await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
     // Every banking route is described in the OpenAPI document.
     let (status, body) = s.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, 200);

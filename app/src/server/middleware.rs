@@ -1,9 +1,10 @@
-//! Request guards: cross-site POST refusal, and sign-in redirects for pages.
+//! Request guards (cross-site POST refusal, sign-in redirects for pages, the banking API's
+//! role check) and the headers that keep users' bank data out of caches.
 
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{header, Method, StatusCode},
+    http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
     Json,
@@ -83,6 +84,27 @@ pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// Pages and API answers carry users' bank data, so no cache may keep them (a shared proxy,
+/// or the browser showing a signed-out user's page on Back): `Cache-Control: no-store` on
+/// HTML, JSON and event streams that set nothing else. Scripts, wasm and styles stay
+/// cacheable. Over https, browsers are also told to use https only (HSTS).
+pub async fn private_responses(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let private = ["text/html", "application/json", "text/event-stream"].iter().any(|t| content_type.starts_with(t))
+        || content_type.is_empty();
+    if private && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.public_origin.as_deref().is_some_and(|o| o.starts_with("https://")) {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
 }
 
 /// Server functions answer every error with 500; give API errors the status their code
