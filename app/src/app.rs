@@ -11,6 +11,8 @@ use crate::pages::{cash_flow::CashFlowPage, login::LoginPage, not_found::NotFoun
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -44,5 +46,34 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=LoginPage/>
             </Routes>
         </Router>
+    }
+}
+
+/// Sets this page's Content-Security-Policy: scripts run only with this response's nonce
+/// (leptos_axum makes one per request and puts it on its own scripts), or when such a script
+/// loads them (`'strict-dynamic'`: the Link script, Plaid's or the simulator's); the wasm may
+/// compile; Link's iframe comes from Plaid's CDN and its script may call Plaid; the page
+/// cannot be framed. Under
+/// `cargo leptos watch` the live-reload socket is allowed too.
+#[cfg(feature = "ssr")]
+fn content_security_policy(options: &LeptosOptions) {
+    use http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let reload = match std::env::var("LEPTOS_WATCH") {
+        Ok(_) => format!(" ws://127.0.0.1:{port} ws://localhost:{port}", port = options.reload_port),
+        Err(_) => String::new(),
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https://*.plaid.com{reload}; \
+         frame-src https://cdn.plaid.com; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; \
+         form-action 'self'"
+    );
+    match HeaderValue::from_str(&policy) {
+        Ok(value) => response.insert_header(CONTENT_SECURITY_POLICY, value),
+        Err(e) => tracing::error!(error = %e, "could not build the Content-Security-Policy"),
     }
 }

@@ -124,7 +124,19 @@ async fn pages_redirect_to_sign_in_and_cross_site_posts_are_refused() {
     assert_eq!(response.headers()["x-frame-options"], "DENY", "the app cannot be framed (clickjacking)");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["cache-control"], "no-store", "pages may carry bank data: never cached");
-    assert!(response.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    // Scripts run only with this response's nonce, which the page's own scripts carry.
+    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"), "{policy}");
+    let html = String::from_utf8(axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert!(
+        html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")),
+        "hydration script carries the nonce"
+    );
+    let request = Request::builder().uri("/login").body(Body::empty()).unwrap();
+    let again = router.clone().oneshot(request).await.unwrap();
+    assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce each time");
+    assert!(again.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
     let secure = app_at(&fresh_url("sqlite").await, "https://cash.example").await.router;
     let request = Request::builder().uri("/login").header(header::HOST, "cash.example").body(Body::empty()).unwrap();
     let response = secure.oneshot(request).await.unwrap();
