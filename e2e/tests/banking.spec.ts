@@ -184,10 +184,27 @@ test.describe.serial('an OAuth bank: sign in on the bank\'s own page, Link resum
     await card.getByRole('button', { name: 'Re-authenticate' }).click();
     await dashboard.linkDialog().getByRole('button', { name: `Continue to ${bank}` }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
-    // Back on the dashboard, the bank's own Re-authenticate widget resumes Link and finishes.
+    // Back on the dashboard, Link resumes in update mode for that bank and finishes.
     await expect(page).toHaveURL(/\/cash-flow$/);
+    await expect(page.getByText(`${bank} is reconnected.`)).toBeVisible();
     await expect(card.getByText('Connected')).toBeVisible();
     await expect(card.getByText('Needs re-authentication')).toHaveCount(0);
+  });
+
+  test('linking the OAuth bank again offers re-authentication, which also goes through the bank', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    await goToBank(dashboard, page);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await dashboard.linkDialog().getByRole('button', { name: 'Continue' }).click();
+    const alert = page.getByRole('region', { name: 'Summary' }).getByRole('alert');
+    await expect(alert).toContainText(`${bank} is already connected`);
+    await alert.getByRole('button', { name: 'Re-authenticate' }).click();
+    await dashboard.linkDialog().getByRole('button', { name: `Continue to ${bank}` }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await expect(page.getByText(`${bank} is reconnected.`)).toBeVisible();
+    await expect(page).toHaveURL(/\/cash-flow$/);
+    await expect(page.getByRole('article', { name: bank })).toHaveCount(1);
   });
 });
 

@@ -68,73 +68,68 @@ pub fn PlaidLinkWidget(
     let phase = RwSignal::new(Phase::Loading);
     let notice = RwSignal::new(None::<Notice>);
     let generation = RwSignal::new(0u32);
-    // Whether the current session was re-created to resume after an OAuth bank's redirect.
+    // Whether the current session was re-created to resume after an OAuth bank's redirect,
+    // and the Item it is for (update mode), which for a resumed session may differ from ours.
     let resumed = StoredValue::new(false);
+    let target = StoredValue::new(item_id.clone());
     let update_mode = item_id.is_some();
     let label = if update_mode { "Re-authenticate" } else { "Connect Bank" };
     #[cfg(feature = "hydrate")]
     let session = StoredValue::new_local(None::<browser::Session>);
 
-    let handle_outcome = {
-        let item_id = item_id.clone();
-        move |outcome: LinkOutcome| {
-            let item_id = item_id.clone();
-            // Link closed on this page, so no bank redirect will need the token.
-            #[cfg(feature = "hydrate")]
-            browser::forget_token(OAUTH_TOKEN_KEY);
-            match outcome {
-                LinkOutcome::Success { public_token, metadata } => {
-                    phase.set(Phase::Exchanging);
-                    leptos::task::spawn_local(async move {
-                        let result = match item_id {
-                            Some(id) => complete_update(id).await.and_then(|item| match item.status.as_str() {
-                                "good" => Ok(format!("{} is reconnected.", item.institution_name)),
-                                _ => Err(crate::error::AppError::new(
-                                    "still_broken",
-                                    format!("{} still reports a problem. Please try again.", item.institution_name),
-                                )),
-                            }),
-                            None => exchange_public_token(public_token, metadata).await.map(|item| {
-                                format!(
-                                    "{} connected: {} account(s) added.",
-                                    item.institution_name,
-                                    item.accounts.len()
-                                )
-                            }),
-                        };
-                        match result {
-                            Ok(message) => {
-                                notice.try_set(Some(Notice::Success(message)));
-                                on_changed.run(());
-                            }
-                            Err(e) if e.error.code == "duplicate_item" => {
-                                notice.try_set(Some(Notice::Duplicate {
-                                    message: e.error.message.clone(),
-                                    existing_item_id: e.error.existing_item_id.clone(),
-                                }));
-                            }
-                            Err(e) => {
-                                notice.try_set(Some(Notice::Error(e.error.message)));
-                            }
+    let handle_outcome = move |outcome: LinkOutcome| {
+        let item_id = target.get_value();
+        // Link closed on this page, so no bank redirect will need the token.
+        #[cfg(feature = "hydrate")]
+        browser::forget_token(OAUTH_TOKEN_KEY);
+        match outcome {
+            LinkOutcome::Success { public_token, metadata } => {
+                phase.set(Phase::Exchanging);
+                leptos::task::spawn_local(async move {
+                    let result = match item_id {
+                        Some(id) => complete_update(id).await.and_then(|item| match item.status.as_str() {
+                            "good" => Ok(format!("{} is reconnected.", item.institution_name)),
+                            _ => Err(crate::error::AppError::new(
+                                "still_broken",
+                                format!("{} still reports a problem. Please try again.", item.institution_name),
+                            )),
+                        }),
+                        None => exchange_public_token(public_token, metadata).await.map(|item| {
+                            format!("{} connected: {} account(s) added.", item.institution_name, item.accounts.len())
+                        }),
+                    };
+                    match result {
+                        Ok(message) => {
+                            notice.try_set(Some(Notice::Success(message)));
+                            on_changed.run(());
                         }
-                        // A Link token is good for one session: prepare the next one.
-                        generation.try_update(|g| *g += 1);
-                    });
+                        Err(e) if e.error.code == "duplicate_item" => {
+                            notice.try_set(Some(Notice::Duplicate {
+                                message: e.error.message.clone(),
+                                existing_item_id: e.error.existing_item_id.clone(),
+                            }));
+                        }
+                        Err(e) => {
+                            notice.try_set(Some(Notice::Error(e.error.message)));
+                        }
+                    }
+                    // A Link token is good for one session: prepare the next one.
+                    generation.try_update(|g| *g += 1);
+                });
+            }
+            LinkOutcome::Exit { error_code, message } => {
+                let invalid_token = error_code.as_deref() == Some("INVALID_LINK_TOKEN");
+                if !invalid_token {
+                    if let Some(message) = message.or(error_code) {
+                        notice.set(Some(Notice::Error(message)));
+                    }
                 }
-                LinkOutcome::Exit { error_code, message } => {
-                    let invalid_token = error_code.as_deref() == Some("INVALID_LINK_TOKEN");
-                    if !invalid_token {
-                        if let Some(message) = message.or(error_code) {
-                            notice.set(Some(Notice::Error(message)));
-                        }
-                    }
-                    // A session resumed after an OAuth return is spent once it closes, and a
-                    // dead token is no use: prepare a new session for the next click.
-                    if invalid_token || resumed.get_value() {
-                        generation.update(|g| *g += 1);
-                    } else {
-                        phase.set(Phase::Ready);
-                    }
+                // A session resumed after an OAuth return is spent once it closes, and a
+                // dead token is no use: prepare a new session for the next click.
+                if invalid_token || resumed.get_value() {
+                    generation.update(|g| *g += 1);
+                } else {
+                    phase.set(Phase::Ready);
                 }
             }
         }
@@ -147,13 +142,15 @@ pub fn PlaidLinkWidget(
         let script_url = script_url.clone();
         Effect::new(move |_| {
             generation.track();
-            let (item_id, script_url, handle_outcome) = (item_id.clone(), script_url.clone(), handle_outcome.clone());
+            let (item_id, script_url, handle_outcome) = (item_id.clone(), script_url.clone(), handle_outcome);
             session.update_value(|s| *s = None);
             phase.set(Phase::Loading);
             leptos::task::spawn_local(async move {
-                let oauth = browser::oauth_return(OAUTH_TOKEN_KEY, item_id.as_deref());
+                // The "Connect Bank" widget, always on the dashboard, resumes every OAuth
+                // return, including one that started in a bank's update-mode widget.
+                let oauth = if item_id.is_none() { browser::oauth_return(OAUTH_TOKEN_KEY) } else { None };
                 let token = match &oauth {
-                    Some((token, _)) => token.clone(),
+                    Some(back) => back.token.clone(),
                     None => match create_link_token(item_id.clone()).await {
                         Ok(t) => t.link_token,
                         Err(e) => {
@@ -168,10 +165,14 @@ pub fn PlaidLinkWidget(
                     phase.try_set(Phase::Unavailable);
                     return;
                 }
-                let redirect = oauth.as_ref().map(|(_, href)| href.clone());
+                let redirect = oauth.as_ref().map(|back| back.href.clone());
                 match browser::Session::new(&token, redirect, handle_outcome) {
                     Ok(created) => {
                         resumed.try_set_value(oauth.is_some());
+                        target.try_set_value(match &oauth {
+                            Some(back) => back.item_id.clone(),
+                            None => item_id.clone(),
+                        });
                         if oauth.is_some() {
                             created.open();
                             phase.try_set(Phase::Open);
@@ -413,11 +414,20 @@ mod browser {
         }
     }
 
-    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`) and the
-    /// stored session belongs to this widget (`item_id`): the stored token and the full URL
-    /// for `receivedRedirectUri`. Used once: the stored token is forgotten and the query is
-    /// taken off the address bar, so a reload or a later token refresh starts afresh.
-    pub fn oauth_return(key: &str, item_id: Option<&str>) -> Option<(String, String)> {
+    /// A Link session to resume after a bank's OAuth redirect.
+    pub struct OAuthReturn {
+        /// The token Link was opened with.
+        pub token: String,
+        /// The Item it was opened for (update mode), or `None` for a new bank.
+        pub item_id: Option<String>,
+        /// The full URL, for `receivedRedirectUri`.
+        pub href: String,
+    }
+
+    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`) and a
+    /// token was kept: what to resume. Used once: the kept token is forgotten and the query
+    /// is taken off the address bar, so a reload or a later token refresh starts afresh.
+    pub fn oauth_return(key: &str) -> Option<OAuthReturn> {
         let window = web_sys::window()?;
         let href = window.location().href().ok()?;
         let url = web_sys::Url::new(&href).ok()?;
@@ -425,14 +435,12 @@ mod browser {
         let storage = window.local_storage().ok().flatten()?;
         let stored = storage.get_item(key).ok().flatten()?;
         let (owner, token) = stored.split_once('\n')?;
-        if owner != item_id.unwrap_or_default() {
-            return None;
-        }
-        let token = token.to_string();
+        let back =
+            OAuthReturn { token: token.to_string(), item_id: (!owner.is_empty()).then(|| owner.to_string()), href };
         forget_token(key);
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.pathname()));
         }
-        Some((token, href))
+        Some(back)
     }
 }
