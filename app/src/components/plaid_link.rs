@@ -193,15 +193,13 @@ pub fn PlaidLinkWidget(
     #[cfg(not(feature = "hydrate"))]
     let _ = (&handle_outcome, &script_url, generation);
 
-    #[cfg(feature = "hydrate")]
-    let owner = item_id.clone();
     let open = move |_| {
         notice.set(None);
         #[cfg(feature = "hydrate")]
         session.with_value(|s| {
             if let Some(s) = s {
                 // An OAuth bank leaves the page; the return re-creates Link with this token.
-                browser::remember_token(OAUTH_TOKEN_KEY, owner.as_deref(), s.token());
+                browser::remember_token(OAUTH_TOKEN_KEY, target.get_value().as_deref(), s.token());
                 s.open();
                 phase.set(Phase::Open);
             }

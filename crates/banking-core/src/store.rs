@@ -157,8 +157,8 @@ pub trait Store: Send + Sync + 'static {
     async fn webhook_count(&self) -> Result<i64>;
 
     /// Counts a failed sign-in for `username_key` at `now`; a count whose last failure is at
-    /// or before `stale_before` starts again at 1 (and such rows are pruned). Returns the count.
-    async fn record_sign_in_failure(&self, username_key: &str, now: i64, stale_before: i64) -> Result<i64>;
+    /// or before `stale_before` starts again at 1 (and such rows are pruned).
+    async fn record_sign_in_failure(&self, username_key: &str, now: i64, stale_before: i64) -> Result<()>;
     /// The failure count of `username_key` and the time of its last failure, if any.
     async fn sign_in_failures(&self, username_key: &str) -> Result<Option<(i64, i64)>>;
     /// Forgets the failures of `username_key`.
@@ -774,24 +774,24 @@ macro_rules! sql_store {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(&self.pool).await?)
             }
 
-            async fn record_sign_in_failure(&self, username_key: &str, now: i64, stale_before: i64) -> Result<i64> {
+            async fn record_sign_in_failure(&self, username_key: &str, now: i64, stale_before: i64) -> Result<()> {
                 sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at <= $1 AND username_key <> $2")
                     .bind(stale_before)
                     .bind(username_key)
                     .execute(&self.pool)
                     .await?;
-                Ok(sqlx::query_scalar(
+                sqlx::query(
                     "INSERT INTO sign_in_failures (username_key, failures, last_failure_at) VALUES ($1, 1, $2) \
                      ON CONFLICT (username_key) DO UPDATE SET failures = CASE \
                        WHEN sign_in_failures.last_failure_at <= $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
-                     last_failure_at = excluded.last_failure_at \
-                     RETURNING failures",
+                     last_failure_at = excluded.last_failure_at",
                 )
                 .bind(username_key)
                 .bind(now)
                 .bind(stale_before)
-                .fetch_one(&self.pool)
-                .await?)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn sign_in_failures(&self, username_key: &str) -> Result<Option<(i64, i64)>> {

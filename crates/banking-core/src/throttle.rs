@@ -57,8 +57,7 @@ impl SignInThrottle {
     }
 
     async fn failed_at(&self, username: &str, now: i64) -> Result<()> {
-        self.store.record_sign_in_failure(&key(username), now, now - WINDOW.as_secs() as i64).await?;
-        Ok(())
+        self.store.record_sign_in_failure(&key(username), now, now - WINDOW.as_secs() as i64).await
     }
 }
 

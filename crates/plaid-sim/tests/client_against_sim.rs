@@ -348,14 +348,28 @@ async fn link_shares_only_the_accounts_the_user_picked() {
 async fn an_oauth_bank_signs_in_on_its_own_page_and_link_resumes_at_the_redirect_uri() {
     let (url, client) = sim().await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let post = |path: &str, body: serde_json::Value| http.post(format!("{url}{path}")).json(&body).send();
+    // Link's JSON endpoints, as the Link script calls them: (status, body).
+    let link = |path: &str, body: serde_json::Value| {
+        let request = http.post(format!("{url}/link{path}")).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // The user's answer on the bank's page.
+    let answer = |state_id: &str, decision: &str| {
+        let request = http
+            .post(format!("{url}/link/oauth/authorize"))
+            .form(&[("oauth_state_id", state_id), ("decision", decision)]);
+        async move { request.send().await.unwrap() }
+    };
     const OAUTH_BANK: &str = "ins_127287";
 
     // Without a redirect_uri there is nowhere to come back to: refused with a message.
     let plain = client.send(&link_request()).await.unwrap().link_token;
-    let refused = post("/link/oauth/start", json!({"link_token": plain, "institution_id": OAUTH_BANK})).await.unwrap();
-    assert_eq!(refused.status(), 400);
-    assert!(refused.text().await.unwrap().contains("redirect_uri"));
+    let (status, refused) = link("/oauth/start", json!({"link_token": plain, "institution_id": OAUTH_BANK})).await;
+    assert_eq!(status, 400);
+    assert!(refused["error_message"].as_str().unwrap().contains("redirect_uri"));
     // A redirect_uri with a query is not one Plaid accepts.
     let bad = client
         .send(&LinkTokenCreateRequest { redirect_uri: Some("https://app.test/cash-flow?x=1".into()), ..link_request() })
@@ -364,108 +378,53 @@ async fn an_oauth_bank_signs_in_on_its_own_page_and_link_resumes_at_the_redirect
 
     let redirect_uri = "https://app.test/cash-flow";
     let start_session = || async {
-        let token = client
-            .send(&LinkTokenCreateRequest { redirect_uri: Some(redirect_uri.into()), ..link_request() })
-            .await
-            .unwrap()
-            .link_token;
-        let started: serde_json::Value =
-            post("/link/oauth/start", json!({"link_token": token, "institution_id": OAUTH_BANK}))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+        let request = LinkTokenCreateRequest { redirect_uri: Some(redirect_uri.into()), ..link_request() };
+        let token = client.send(&request).await.unwrap().link_token;
+        let (status, started) = link("/oauth/start", json!({"link_token": token, "institution_id": OAUTH_BANK})).await;
+        assert_eq!(status, 200);
         (token, started["oauth_state_id"].as_str().unwrap().to_string())
     };
     let (token, state_id) = start_session().await;
-    // An OAuth bank takes no credentials in Link.
-    let credentials = post(
-        "/link/complete",
-        json!({"link_token": token, "institution_id": OAUTH_BANK, "username": "user_good", "password": "pass_good"}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(credentials.status(), 400);
-    // Nor can Link finish before the user answered at the bank.
-    let early =
-        post("/link/complete", json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id}))
-            .await
-            .unwrap();
-    assert_eq!(early.status(), 400);
+    // An OAuth bank takes no credentials in Link, nor can Link finish before the user answered.
+    let credentials =
+        json!({"link_token": token, "institution_id": OAUTH_BANK, "username": "user_good", "password": "pass_good"});
+    assert_eq!(link("/complete", credentials).await.0, 400);
+    let with_state = json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id, "account_masks": ["8888"]});
+    assert_eq!(link("/complete", with_state.clone()).await.0, 400);
 
     // The bank's page, then Allow: back to the redirect_uri with the state id.
     let page = http.get(format!("{url}/link/oauth/authorize?oauth_state_id={state_id}")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Platypus OAuth Bank"));
-    let answered = http
-        .post(format!("{url}/link/oauth/authorize"))
-        .form(&[("oauth_state_id", state_id.as_str()), ("decision", "allow")])
-        .send()
-        .await
-        .unwrap();
+    let answered = answer(&state_id, "allow").await;
     assert_eq!(answered.status(), 303);
     let location = answered.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(location, format!("{redirect_uri}?oauth_state_id={state_id}"));
-    // The page cannot be answered twice.
-    let again = http.get(format!("{url}/link/oauth/authorize?oauth_state_id={state_id}")).send().await.unwrap();
-    assert_eq!(again.status(), 400);
+    assert_eq!(answer(&state_id, "deny").await.status(), 400, "the page cannot be answered twice");
 
     // Link resumes with the received URI, only for its own token.
     let other_token = client.send(&link_request()).await.unwrap().link_token;
-    let foreign = post("/link/oauth/resume", json!({"link_token": other_token, "received_redirect_uri": location}))
-        .await
-        .unwrap();
-    assert_eq!(foreign.status(), 400);
-    let resumed: serde_json::Value =
-        post("/link/oauth/resume", json!({"link_token": token, "received_redirect_uri": location}))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let foreign = link("/oauth/resume", json!({"link_token": other_token, "received_redirect_uri": location})).await;
+    assert_eq!(foreign.0, 400);
+    let resume = json!({"link_token": token, "received_redirect_uri": location});
+    let (_, resumed) = link("/oauth/resume", resume.clone()).await;
     assert_eq!((resumed["allowed"].clone(), resumed["institution_id"].clone()), (json!(true), json!(OAUTH_BANK)));
-    let done: serde_json::Value = post(
-        "/link/complete",
-        json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id, "account_masks": ["8888"]}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let (status, done) = link("/complete", with_state).await;
+    assert_eq!(status, 200, "{done}");
     let public_token = done["public_token"].as_str().expect("a public token").to_string();
     let access = client.send(&ItemPublicTokenExchangeRequest { public_token }).await.unwrap().access_token;
     let accounts = client.send(&AccountsGetRequest::new(&access)).await.unwrap().accounts;
     assert_eq!(accounts.iter().map(|a| a.mask.clone().unwrap()).collect::<Vec<_>>(), ["8888"]);
     // A reload of the redirect page must not resume the finished session, as with Plaid.
-    let replayed = post("/link/oauth/resume", json!({"link_token": token, "received_redirect_uri": location}))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(replayed.contains("OAUTH_STATE_ID_ALREADY_PROCESSED"), "{replayed}");
+    let (_, replayed) = link("/oauth/resume", resume).await;
+    assert_eq!(replayed["error_code"], "OAUTH_STATE_ID_ALREADY_PROCESSED");
 
     // Deny: Link learns that nothing was shared, and cannot complete.
     let (token, state_id) = start_session().await;
-    http.post(format!("{url}/link/oauth/authorize"))
-        .form(&[("oauth_state_id", state_id.as_str()), ("decision", "deny")])
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(answer(&state_id, "deny").await.status(), 303);
     let received = format!("{redirect_uri}?oauth_state_id={state_id}");
-    let resumed: serde_json::Value =
-        post("/link/oauth/resume", json!({"link_token": token, "received_redirect_uri": received}))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let (_, resumed) = link("/oauth/resume", json!({"link_token": token, "received_redirect_uri": received})).await;
     assert_eq!(resumed["allowed"], json!(false));
-    let denied =
-        post("/link/complete", json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id}))
-            .await
-            .unwrap();
-    assert_eq!(denied.status(), 400);
+    let denied = json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id});
+    assert_eq!(link("/complete", denied).await.0, 400);
 }
