@@ -351,3 +351,24 @@ async fn a_webhook_that_cannot_be_recorded_is_refused_so_plaid_delivers_it_again
     assert_eq!(status, "pending_expiration", "the redelivered webhook was recorded and handled");
     assert!(s.built_state.store.webhook_count().await.unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn a_webhook_that_cannot_be_verified_while_plaid_is_down_is_refused_for_redelivery() {
+    let s = server().await;
+    let body = json!({"webhook_type": "ITEM", "webhook_code": "USER_PERMISSION_REVOKED", "item_id": "x", "environment": "sandbox"});
+    let header = plaid_client::webhook::WebhookSigner::generate("unknown-kid")
+        .sign(body.to_string().as_bytes(), chrono::Utc::now().timestamp());
+    let deliver = || {
+        s.http
+            .post(format!("{}/api/v1/banking/plaid/webhook", s.base))
+            .header("Plaid-Verification", &header)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // Plaid's key service answers 500 for a while: the app cannot tell, so Plaid must retry.
+    let (status, _) = s.call("POST", "/sim/control/faults", None, Some(json!({"kind": "500", "count": 20}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(deliver().await.unwrap().status(), 503);
+    assert_eq!(s.built_state.store.webhook_count().await.unwrap(), 0, "nothing recorded");
+}

@@ -312,8 +312,8 @@ async fn events(
 
 /// `POST /api/v1/banking/plaid/webhook`: no session. The raw body is verified before
 /// anything is parsed or stored; a verified webhook is recorded, acknowledged, and acted on
-/// in the background. One that cannot be recorded (database down) gets 503, so Plaid
-/// delivers it again instead of it being lost.
+/// in the background. One that cannot be verified for want of Plaid's key service, or cannot
+/// be recorded (database down), gets 503, so Plaid delivers it again instead of it being lost.
 async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
     match state.verifier.verify(header, &body).await {
@@ -333,9 +333,13 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             });
             StatusCode::OK
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "webhook refused");
+        Err(plaid_client::Error::Webhook(rejection)) => {
+            tracing::warn!(%rejection, "webhook refused");
             StatusCode::UNAUTHORIZED
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not verify a webhook: Plaid's key service is unavailable; Plaid will retry");
+            StatusCode::SERVICE_UNAVAILABLE
         }
     }
 }

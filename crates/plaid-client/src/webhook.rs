@@ -34,7 +34,7 @@ pub enum WebhookRejection {
     MalformedToken,
     /// `alg` was not `ES256`.
     WrongAlgorithm,
-    /// The key could not be fetched from Plaid.
+    /// Plaid has no key with the token's `kid`.
     KeyUnavailable,
     /// Plaid marked the key expired.
     KeyExpired,
@@ -54,7 +54,7 @@ impl std::fmt::Display for WebhookRejection {
             Self::MissingHeader => "the Plaid-Verification header is missing",
             Self::MalformedToken => "the Plaid-Verification header is not a well-formed JWT",
             Self::WrongAlgorithm => "the JWT algorithm is not ES256",
-            Self::KeyUnavailable => "the signing key could not be fetched",
+            Self::KeyUnavailable => "Plaid has no signing key with this id",
             Self::KeyExpired => "the signing key has expired",
             Self::BadSignature => "the JWT signature is invalid",
             Self::Stale => "the webhook is too old",
@@ -110,6 +110,10 @@ impl WebhookVerifier {
 
     /// Verifies `header` (the `Plaid-Verification` value) against the raw `body` and parses
     /// the payload. `now` is Unix seconds (pass the current time; tests pass others).
+    ///
+    /// `Err(Error::Webhook(_))` means the webhook is refused. Any other error means Plaid
+    /// could not be asked for the signing key (down, rate-limited, timed out): the webhook
+    /// may be genuine, so answer with a retryable status and Plaid delivers it again.
     pub async fn verify_at(&self, header: Option<&str>, body: &[u8], now: i64) -> Result<WebhookPayload, Error> {
         let token = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(WebhookRejection::MissingHeader)?;
         let mut parts = token.split('.');
@@ -161,9 +165,16 @@ impl WebhookVerifier {
             .get_or_try_init(|| async {
                 let response =
                     self.client.send(&WebhookVerificationKeyGetRequest { key_id: kid.to_string() }).await.map_err(
-                        |e| {
-                            tracing::warn!(error = %e, kid, "could not fetch Plaid webhook key");
-                            Error::Webhook(WebhookRejection::KeyUnavailable)
+                        |e| match e.api().map(|api| api.error_type.as_str()) {
+                            // Plaid refused the request itself: it has no such key.
+                            Some("INVALID_INPUT" | "INVALID_REQUEST") => {
+                                tracing::warn!(error = %e, kid, "Plaid has no such webhook key");
+                                Error::Webhook(WebhookRejection::KeyUnavailable)
+                            }
+                            _ => {
+                                tracing::warn!(error = %e, kid, "could not fetch Plaid webhook key");
+                                e
+                            }
                         },
                     )?;
                 if response.key.expired_at.is_some() {

@@ -100,6 +100,25 @@ async fn an_unknown_kid_is_refused() {
 }
 
 #[tokio::test]
+async fn plaid_down_while_fetching_the_key_is_not_a_rejection() {
+    let mut server = mockito::Server::new_async().await;
+    server
+        .mock("POST", "/webhook_verification_key/get")
+        .with_status(500)
+        .with_body(common::plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR"))
+        .expect_at_least(1)
+        .create_async()
+        .await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let header = WebhookSigner::generate("kid-1").sign(BODY, NOW);
+    // The webhook may be genuine: the caller answers "try again", not "forged".
+    match verifier.verify_at(Some(&header), BODY, NOW).await {
+        Err(Error::Api(api)) => assert_eq!(api.error_code, "INTERNAL_SERVER_ERROR"),
+        other => panic!("expected Plaid's own error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn concurrent_misses_share_one_key_fetch() {
     let mut server = mockito::Server::new_async().await;
     let signer = WebhookSigner::generate("kid-shared");
