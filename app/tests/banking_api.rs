@@ -372,3 +372,33 @@ async fn a_webhook_that_cannot_be_verified_while_plaid_is_down_is_refused_for_re
     assert_eq!(deliver().await.unwrap().status(), 503);
     assert_eq!(s.built_state.store.webhook_count().await.unwrap(), 0, "nothing recorded");
 }
+
+#[tokio::test]
+async fn a_verified_webhook_we_cannot_read_is_acknowledged_not_refused() {
+    let s = server().await;
+    let cookie = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&cookie, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let before = s.built_state.store.webhook_count().await.unwrap();
+    // Signed by the simulator (so it verifies), but `account_id` is missing: 200, recorded.
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("/sim/control/items/{item_id}/webhook"),
+            None,
+            Some(json!({"code": "USER_ACCOUNT_REVOKED", "extra": {"account_id": null, "shape": {"v": 2}}})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for _ in 0..100 {
+        if s.built_state.store.webhook_count().await.unwrap() > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(s.built_state.store.webhook_count().await.unwrap(), before + 1, "recorded after a 200");
+    let (_, accounts) = s.call("GET", "/api/v1/banking/accounts", Some(&cookie), None).await;
+    let accounts: Value = serde_json::from_str(&accounts).unwrap();
+    assert_eq!(accounts["items"][0]["accounts"].as_array().unwrap().len(), 2, "nothing acted on");
+}

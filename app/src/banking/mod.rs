@@ -79,6 +79,10 @@ pub struct AccountView {
     pub currency: Option<String>,
     /// When these balances were fetched (RFC 3339).
     pub as_of: String,
+    /// `realtime` (asked of the bank by Refresh) or `sync` (Plaid's cached figure).
+    pub balance_source: String,
+    /// When the bank's figure dates from, when known (RFC 3339).
+    pub balance_as_of: Option<String>,
 }
 
 /// A linked bank (Plaid Item) with its accounts.
@@ -90,8 +94,10 @@ pub struct ItemView {
     pub institution_name: String,
     /// `good`, `login_required`, `pending_expiration`, `revoked`.
     pub status: String,
-    /// Why, when not good.
+    /// Why, when not good: Plaid's error code or reason.
     pub status_detail: Option<String>,
+    /// What the user is told about the state (Plaid's message, or ours).
+    pub status_message: Option<String>,
     /// Deadline of a pending expiration (RFC 3339).
     pub status_deadline: Option<String>,
     /// New accounts are available: offer update mode.
@@ -104,13 +110,22 @@ pub struct ItemView {
     pub accounts: Vec<AccountView>,
 }
 
+/// An amount in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyAmountView {
+    /// ISO currency code (empty when the bank gave none).
+    pub currency: String,
+    /// Exact decimal text.
+    pub amount: String,
+}
+
 /// `GET /api/v1/banking/accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountsView {
     /// Linked banks.
     pub items: Vec<ItemView>,
-    /// Sum of current balances of depository accounts.
-    pub total_cash: String,
+    /// Current balances of depository accounts, summed per currency (never across them).
+    pub total_cash: Vec<CurrencyAmountView>,
 }
 
 /// `GET /api/v1/banking/link-settings`: how the browser loads Link.
@@ -141,9 +156,11 @@ pub struct TransactionView {
     pub pending: bool,
 }
 
-/// One week of the cash-flow chart.
+/// One week of the cash-flow chart, in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeekFlowView {
+    /// ISO currency code of the amounts.
+    pub currency: String,
     /// Monday (YYYY-MM-DD).
     pub week_start: String,
     /// Money in.
@@ -225,6 +242,37 @@ pub async fn refresh_item(item_id: String) -> Result<RefreshView, AppError> {
 pub async fn remove_item(item_id: String) -> Result<(), AppError> {
     let (state, user) = ssr::trader().await?;
     ssr::remove(&state, user.id, &item_id).await.map_err(crate::auth::ssr::fail)
+}
+
+/// What Link's `onExit` reported, for the server's log (support asks for these ids).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkExitView {
+    /// Plaid's `error_code`, when Link closed on an error.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// Plaid's `error_type`.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// `metadata.status`, e.g. `requires_credentials`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `metadata.link_session_id`.
+    #[serde(default)]
+    pub link_session_id: Option<String>,
+    /// `metadata.request_id`.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// `metadata.institution.institution_id`.
+    #[serde(default)]
+    pub institution_id: Option<String>,
+}
+
+/// `POST /api/v1/banking/plaid/link-exit`: logs why Link closed without linking.
+#[server(prefix = "/api/v1/banking/plaid", endpoint = "link-exit", input = Json, output = Json)]
+pub async fn report_link_exit(exit: LinkExitView) -> Result<(), AppError> {
+    let (_, user) = ssr::trader().await?;
+    ssr::log_link_exit(user.id, &exit);
+    Ok(())
 }
 
 /// After Link succeeded in update mode: re-check the bank with Plaid and clear its flag.

@@ -82,7 +82,9 @@ fn account_view(a: &Account) -> AccountView {
         available: money(a.available),
         current: money(a.current),
         currency: a.currency.clone(),
-        as_of: time(a.balance_as_of.unwrap_or(a.fetched_at)),
+        as_of: time(a.fetched_at),
+        balance_source: a.balance_source.as_str().to_string(),
+        balance_as_of: a.balance_as_of.map(time),
     }
 }
 
@@ -92,6 +94,7 @@ fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
         institution_name: item.institution_name.clone(),
         status: item.status.as_str().to_string(),
         status_detail: item.status_detail.clone(),
+        status_message: item.status_message.clone(),
         status_deadline: item.status_deadline.map(time),
         needs_update: item.needs_update,
         last_sync_at: item.last_sync_at.map(time),
@@ -151,7 +154,10 @@ pub async fn accounts(state: &AppState, user: UserId) -> Result<AccountsView, Ap
     let all: Vec<Account> = items.iter().flat_map(|i| i.accounts.iter().cloned()).collect();
     Ok(AccountsView {
         items: items.iter().map(with_accounts).collect(),
-        total_cash: reports::total_cash(&all).round_dp(2).to_string(),
+        total_cash: reports::cash_by_currency(&all)
+            .into_iter()
+            .map(|(currency, amount)| CurrencyAmountView { currency, amount: amount.round_dp(2).to_string() })
+            .collect(),
     })
 }
 
@@ -211,11 +217,27 @@ pub async fn cash_flow(state: &AppState, user: UserId) -> Result<Vec<WeekFlowVie
         .await?
         .into_iter()
         .map(|w| WeekFlowView {
+            currency: w.currency,
             week_start: w.week_start.to_string(),
             money_in: w.money_in.round_dp(2).to_string(),
             money_out: w.money_out.round_dp(2).to_string(),
         })
         .collect())
+}
+
+/// Link closed without linking: log Plaid's ids (never a token) so support can trace it.
+pub fn log_link_exit(user: UserId, exit: &LinkExitView) {
+    let field = |v: &Option<String>| v.as_deref().map(|s| s.chars().take(128).collect::<String>()).unwrap_or_default();
+    let (code, kind, status) = (field(&exit.error_code), field(&exit.error_type), field(&exit.status));
+    let (session, request, institution) =
+        (field(&exit.link_session_id), field(&exit.request_id), field(&exit.institution_id));
+    if exit.error_code.is_some() {
+        tracing::warn!(user, error_code = %code, error_type = %kind, status = %status, link_session_id = %session,
+            request_id = %request, institution_id = %institution, "Link closed on an error");
+    } else {
+        tracing::info!(user, status = %status, link_session_id = %session, request_id = %request,
+            institution_id = %institution, "Link closed by the user");
+    }
 }
 
 /// Balance refresh with fallback.

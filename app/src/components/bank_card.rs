@@ -10,6 +10,9 @@ use crate::banking::{refresh_item, remove_item, ItemView};
 
 fn badge(item: &ItemView) -> (&'static str, String) {
     match item.status.as_str() {
+        "login_required" if item.status_detail.as_deref() == Some("ITEM_LOCKED") => {
+            ("login_required", "Locked at the bank".into())
+        }
         "login_required" => ("login_required", "Needs re-authentication".into()),
         "pending_expiration" => (
             "pending_expiration",
@@ -28,7 +31,11 @@ fn badge(item: &ItemView) -> (&'static str, String) {
 #[component]
 pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) -> AnyView {
     let (badge_class, badge_text) = badge(&item);
-    let needs_link = item.status == "login_required" || item.status == "pending_expiration" || item.needs_update;
+    let revoked = item.status == "revoked";
+    // Update mode fixes an error state; with only new accounts to share it adds them.
+    let needs_login = item.status == "login_required" || item.status == "pending_expiration";
+    let needs_link = !revoked && (needs_login || item.needs_update);
+    let link_label = if needs_login { "Re-authenticate" } else { "Add accounts" };
     let confirming = RwSignal::new(false);
     let item_id = item.item_id.clone();
     let refresh = Action::new_local(move |id: &String| {
@@ -51,13 +58,20 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         .map(|a| {
             let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
             let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
+            let source = match (a.balance_source.as_str(), &a.balance_as_of) {
+                ("realtime", _) => format!("real-time · as of {}", when(&a.as_of)),
+                (_, Some(at)) => format!("bank figure as of {}", when(at)),
+                _ => format!("from the last sync · fetched {}", when(&a.as_of)),
+            };
             view! {
                 <li data-account-id=a.account_id.clone()>
                     <span>
                         <strong>{a.name.clone()}</strong>
                         " ••" {a.mask.clone().unwrap_or_default()}
                         <br/>
-                        <small class="muted">{a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · as of " {when(&a.as_of)}</small>
+                        <small class="muted" data-balance-source=a.balance_source.clone()>
+                            {a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · " {source}
+                        </small>
                     </span>
                     <span class="amount">
                         <span class="balance" aria-label=format!("{} balance", a.name)>{balance}</span>
@@ -76,15 +90,23 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                 <h3>{name.clone()}</h3>
                 <span class=format!("badge {badge_class}") data-status=item.status.clone()>{badge_text}</span>
             </div>
-            {item.last_sync_error.clone().map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
+            {item.status_message.clone().filter(|_| item.status != "good").map(|m| view! {
+                <p class="warning" role="status" data-testid="status-message">{m}</p>
+            })}
+            {item.needs_update.then(|| (!revoked).then(|| view! {
+                <p class="notice" role="status">"Your bank has accounts you have not shared yet. Choose which to add."</p>
+            }))}
+            {item.last_sync_error.clone().filter(|_| !revoked).map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
             <ul class="accounts">{accounts}</ul>
             <div class="row">
                 {needs_link.then(|| view! {
-                    <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() on_changed=on_changed/>
+                    <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
                 })}
-                <button type="button" on:click=move |_| { refresh.dispatch(id_refresh.clone()); } disabled=move || refresh.pending().get()>
-                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
-                </button>
+                {(!revoked).then(|| view! {
+                    <button type="button" on:click=move |_| { refresh.dispatch(id_refresh.clone()); } disabled=move || refresh.pending().get()>
+                        {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                    </button>
+                })}
                 <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
             </div>
             {move || match refresh.value().get() {

@@ -11,9 +11,10 @@ const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 24.0;
 const TOP: f64 = 10.0;
 
-/// Bars per week; a weekly table behind it for screen readers.
+/// Bars per week in one currency (one chart per currency).
 #[component]
-pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
+pub fn CashFlowChart(currency: String, weeks: Vec<WeekFlowView>) -> AnyView {
+    let code = Some(currency.as_str()).filter(|c| !c.is_empty());
     let value = |s: &str| s.parse::<f64>().unwrap_or(0.0);
     let max = weeks.iter().flat_map(|w| [value(&w.money_in), value(&w.money_out)]).fold(0.0_f64, f64::max).max(1.0);
     let plot_h = HEIGHT - BOTTOM - TOP;
@@ -23,6 +24,7 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
     // Totals in exact cents; f64 is only for bar heights.
     let total_in: i64 = weeks.iter().filter_map(|w| cents(&w.money_in)).sum();
     let total_out: i64 = weeks.iter().filter_map(|w| cents(&w.money_out)).sum();
+    let title_id = format!("cash-flow-title-{}", currency.to_ascii_lowercase());
     let bars = weeks
         .iter()
         .enumerate()
@@ -33,10 +35,10 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
             view! {
                 <g>
                     <rect class="bar-in" x=x y=y(vin) width=bar height=(plot_h - (y(vin) - TOP)).max(0.0)>
-                        <title>{format!("Week of {}: in {}", w.week_start, money(&w.money_in, None))}</title>
+                        <title>{format!("Week of {}: in {}", w.week_start, money(&w.money_in, code))}</title>
                     </rect>
                     <rect class="bar-out" x=x + bar y=y(vout) width=bar height=(plot_h - (y(vout) - TOP)).max(0.0)>
-                        <title>{format!("Week of {}: out {}", w.week_start, money(&w.money_out, None))}</title>
+                        <title>{format!("Week of {}: out {}", w.week_start, money(&w.money_out, code))}</title>
                     </rect>
                     {label.map(|l| view! { <text x=x y=HEIGHT - 6.0>{l}</text> })}
                 </g>
@@ -44,18 +46,18 @@ pub fn CashFlowChart(weeks: Vec<WeekFlowView>) -> AnyView {
         })
         .collect_view();
     view! {
-       <figure class="chart" aria-labelledby="cash-flow-title">
-           <figcaption id="cash-flow-title" class="row">
-               <strong>"Money in vs out, per week"</strong>
+       <figure class="chart" aria-labelledby=title_id.clone() data-currency=currency.clone()>
+           <figcaption id=title_id.clone() class="row">
+               <strong>"Money in vs out, per week" {(code.is_some_and(|c| c != "USD")).then(|| format!(" ({currency})"))}</strong>
                <span class="legend">
-                   <span><i style="background: var(--in)"></i>"In " {money_from_cents(total_in, None)}</span>
-                   <span><i style="background: var(--out)"></i>"Out " {money_from_cents(total_out, None)}</span>
+                   <span><i style="background: var(--in)"></i>"In " {money_from_cents(total_in, code)}</span>
+                   <span><i style="background: var(--out)"></i>"Out " {money_from_cents(total_out, code)}</span>
                </span>
            </figcaption>
            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="Cash flow chart" data-weeks=weeks.len()>
                <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
-               <text x=0 y=TOP + 8.0>{money(&format!("{max:.0}"), None).trim_end_matches(".00").to_string()}</text>
-               <text x=0 y=TOP + plot_h>"$0"</text>
+               <text x=0 y=TOP + 8.0>{money(&format!("{max:.0}"), code).replace(".00", "")}</text>
+               <text x=0 y=TOP + plot_h>{money("0", code).replace(".00", "")}</text>
                {bars}
            </svg>
        </figure>

@@ -18,8 +18,8 @@ use super::{
 use crate::{
     auth::UserInfo,
     banking::{
-        cash_flow, get_accounts, link_settings, list_transactions, AccountsView, ItemView, LinkSettingsView,
-        TransactionView, WeekFlowView,
+        cash_flow, get_accounts, link_settings, list_transactions, AccountsView, CurrencyAmountView, ItemView,
+        LinkSettingsView, TransactionView, WeekFlowView,
     },
     error::AppError,
 };
@@ -118,7 +118,7 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 <div class="card">
                     <div class="muted">"Total cash"</div>
                     <div class="figure" data-testid="total-cash">
-                        {move || accounts.get().and_then(Result::ok).map(|d| money(&d.total_cash, Some("USD")))}
+                        {move || accounts.get().and_then(Result::ok).map(|d| total_cash(&d.total_cash))}
                     </div>
                     <small class="muted">"Current balances of checking and savings"</small>
                 </div>
@@ -142,7 +142,10 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 <div class="grid">
                     <div>
                         <section aria-label="Cash flow" class="card">
-                            {move || flows.get().map(|weeks| view! { <CashFlowChart weeks=weeks.unwrap_or_default()/> })}
+                            {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
+                                .into_iter()
+                                .map(|(currency, weeks)| view! { <CashFlowChart currency weeks/> })
+                                .collect_view())}
                         </section>
                         <section aria-label="Transactions" class="card" style="margin-top: 1rem">
                             <h2>"Recent transactions"</h2>
@@ -171,6 +174,31 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
             </Show>
         </Transition>
     }
+}
+
+/// Total cash, one line per currency (amounts in different currencies are never added).
+fn total_cash(totals: &[CurrencyAmountView]) -> AnyView {
+    match totals {
+        [] => money("0", Some("USD")).into_any(),
+        [one] => money(&one.amount, Some(&one.currency)).into_any(),
+        several => several
+            .iter()
+            .map(|t| view! { <div data-currency=t.currency.clone()>{money(&t.amount, Some(&t.currency))}</div> })
+            .collect_view()
+            .into_any(),
+    }
+}
+
+/// The weekly series split by currency, in the order the server sent them.
+fn per_currency(weeks: Vec<WeekFlowView>) -> Vec<(String, Vec<WeekFlowView>)> {
+    let mut series: Vec<(String, Vec<WeekFlowView>)> = Vec::new();
+    for week in weeks {
+        match series.iter_mut().find(|(c, _)| *c == week.currency) {
+            Some((_, list)) => list.push(week),
+            None => series.push((week.currency.clone(), vec![week])),
+        }
+    }
+    series
 }
 
 /// Transactions shown per "page" of the recent list.

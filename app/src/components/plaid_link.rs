@@ -4,13 +4,15 @@
 //! Lifecycle: the script is loaded once per page (an existing tag is reused); a handler is
 //! created only when the script is loaded and a Link token exists; its callbacks live as long
 //! as the handler and are released on cleanup, after `exit({force: true})` and `destroy()`.
-//! A fresh token is fetched after each use and on `INVALID_LINK_TOKEN`.
+//! A fresh token is fetched after each use; a click after the token expired (or Link
+//! answering `INVALID_LINK_TOKEN`) fetches a new one and opens Link with it. Why Link closed
+//! is reported to the server's log with Plaid's `link_session_id` and `request_id`.
 
 use leptos::prelude::*;
 
+use crate::banking::{complete_update, exchange_public_token, LinkExitView, LinkMetadataView};
 #[cfg(feature = "hydrate")]
-use crate::banking::create_link_token;
-use crate::banking::{complete_update, exchange_public_token, LinkMetadataView};
+use crate::banking::{create_link_token, report_link_exit};
 
 /// What Link reported when it closed.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,8 @@ pub enum LinkOutcome {
         error_code: Option<String>,
         /// Plaid's message for the user.
         message: Option<String>,
+        /// The ids and status for the server's log.
+        report: LinkExitView,
     },
 }
 
@@ -54,6 +58,12 @@ enum Notice {
 #[cfg(feature = "hydrate")]
 const OAUTH_TOKEN_KEY: &str = "cashflow.plaid_link_token";
 
+/// What the widget says when an OAuth bank sent the user back to a browser that holds no
+/// Link session (another browser or device, or storage cleared).
+#[cfg(feature = "hydrate")]
+const ORPHAN_OAUTH_RETURN: &str = "Your bank sent you back here, but this browser has no record of the connection \
+     you started, so it could not be finished. Press Connect Bank to start again.";
+
 /// The "Connect Bank" button (or, with `item_id`, "Re-authenticate" in update mode).
 #[component]
 pub fn PlaidLinkWidget(
@@ -62,6 +72,9 @@ pub fn PlaidLinkWidget(
     /// Update mode for this Item instead of linking a new bank.
     #[prop(optional)]
     item_id: Option<String>,
+    /// The button's text in update mode (default "Re-authenticate").
+    #[prop(optional)]
+    label: Option<&'static str>,
     /// Called after a bank was linked or re-authenticated.
     on_changed: Callback<()>,
 ) -> AnyView {
@@ -73,9 +86,15 @@ pub fn PlaidLinkWidget(
     let resumed = StoredValue::new(false);
     let target = StoredValue::new(item_id.clone());
     let update_mode = item_id.is_some();
-    let label = if update_mode { "Re-authenticate" } else { "Connect Bank" };
+    let label = if update_mode { label.unwrap_or("Re-authenticate") } else { "Connect Bank" };
+    // Open Link as soon as the next session is ready (the click found the token expired).
+    let open_when_ready = StoredValue::new(false);
+    // A click retries an expired token once, never in a loop.
+    let retried = StoredValue::new(false);
     #[cfg(feature = "hydrate")]
     let session = StoredValue::new_local(None::<browser::Session>);
+    #[cfg(feature = "hydrate")]
+    let expires_at = StoredValue::new(0.0_f64);
 
     let handle_outcome = move |outcome: LinkOutcome| {
         let item_id = target.get_value();
@@ -117,8 +136,21 @@ pub fn PlaidLinkWidget(
                     generation.try_update(|g| *g += 1);
                 });
             }
-            LinkOutcome::Exit { error_code, message } => {
+            LinkOutcome::Exit { error_code, message, report } => {
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local(async move {
+                    let _ = report_link_exit(report).await;
+                });
+                #[cfg(not(feature = "hydrate"))]
+                let _ = report;
                 let invalid_token = error_code.as_deref() == Some("INVALID_LINK_TOKEN");
+                if invalid_token && !retried.get_value() {
+                    // The token expired while the page was open: get a new one and open Link.
+                    retried.set_value(true);
+                    open_when_ready.set_value(true);
+                    generation.update(|g| *g += 1);
+                    return;
+                }
                 if !invalid_token {
                     if let Some(message) = message.or(error_code) {
                         notice.set(Some(Notice::Error(message)));
@@ -148,11 +180,25 @@ pub fn PlaidLinkWidget(
             leptos::task::spawn_local(async move {
                 // The "Connect Bank" widget, always on the dashboard, resumes every OAuth
                 // return, including one that started in a bank's update-mode widget.
-                let oauth = if item_id.is_none() { browser::oauth_return(OAUTH_TOKEN_KEY) } else { None };
+                let oauth = match item_id {
+                    None => browser::oauth_return(OAUTH_TOKEN_KEY),
+                    Some(_) => browser::OAuthReturn::None,
+                };
+                let oauth = match oauth {
+                    browser::OAuthReturn::Resume(back) => Some(back),
+                    browser::OAuthReturn::Orphan => {
+                        notice.try_set(Some(Notice::Error(ORPHAN_OAUTH_RETURN.into())));
+                        None
+                    }
+                    browser::OAuthReturn::None => None,
+                };
                 let token = match &oauth {
                     Some(back) => back.token.clone(),
                     None => match create_link_token(item_id.clone()).await {
-                        Ok(t) => t.link_token,
+                        Ok(t) => {
+                            expires_at.try_set_value(browser::parse_time(&t.expiration));
+                            t.link_token
+                        }
                         Err(e) => {
                             notice.try_set(Some(Notice::Error(e.error.message)));
                             phase.try_set(Phase::Unavailable);
@@ -173,7 +219,15 @@ pub fn PlaidLinkWidget(
                             Some(back) => back.item_id.clone(),
                             None => item_id.clone(),
                         });
-                        if oauth.is_some() {
+                        if oauth.is_some() || open_when_ready.get_value() {
+                            open_when_ready.try_set_value(false);
+                            if oauth.is_none() {
+                                browser::remember_token(
+                                    OAUTH_TOKEN_KEY,
+                                    target.get_value().as_deref(),
+                                    created.token(),
+                                );
+                            }
                             created.open();
                             phase.try_set(Phase::Open);
                         } else {
@@ -191,10 +245,18 @@ pub fn PlaidLinkWidget(
         on_cleanup(move || session.update_value(|s| *s = None));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&handle_outcome, &script_url, generation);
+    let _ = (&handle_outcome, &script_url, generation, open_when_ready);
 
     let open = move |_| {
         notice.set(None);
+        retried.set_value(false);
+        // A token about to expire (update-mode tokens live 30 minutes) is replaced first.
+        #[cfg(feature = "hydrate")]
+        if expires_at.get_value() > 0.0 && js_sys::Date::now() > expires_at.get_value() - 60_000.0 {
+            open_when_ready.set_value(true);
+            generation.update(|g| *g += 1);
+            return;
+        }
         #[cfg(feature = "hydrate")]
         session.with_value(|s| {
             if let Some(s) = s {
@@ -251,6 +313,17 @@ mod browser {
     use wasm_bindgen_futures::JsFuture;
 
     use super::LinkOutcome;
+    use crate::banking::LinkExitView;
+
+    /// An RFC 3339 time as milliseconds since the epoch (0 when unreadable).
+    pub fn parse_time(rfc3339: &str) -> f64 {
+        let parsed = js_sys::Date::parse(rfc3339);
+        if parsed.is_nan() {
+            0.0
+        } else {
+            parsed
+        }
+    }
 
     #[wasm_bindgen]
     extern "C" {
@@ -353,13 +426,22 @@ mod browser {
                 }
             });
             let live = alive.clone();
-            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, _metadata: JsValue| {
+            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, metadata: JsValue| {
                 if live.get() {
-                    let error = json(&error);
-                    let text = |k: &str| error.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    let (error, metadata) = (json(&error), json(&metadata));
+                    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    let exit = LinkExitView {
+                        error_code: text(&error, "error_code"),
+                        error_type: text(&error, "error_type"),
+                        status: text(&metadata, "status"),
+                        link_session_id: text(&metadata, "link_session_id"),
+                        request_id: text(&metadata, "request_id"),
+                        institution_id: metadata.get("institution").and_then(|i| text(i, "institution_id")),
+                    };
                     report(LinkOutcome::Exit {
-                        error_code: text("error_code"),
-                        message: text("display_message").or(text("error_message")),
+                        error_code: text(&error, "error_code"),
+                        message: text(&error, "display_message").or(text(&error, "error_message")),
+                        report: exit,
                     });
                 }
             });
@@ -412,8 +494,18 @@ mod browser {
         }
     }
 
+    /// What the page's address says about an OAuth bank's redirect.
+    pub enum OAuthReturn {
+        /// No redirect: an ordinary visit.
+        None,
+        /// A redirect with the session to resume.
+        Resume(OAuthResume),
+        /// A redirect this browser kept no session for.
+        Orphan,
+    }
+
     /// A Link session to resume after a bank's OAuth redirect.
-    pub struct OAuthReturn {
+    pub struct OAuthResume {
         /// The token Link was opened with.
         pub token: String,
         /// The Item it was opened for (update mode), or `None` for a new bank.
@@ -422,23 +514,31 @@ mod browser {
         pub href: String,
     }
 
-    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`) and a
-    /// token was kept: what to resume. Used once: the kept token is forgotten and the query
-    /// is taken off the address bar, so a reload or a later token refresh starts afresh.
-    pub fn oauth_return(key: &str) -> Option<OAuthReturn> {
-        let window = web_sys::window()?;
-        let href = window.location().href().ok()?;
-        let url = web_sys::Url::new(&href).ok()?;
-        url.search_params().get("oauth_state_id")?;
-        let storage = window.local_storage().ok().flatten()?;
-        let stored = storage.get_item(key).ok().flatten()?;
-        let (owner, token) = stored.split_once('\n')?;
-        let back =
-            OAuthReturn { token: token.to_string(), item_id: (!owner.is_empty()).then(|| owner.to_string()), href };
-        forget_token(key);
+    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`): what to
+    /// resume, if a token was kept. Used once: the kept token is forgotten and the query is
+    /// taken off the address bar (also when there is nothing to resume), so a reload or a
+    /// later token refresh starts afresh.
+    pub fn oauth_return(key: &str) -> OAuthReturn {
+        let Some(window) = web_sys::window() else { return OAuthReturn::None };
+        let Some(url) = window.location().href().ok().and_then(|href| web_sys::Url::new(&href).ok()) else {
+            return OAuthReturn::None;
+        };
+        if url.search_params().get("oauth_state_id").is_none() {
+            return OAuthReturn::None;
+        }
+        let href = url.href();
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.pathname()));
         }
-        Some(back)
+        let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(key).ok().flatten());
+        forget_token(key);
+        match stored.as_deref().and_then(|s| s.split_once('\n')) {
+            Some((owner, token)) => OAuthReturn::Resume(OAuthResume {
+                token: token.to_string(),
+                item_id: (!owner.is_empty()).then(|| owner.to_string()),
+                href,
+            }),
+            None => OAuthReturn::Orphan,
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 mod error;
 pub mod events;
+pub mod lifecycle;
 pub mod model;
 pub mod reports;
 mod service;

@@ -73,7 +73,9 @@ impl std::fmt::Debug for User {
 pub enum ItemStatus {
     /// Syncing normally.
     Good,
-    /// The bank wants the user to sign in again (update mode).
+    /// The bank needs the user in Link's update mode: a new login (`ITEM_LOGIN_REQUIRED`,
+    /// `INVALID_CREDENTIALS`, `INVALID_MFA`), an account unlocked at the bank (`ITEM_LOCKED`),
+    /// access granted again, … `status_detail` holds Plaid's code.
     LoginRequired,
     /// Consent or the connection ends soon (see the deadline).
     PendingExpiration,
@@ -118,6 +120,8 @@ pub struct Item {
     pub status: ItemStatus,
     /// Detail: Plaid error code or reason.
     pub status_detail: Option<String>,
+    /// What the user is told about the state: Plaid's `display_message`, or ours.
+    pub status_message: Option<String>,
     /// Deadline for pending expiration/disconnect (Unix seconds).
     pub status_deadline: Option<i64>,
     /// New accounts are available: offer update mode with account selection.
@@ -126,6 +130,30 @@ pub struct Item {
     pub last_sync_at: Option<i64>,
     /// Last sync failure, for the user.
     pub last_sync_error: Option<String>,
+    /// Syncs failed in a row since the last success (drives the back-off).
+    pub sync_failures: i64,
+    /// The safety net leaves the Item alone until then (Unix seconds), after failures.
+    pub sync_retry_at: Option<i64>,
+}
+
+/// Where an account's balance came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceSource {
+    /// Plaid's cached figure, delivered with a sync or `/accounts/get`.
+    Sync,
+    /// A real-time figure from `/accounts/balance/get`.
+    Realtime,
+}
+
+impl BalanceSource {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Realtime => "realtime",
+        }
+    }
 }
 
 /// An account with its last known balances.
@@ -153,10 +181,13 @@ pub struct Account {
     pub limit: Option<Decimal>,
     /// ISO currency (or unofficial code).
     pub currency: Option<String>,
-    /// When the bank last updated the balance, if Plaid said (Unix seconds).
+    /// When the bank last updated the balance, if known (Unix seconds); a real-time figure
+    /// is as of its fetch.
     pub balance_as_of: Option<i64>,
     /// When we fetched it (Unix seconds).
     pub fetched_at: i64,
+    /// Cached (sync) or real-time.
+    pub balance_source: BalanceSource,
 }
 
 /// A transaction. `amount` > 0 is money out, as in Plaid.

@@ -5,8 +5,8 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use plaid_client::{
     api::{
-        AccountsBalanceGetRequest, AccountsGetRequest, ItemGetRequest, ItemPublicTokenExchangeRequest,
-        ItemRemoveRequest, LinkTokenCreateRequest, LinkTokenTransactions, LinkTokenUser,
+        AccountsBalanceGetOptions, AccountsBalanceGetRequest, AccountsGetRequest, ItemPublicTokenExchangeRequest,
+        ItemRemoveRequest, LinkTokenCreateRequest, LinkTokenTransactions, LinkTokenUpdate, LinkTokenUser,
     },
     AccessToken, PlaidClient,
 };
@@ -43,6 +43,11 @@ pub struct BankingConfig {
     /// Within this time of a real-time balance call for an Item (from any instance), a
     /// refresh serves the figures just fetched instead of calling Plaid again.
     pub balance_refresh_interval: Duration,
+    /// The same webhook body within this time of the first, with nothing else about the
+    /// Item in between, is a redelivery and is acted on once.
+    pub webhook_redelivery_window: Duration,
+    /// Recorded webhooks are deleted this long after their last delivery.
+    pub webhook_retention: Duration,
 }
 
 impl Default for BankingConfig {
@@ -58,6 +63,8 @@ impl Default for BankingConfig {
             sync_page_size: 250,
             stale_after: Duration::from_secs(6 * 3600),
             balance_refresh_interval: Duration::from_secs(15),
+            webhook_redelivery_window: Duration::from_secs(10 * 60),
+            webhook_retention: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -134,18 +141,30 @@ impl BankingService {
     }
 
     /// A Link token in update mode for one of the user's Items (re-authentication or new
-    /// accounts): the Item's access token and no products.
+    /// accounts): the Item's access token and no products. When the bank reported new
+    /// accounts, Link also lets the user choose which to share (`account_selection_enabled`).
+    /// A revoked Item cannot be repaired: it is removed and linked again.
     pub async fn create_update_link_token(&self, user: UserId, item_id: &str) -> Result<LinkToken> {
         let stored = self.inner.store.item(user, item_id).await?;
+        if stored.item.status == ItemStatus::Revoked {
+            return Err(Error::InvalidInput(
+                "Access to this bank was revoked. Remove it, then connect the bank again.".into(),
+            ));
+        }
         let token = self.token(&stored).await?;
-        self.link_token(user, Some(token)).await
+        let update = LinkTokenUpdate { account_selection_enabled: stored.item.needs_update };
+        self.link_token(user, Some((token, update))).await
     }
 
     /// New-bank mode asks for the configured products and history; update mode (with the
     /// Item's token) must ask for neither.
-    async fn link_token(&self, user: UserId, update: Option<AccessToken>) -> Result<LinkToken> {
+    async fn link_token(&self, user: UserId, update: Option<(AccessToken, LinkTokenUpdate)>) -> Result<LinkToken> {
         let c = &self.inner.config;
         let new_bank = update.is_none();
+        let (access_token, update) = match update {
+            Some((token, options)) => (Some(token), options.account_selection_enabled.then_some(options)),
+            None => (None, None),
+        };
         let request = LinkTokenCreateRequest {
             client_name: c.client_name.clone(),
             language: c.language.clone(),
@@ -153,9 +172,10 @@ impl BankingService {
             user: LinkTokenUser { client_user_id: user.to_string() },
             products: new_bank.then(|| c.products.clone()),
             webhook: c.webhook_url.clone(),
-            access_token: update,
+            access_token,
             redirect_uri: c.redirect_uri.clone(),
             transactions: new_bank.then_some(LinkTokenTransactions { days_requested: c.days_requested }),
+            update,
         };
         let response = self.inner.plaid.send(&request).await?;
         Ok(LinkToken { link_token: response.link_token, expiration: response.expiration })
@@ -216,8 +236,11 @@ impl BankingService {
             .or_else(|| metadata.institution_name.clone())
             .unwrap_or_else(|| "Bank".into());
         let now = Utc::now().timestamp();
-        let accounts: Vec<Account> =
-            accounts_response.accounts.iter().map(|a| account_from_plaid(&exchanged.item_id, a, now)).collect();
+        let accounts: Vec<Account> = accounts_response
+            .accounts
+            .iter()
+            .map(|a| account_from_plaid(&exchanged.item_id, a, now, BalanceSource::Sync))
+            .collect();
         let item = NewItem {
             item_id: exchanged.item_id.clone(),
             user_id: user,
@@ -287,21 +310,38 @@ impl BankingService {
     }
 
     /// Real-time balances from Plaid into the store; on failure, why the stored ones stay.
+    /// The call is billed and slow, so it is not retried on a timeout; an institution that
+    /// has no real-time figure for some accounts (Capital One's non-depository accounts, per
+    /// the spec) gets `min_last_updated_datetime`, accepting a figure up to a day old.
     async fn fetch_balances(&self, stored: &StoredItem) -> Result<Option<String>> {
         let (user, item_id) = (stored.item.user_id, stored.item.item_id.as_str());
+        if stored.item.status == ItemStatus::Revoked {
+            return Ok(Some("Access to this bank was revoked; showing the last known figures.".into()));
+        }
         let token = self.token(stored).await?;
-        match self.inner.plaid.send(&AccountsBalanceGetRequest::new(&token)).await {
+        let mut request = AccountsBalanceGetRequest::new(&token);
+        let accounts = self.item_accounts(user, item_id).await?;
+        if needs_min_last_updated(stored.item.institution_id.as_deref(), &accounts) {
+            request.options = Some(AccountsBalanceGetOptions {
+                account_ids: None,
+                min_last_updated_datetime: Some(Utc::now() - chrono::Duration::days(1)),
+            });
+        }
+        match self.inner.plaid.send(&request).await {
             Ok(response) => {
                 let now = Utc::now().timestamp();
-                let accounts: Vec<Account> =
-                    response.accounts.iter().map(|a| account_from_plaid(item_id, a, now)).collect();
+                let accounts: Vec<Account> = response
+                    .accounts
+                    .iter()
+                    .map(|a| account_from_plaid(item_id, a, now, BalanceSource::Realtime))
+                    .collect();
                 self.inner.store.upsert_accounts(user, item_id, &accounts).await?;
                 self.inner.events.publish(user, Event::BalancesChanged { item_id: item_id.into() }).await;
                 Ok(None)
             }
             Err(e) => {
-                if e.code() == Some("ITEM_LOGIN_REQUIRED") {
-                    self.set_status(&stored.item, ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None).await?;
+                if let Some(api) = e.api() {
+                    self.note_plaid_error(&stored.item, api).await?;
                 }
                 let err = Error::from(e);
                 tracing::info!(item_id, error = %err, "balance refresh failed; serving last known balances");
@@ -309,24 +349,38 @@ impl BankingService {
                     Error::Plaid { code, .. } if code.starts_with("RATE_LIMIT") || code.ends_with("_LIMIT") => {
                         "Balances were refreshed recently; showing the last known figures.".to_string()
                     }
-                    other => other.to_string(),
+                    other => format!("{other} Showing the last known figures."),
                 }))
             }
         }
     }
 
-    /// After Link succeeded in update mode: check the Item with Plaid, clear the error and
-    /// the "new accounts" flag, and sync.
+    /// After Link succeeded in update mode: check the Item with Plaid; when it is healthy,
+    /// clear the error, fetch its accounts again (`/accounts/get`: accounts the user just
+    /// shared are stored), only then clear the "new accounts" flag, and sync at once.
     pub async fn complete_update_mode(&self, user: UserId, item_id: &str) -> Result<Item> {
         let stored = self.inner.store.item(user, item_id).await?;
-        let token = self.token(&stored).await?;
-        let item = self.inner.plaid.send(&ItemGetRequest { access_token: token }).await?.item;
-        if item.error.is_none() {
-            self.set_status(&stored.item, ItemStatus::Good, None, None).await?;
-            self.inner.store.set_needs_update(item_id, false).await?;
+        let store = &self.inner.store;
+        if self.reconcile_with_plaid(&stored).await? {
+            if stored.item.status == ItemStatus::PendingExpiration {
+                self.set_status(&stored.item, ItemStatus::Good, None, None, None).await?;
+            }
+            let token = self.token(&stored).await?;
+            let response = self.inner.plaid.send(&AccountsGetRequest::new(&token)).await?;
+            let now = Utc::now().timestamp();
+            let accounts: Vec<Account> =
+                response.accounts.iter().map(|a| account_from_plaid(item_id, a, now, BalanceSource::Sync)).collect();
+            store.upsert_accounts(user, item_id, &accounts).await?;
+            store.set_needs_update(item_id, false).await?;
+            // What the bank reported is resolved: the same webhook again is a new event.
+            store.supersede_webhooks(item_id).await?;
+            store.clear_sync_backoff(item_id).await?;
+            self.inner.events.publish(user, Event::BalancesChanged { item_id: item_id.into() }).await;
             self.spawn_sync(item_id.to_string());
         }
-        Ok(self.inner.store.item(user, item_id).await?.item)
+        let item = store.item(user, item_id).await?.item;
+        self.publish_status(&item).await;
+        Ok(item)
     }
 
     /// Removes the Item at Plaid (already gone counts as removed) and deletes its data.
@@ -336,6 +390,11 @@ impl BankingService {
         match self.inner.plaid.send(&ItemRemoveRequest { access_token: token }).await {
             Ok(_) => {}
             Err(e) if matches!(e.code(), Some("ITEM_NOT_FOUND") | Some("INVALID_ACCESS_TOKEN")) => {}
+            // Access was revoked at the bank: nothing is shared any more, so a refusal from
+            // Plaid must not keep the user from removing it here.
+            Err(e) if stored.item.status == ItemStatus::Revoked => {
+                tracing::warn!(item_id, error = %e, "Plaid refused to remove a revoked Item; removed here");
+            }
             Err(e) => return Err(e.into()),
         }
         self.inner.store.delete_item(user, item_id).await?;
@@ -373,9 +432,10 @@ impl BankingService {
         item: &Item,
         status: ItemStatus,
         detail: Option<&str>,
+        message: Option<&str>,
         deadline: Option<i64>,
     ) -> Result<()> {
-        if self.inner.store.set_item_status(&item.item_id, status, detail, deadline).await? {
+        if self.inner.store.set_item_status(&item.item_id, status, detail, message, deadline).await? {
             tracing::info!(item_id = %item.item_id, status = status.as_str(), "item status changed");
             self.inner
                 .events
@@ -386,8 +446,21 @@ impl BankingService {
     }
 }
 
-/// Our account record from Plaid's.
-pub(crate) fn account_from_plaid(item_id: &str, a: &plaid_client::api::Account, now: i64) -> Account {
+/// Whether `/accounts/balance/get` must carry `min_last_updated_datetime`: per the spec,
+/// Capital One (`ins_128026`) when any account is not a depository account.
+fn needs_min_last_updated(institution_id: Option<&str>, accounts: &[Account]) -> bool {
+    institution_id == Some("ins_128026") && accounts.iter().any(|a| a.account_type != "depository")
+}
+
+/// Our account record from Plaid's. A real-time figure is as of its fetch when Plaid gives
+/// no time.
+pub(crate) fn account_from_plaid(
+    item_id: &str,
+    a: &plaid_client::api::Account,
+    now: i64,
+    source: BalanceSource,
+) -> Account {
+    let as_of = a.balances.last_updated_datetime.map(|t| t.timestamp());
     Account {
         account_id: a.account_id.clone(),
         item_id: item_id.to_string(),
@@ -400,7 +473,11 @@ pub(crate) fn account_from_plaid(item_id: &str, a: &plaid_client::api::Account, 
         current: a.balances.current,
         limit: a.balances.limit,
         currency: a.balances.iso_currency_code.clone().or_else(|| a.balances.unofficial_currency_code.clone()),
-        balance_as_of: a.balances.last_updated_datetime.map(|t| t.timestamp()),
+        balance_as_of: match source {
+            BalanceSource::Realtime => as_of.or(Some(now)),
+            BalanceSource::Sync => as_of,
+        },
         fetched_at: now,
+        balance_source: source,
     }
 }

@@ -87,20 +87,28 @@ pub trait Store: Send + Sync + 'static {
     async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem>;
     /// Any Item by Plaid id (webhooks and background sync, which act for the owner).
     async fn item_by_id(&self, item_id: &str) -> Result<Option<StoredItem>>;
-    /// Items not synced since `before` (Unix seconds) and not revoked.
-    async fn items_due_for_sync(&self, before: i64) -> Result<Vec<Item>>;
-    /// Sets status, detail and deadline; returns false if nothing changed.
+    /// Items not synced since `before` (Unix seconds), not revoked, and not backing off
+    /// after failures at `now`.
+    async fn items_due_for_sync(&self, before: i64, now: i64) -> Result<Vec<Item>>;
+    /// Sets status, detail (Plaid's code), the user's message and deadline; returns false if
+    /// nothing changed.
     async fn set_item_status(
         &self,
         item_id: &str,
         status: ItemStatus,
         detail: Option<&str>,
+        message: Option<&str>,
         deadline: Option<i64>,
     ) -> Result<bool>;
     /// Flags or clears "new accounts available".
     async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()>;
-    /// Records a failed sync.
-    async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()>;
+    /// Records a failed sync: the message, the count of failures in a row, and when the
+    /// safety net may try again.
+    async fn record_sync_failure(&self, item_id: &str, message: &str, failures: i64, retry_at: i64) -> Result<()>;
+    /// Ends the back-off (after a repair): the next sync may run at once.
+    async fn clear_sync_backoff(&self, item_id: &str) -> Result<()>;
+    /// Deletes one account of the user's Item and its transactions (the user revoked it).
+    async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()>;
     /// Claims a real-time balance call for the Item at `now` unless one was made after
     /// `not_after`; false when another call (from any instance) was that recent.
     async fn claim_balance_refresh(&self, item_id: &str, now: i64, not_after: i64) -> Result<bool>;
@@ -139,7 +147,10 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<bool>;
 
-    /// Records a webhook delivery; returns true unless this exact body was already handled.
+    /// Records a webhook delivery at `now`. The same body counts as a redelivery of its
+    /// current episode while that episode is unhandled, or began at or after `window_start`
+    /// with no other webhook for the Item since; otherwise it begins a new episode (a new
+    /// event). Returns the episode and whether it still needs action.
     async fn record_webhook(
         &self,
         body_sha256: &str,
@@ -147,12 +158,23 @@ pub trait Store: Send + Sync + 'static {
         kind: &str,
         body: &str,
         now: i64,
-    ) -> Result<bool>;
-    /// Marks a recorded webhook body as acted on.
-    async fn mark_webhook_handled(&self, body_sha256: &str, now: i64) -> Result<()>;
-    /// Up to `limit` recorded, never handled webhooks received between `from` and `to`
-    /// (Unix seconds), oldest first, as (body SHA-256, body).
-    async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, String)>>;
+        window_start: i64,
+    ) -> Result<(i64, bool)>;
+    /// Takes the right to act on an unhandled episode until `until`; false when it is handled
+    /// or another delivery is acting on it.
+    async fn claim_webhook(&self, body_sha256: &str, episode: i64, now: i64, until: i64) -> Result<bool>;
+    /// Gives the claim back after acting failed, so a redelivery or the safety net retries.
+    async fn release_webhook(&self, body_sha256: &str, episode: i64) -> Result<()>;
+    /// Marks an episode of a recorded webhook body as acted on.
+    async fn mark_webhook_handled(&self, body_sha256: &str, episode: i64, now: i64) -> Result<()>;
+    /// Makes every recorded webhook of the Item start a new episode when it next arrives
+    /// (the user resolved what they reported, e.g. in update mode).
+    async fn supersede_webhooks(&self, item_id: &str) -> Result<()>;
+    /// Up to `limit` recorded, never handled, unclaimed webhooks received between `from` and
+    /// `to` (Unix seconds), oldest first, as (body SHA-256, episode, body).
+    async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, i64, String)>>;
+    /// Deletes recorded webhooks last delivered before `before`; returns how many.
+    async fn prune_webhooks(&self, before: i64) -> Result<u64>;
     /// Number of recorded webhook bodies (audit).
     async fn webhook_count(&self) -> Result<i64>;
 
@@ -191,8 +213,9 @@ impl TryFrom<UserRow> for User {
 }
 
 const ITEM_COLUMNS: &str =
-    "item_id, user_id, institution_id, institution_name, status, status_detail, status_deadline, \
-     needs_update, last_sync_at, last_sync_error, access_token_ciphertext, key_id, sync_cursor";
+    "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
+     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, access_token_ciphertext, key_id, \
+     sync_cursor";
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -202,10 +225,13 @@ struct ItemRow {
     institution_name: String,
     status: String,
     status_detail: Option<String>,
+    status_message: Option<String>,
     status_deadline: Option<i64>,
     needs_update: bool,
     last_sync_at: Option<i64>,
     last_sync_error: Option<String>,
+    sync_failures: i64,
+    sync_retry_at: Option<i64>,
     access_token_ciphertext: Vec<u8>,
     key_id: String,
     sync_cursor: Option<String>,
@@ -221,10 +247,13 @@ impl From<ItemRow> for StoredItem {
                 institution_name: r.institution_name,
                 status: ItemStatus::parse(&r.status),
                 status_detail: r.status_detail,
+                status_message: r.status_message,
                 status_deadline: r.status_deadline,
                 needs_update: r.needs_update,
                 last_sync_at: r.last_sync_at,
                 last_sync_error: r.last_sync_error,
+                sync_failures: r.sync_failures,
+                sync_retry_at: r.sync_retry_at,
             },
             token: SealedToken { ciphertext: r.access_token_ciphertext, key_id: r.key_id },
             cursor: r.sync_cursor,
@@ -233,7 +262,7 @@ impl From<ItemRow> for StoredItem {
 }
 
 const ACCOUNT_COLUMNS: &str = "account_id, item_id, name, official_name, mask, account_type, subtype, available, \
-     current_balance, credit_limit, currency, balance_as_of, fetched_at";
+     current_balance, credit_limit, currency, balance_as_of, fetched_at, balance_source";
 
 #[derive(sqlx::FromRow)]
 struct AccountRow {
@@ -250,6 +279,7 @@ struct AccountRow {
     currency: Option<String>,
     balance_as_of: Option<i64>,
     fetched_at: i64,
+    balance_source: String,
 }
 
 fn decimal(v: Option<String>) -> Option<Decimal> {
@@ -272,6 +302,7 @@ impl From<AccountRow> for Account {
             currency: r.currency,
             balance_as_of: r.balance_as_of,
             fetched_at: r.fetched_at,
+            balance_source: if r.balance_source == "realtime" { BalanceSource::Realtime } else { BalanceSource::Sync },
         }
     }
 }
@@ -317,18 +348,31 @@ impl TryFrom<TransactionRow> for Transaction {
     }
 }
 
-/// Writes one account row (insert or balance update) inside any executor.
+/// Writes one account row (insert or balance update) inside any executor. A cached figure
+/// (from a sync) does not replace a real-time one that is newer: a cached figure whose
+/// as-of Plaid did not give counts as a day old.
 macro_rules! upsert_account {
     ($executor:expr, $user:expr, $account:expr) => {{
         let a = $account;
         sqlx::query(
             "INSERT INTO accounts (account_id, item_id, user_id, name, official_name, mask, account_type, subtype, \
-             available, current_balance, credit_limit, currency, balance_as_of, fetched_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             available, current_balance, credit_limit, currency, balance_as_of, fetched_at, balance_source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, official_name = excluded.official_name, \
-             available = excluded.available, current_balance = excluded.current_balance, \
-             credit_limit = excluded.credit_limit, currency = excluded.currency, \
-             balance_as_of = excluded.balance_as_of, fetched_at = excluded.fetched_at",
+             available = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.available ELSE excluded.available END, \
+             current_balance = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.current_balance ELSE excluded.current_balance END, \
+             credit_limit = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.credit_limit ELSE excluded.credit_limit END, \
+             currency = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.currency ELSE excluded.currency END, \
+             balance_as_of = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.balance_as_of ELSE excluded.balance_as_of END, \
+             fetched_at = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.fetched_at ELSE excluded.fetched_at END, \
+             balance_source = CASE WHEN (excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+             AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)) THEN accounts.balance_source ELSE excluded.balance_source END",
         )
         .bind(&a.account_id)
         .bind(&a.item_id)
@@ -344,6 +388,7 @@ macro_rules! upsert_account {
         .bind(&a.currency)
         .bind(a.balance_as_of)
         .bind(a.fetched_at)
+        .bind(a.balance_source.as_str())
         .execute($executor)
         .await?;
     }};
@@ -414,7 +459,8 @@ macro_rules! sql_store {
                 // One query for every (item, account mask) pair at this institution.
                 let pairs: Vec<(String, Option<String>)> = sqlx::query_as(
                     "SELECT i.item_id, a.mask FROM plaid_items i LEFT JOIN accounts a ON a.item_id = i.item_id \
-                     WHERE i.user_id = $1 AND i.institution_id = $2 ORDER BY i.created_at, i.item_id",
+                     WHERE i.user_id = $1 AND i.institution_id = $2 AND i.status <> 'revoked' \
+                     ORDER BY i.created_at, i.item_id",
                 )
                 .bind(user)
                 .bind(institution_id)
@@ -485,27 +531,32 @@ macro_rules! sql_store {
                 Ok(row.map(StoredItem::from))
             }
 
-            async fn items_due_for_sync(&self, before: i64) -> Result<Vec<Item>> {
+            async fn items_due_for_sync(&self, before: i64, now: i64) -> Result<Vec<Item>> {
                 let rows: Vec<ItemRow> = sqlx::query_as(&format!(
                     "SELECT {ITEM_COLUMNS} FROM plaid_items WHERE status <> 'revoked' \
-                     AND COALESCE(last_sync_at, 0) < $1 ORDER BY COALESCE(last_sync_at, 0)"
+                     AND COALESCE(last_sync_at, 0) < $1 AND COALESCE(sync_retry_at, 0) <= $2 \
+                     ORDER BY COALESCE(last_sync_at, 0)"
                 ))
                 .bind(before)
+                .bind(now)
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(|r| StoredItem::from(r).item).collect())
             }
 
-            async fn set_item_status(&self, item_id: &str, status: ItemStatus, detail: Option<&str>, deadline: Option<i64>) -> Result<bool> {
+            async fn set_item_status(&self, item_id: &str, status: ItemStatus, detail: Option<&str>, message: Option<&str>, deadline: Option<i64>) -> Result<bool> {
                 let result = sqlx::query(
-                    "UPDATE plaid_items SET status = $2, status_detail = $3, status_deadline = $4 WHERE item_id = $1 \
+                    "UPDATE plaid_items SET status = $2, status_detail = $3, status_deadline = $4, status_message = $5 \
+                     WHERE item_id = $1 \
                      AND (status <> $2 OR COALESCE(status_detail, '') <> COALESCE($3, '') \
-                          OR COALESCE(status_deadline, 0) <> COALESCE($4, 0))",
+                          OR COALESCE(status_deadline, 0) <> COALESCE($4, 0) \
+                          OR COALESCE(status_message, '') <> COALESCE($5, ''))",
                 )
                 .bind(item_id)
                 .bind(status.as_str())
                 .bind(detail)
                 .bind(deadline)
+                .bind(message)
                 .execute(&self.pool)
                 .await?;
                 Ok(result.rows_affected() > 0)
@@ -520,12 +571,34 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn set_sync_error(&self, item_id: &str, message: &str) -> Result<()> {
-                sqlx::query("UPDATE plaid_items SET last_sync_error = $2 WHERE item_id = $1")
+            async fn record_sync_failure(&self, item_id: &str, message: &str, failures: i64, retry_at: i64) -> Result<()> {
+                sqlx::query(
+                    "UPDATE plaid_items SET last_sync_error = $2, sync_failures = $3, sync_retry_at = $4 WHERE item_id = $1",
+                )
+                .bind(item_id)
+                .bind(message)
+                .bind(failures)
+                .bind(retry_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn clear_sync_backoff(&self, item_id: &str) -> Result<()> {
+                sqlx::query("UPDATE plaid_items SET sync_failures = 0, sync_retry_at = NULL WHERE item_id = $1")
                     .bind(item_id)
-                    .bind(message)
                     .execute(&self.pool)
                     .await?;
+                Ok(())
+            }
+
+            async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM transactions WHERE item_id = $1 AND account_id = $2")
+                    .bind(item_id).bind(account_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM accounts WHERE item_id = $1 AND account_id = $2")
+                    .bind(item_id).bind(account_id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -669,7 +742,8 @@ macro_rules! sql_store {
                 // Compare-and-swap on the cursor: a concurrent sync that committed first wins,
                 // and on Postgres this row update also locks the Item until commit.
                 let moved = sqlx::query(
-                    "UPDATE plaid_items SET sync_cursor = $3, last_sync_at = $4, last_sync_error = NULL \
+                    "UPDATE plaid_items SET sync_cursor = $3, last_sync_at = $4, last_sync_error = NULL, \
+                     sync_failures = 0, sync_retry_at = NULL \
                      WHERE item_id = $1 AND COALESCE(sync_cursor, '') = $2",
                 )
                 .bind(item_id)
@@ -732,27 +806,80 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
-            async fn record_webhook(&self, body_sha256: &str, item_id: Option<&str>, kind: &str, body: &str, now: i64) -> Result<bool> {
-                let handled_at: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1 \
-                     RETURNING handled_at",
+            async fn record_webhook(&self, body_sha256: &str, item_id: Option<&str>, kind: &str, body: &str, now: i64, window_start: i64) -> Result<(i64, bool)> {
+                let mut tx = self.pool.begin().await?;
+                if let Some(item_id) = item_id {
+                    // Another webhook for the Item: a later copy of an earlier body is a new event.
+                    sqlx::query(
+                        "UPDATE webhook_events SET superseded = TRUE \
+                         WHERE item_id = $1 AND body_sha256 <> $2 AND NOT superseded",
+                    )
+                    .bind(item_id)
+                    .bind(body_sha256)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                // Every SET expression reads the row as it was, on both backends.
+                let (episode, handled_at): (i64, Option<i64>) = sqlx::query_as(
+                    "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at, last_received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1, \
+                       last_received_at = excluded.last_received_at, \
+                       episodes = CASE WHEN webhook_events.handled_at IS NOT NULL \
+                         AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
+                         THEN webhook_events.episodes + 1 ELSE webhook_events.episodes END, \
+                       received_at = CASE WHEN webhook_events.handled_at IS NOT NULL \
+                         AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
+                         THEN excluded.received_at ELSE webhook_events.received_at END, \
+                       claimed_until = CASE WHEN webhook_events.handled_at IS NOT NULL \
+                         AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
+                         THEN NULL ELSE webhook_events.claimed_until END, \
+                       handled_at = CASE WHEN webhook_events.handled_at IS NOT NULL \
+                         AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
+                         THEN NULL ELSE webhook_events.handled_at END, \
+                       superseded = FALSE \
+                     RETURNING episodes, handled_at",
                 )
                 .bind(body_sha256)
                 .bind(item_id)
                 .bind(kind)
                 .bind(body)
                 .bind(now)
-                .fetch_one(&self.pool)
+                .bind(window_start)
+                .fetch_one(&mut *tx)
                 .await?;
-                Ok(handled_at.is_none())
+                tx.commit().await?;
+                Ok((episode, handled_at.is_none()))
             }
 
-            async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, String)>> {
+            async fn claim_webhook(&self, body_sha256: &str, episode: i64, now: i64, until: i64) -> Result<bool> {
+                let claimed = sqlx::query(
+                    "UPDATE webhook_events SET claimed_until = $4 WHERE body_sha256 = $1 AND episodes = $2 \
+                     AND handled_at IS NULL AND COALESCE(claimed_until, 0) < $3",
+                )
+                .bind(body_sha256)
+                .bind(episode)
+                .bind(now)
+                .bind(until)
+                .execute(&self.pool)
+                .await?;
+                Ok(claimed.rows_affected() == 1)
+            }
+
+            async fn release_webhook(&self, body_sha256: &str, episode: i64) -> Result<()> {
+                sqlx::query("UPDATE webhook_events SET claimed_until = NULL WHERE body_sha256 = $1 AND episodes = $2")
+                    .bind(body_sha256)
+                    .bind(episode)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn unhandled_webhooks(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(String, i64, String)>> {
                 Ok(sqlx::query_as(
-                    "SELECT body_sha256, body FROM webhook_events \
+                    "SELECT body_sha256, episodes, body FROM webhook_events \
                      WHERE handled_at IS NULL AND received_at >= $1 AND received_at <= $2 \
-                     ORDER BY received_at LIMIT $3",
+                     AND COALESCE(claimed_until, 0) < $2 ORDER BY received_at LIMIT $3",
                 )
                 .bind(from)
                 .bind(to)
@@ -761,13 +888,33 @@ macro_rules! sql_store {
                 .await?)
             }
 
-            async fn mark_webhook_handled(&self, body_sha256: &str, now: i64) -> Result<()> {
-                sqlx::query("UPDATE webhook_events SET handled_at = $2 WHERE body_sha256 = $1 AND handled_at IS NULL")
-                    .bind(body_sha256)
-                    .bind(now)
+            async fn mark_webhook_handled(&self, body_sha256: &str, episode: i64, now: i64) -> Result<()> {
+                sqlx::query(
+                    "UPDATE webhook_events SET handled_at = $3, claimed_until = NULL \
+                     WHERE body_sha256 = $1 AND episodes = $2 AND handled_at IS NULL",
+                )
+                .bind(body_sha256)
+                .bind(episode)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn supersede_webhooks(&self, item_id: &str) -> Result<()> {
+                sqlx::query("UPDATE webhook_events SET superseded = TRUE WHERE item_id = $1 AND NOT superseded")
+                    .bind(item_id)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn prune_webhooks(&self, before: i64) -> Result<u64> {
+                let pruned = sqlx::query("DELETE FROM webhook_events WHERE last_received_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(pruned.rows_affected())
             }
 
             async fn webhook_count(&self) -> Result<i64> {

@@ -73,11 +73,14 @@ impl BankingService {
         {
             Ok(r) => r,
             Err(e) => {
-                if e.code() == Some("ITEM_LOGIN_REQUIRED") {
-                    self.set_status(item, ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None).await?;
+                if let Some(api) = e.api() {
+                    self.note_plaid_error(item, api).await?;
                 }
                 let err = Error::from(e);
-                self.inner.store.set_sync_error(item_id, &err.to_string()).await?;
+                // A broken Item is left alone longer after each failure (up to a day).
+                let failures = item.sync_failures + 1;
+                let retry_at = Utc::now().timestamp() + crate::lifecycle::backoff(failures).as_secs() as i64;
+                self.inner.store.record_sync_failure(item_id, &err.to_string(), failures, retry_at).await?;
                 events.publish(user, Event::SyncFailed { item_id: item_id.into(), message: err.to_string() }).await;
                 return Err(err);
             }
@@ -98,13 +101,21 @@ impl BankingService {
                 .map(|t| transaction_from_plaid(item_id, t))
                 .collect(),
             removed: result.removed.iter().map(|r| r.transaction_id.clone()).collect(),
-            accounts: result.accounts.iter().map(|a| account_from_plaid(item_id, a, now)).collect(),
+            accounts: result
+                .accounts
+                .iter()
+                .map(|a| account_from_plaid(item_id, a, now, crate::model::BalanceSource::Sync))
+                .collect(),
         };
         let applied =
             self.inner.store.apply_sync(item_id, user, stored.cursor.as_deref(), &next_cursor, &changes, now).await?;
         if !applied {
             tracing::info!(item_id, "another sync committed first; discarding this pass");
             return Ok(SyncCounts::default());
+        }
+        // Plaid answered for the Item, so an error state we still show is stale.
+        if item.status == ItemStatus::LoginRequired {
+            self.set_status(item, ItemStatus::Good, None, None, None).await?;
         }
         tracing::info!(
             item_id,
@@ -122,10 +133,12 @@ impl BankingService {
         Ok(counts)
     }
 
-    /// Syncs every Item not synced within the configured age, because webhooks get lost.
+    /// Syncs every Item not synced within the configured age, because webhooks get lost;
+    /// Items whose syncs keep failing are skipped until their back-off ends.
     pub async fn sync_stale_items(&self) -> Result<usize> {
-        let before = Utc::now().timestamp() - self.inner.config.stale_after.as_secs() as i64;
-        let items = self.inner.store.items_due_for_sync(before).await?;
+        let now = Utc::now().timestamp();
+        let before = now - self.inner.config.stale_after.as_secs() as i64;
+        let items = self.inner.store.items_due_for_sync(before, now).await?;
         let count = items.len();
         for item in items {
             if let Err(e) = self.sync_item(&item.item_id).await {

@@ -1,7 +1,7 @@
 //! Store behaviour, each body run on SQLite and Postgres.
 
 use banking_core::{
-    model::{Account, ItemStatus, Role, Transaction, TransactionFilter},
+    model::{Account, BalanceSource, ItemStatus, Role, Transaction, TransactionFilter},
     store::{NewItem, SealedToken, Store, SyncChanges},
     testing::{fresh, BACKENDS},
 };
@@ -23,6 +23,7 @@ fn account(item: &str, id: &str, mask: &str, current: &str) -> Account {
         currency: Some("USD".into()),
         balance_as_of: None,
         fetched_at: 1_700_000_000,
+        balance_source: BalanceSource::Sync,
     }
 }
 
@@ -188,28 +189,123 @@ async fn sync_lease_coalesces_requests_across_holders() {
 }
 
 #[tokio::test]
-async fn webhooks_are_recorded_once_and_statuses_change_once() {
+async fn webhook_deliveries_are_acted_on_once_and_later_copies_are_new_events() {
     for backend in BACKENDS {
         let store = fresh(backend).await.store();
         let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
         item(&store, user, "item-a", "ins_1", &["0000"]).await;
-        assert!(store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 1).await.unwrap(), "{backend}");
-        // Redelivered before it was handled (the first attempt failed half-way): act again.
-        assert!(store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 2).await.unwrap(), "{backend}");
-        store.mark_webhook_handled("sha-1", 3).await.unwrap();
-        assert!(!store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", 4).await.unwrap(), "{backend}");
-        assert_eq!(store.webhook_count().await.unwrap(), 1);
+        let record = |at: i64| {
+            let store = store.clone();
+            async move { store.record_webhook("sha-1", Some("item-a"), "ITEM/ERROR", "{}", at, at - 600).await.unwrap() }
+        };
+        assert_eq!(record(1_000).await, (1, true), "{backend}");
+        // Redelivered while the first is being handled: only one delivery may act.
+        assert_eq!(record(1_010).await, (1, true), "{backend}");
+        assert!(store.claim_webhook("sha-1", 1, 1_010, 1_130).await.unwrap(), "{backend}");
+        assert!(!store.claim_webhook("sha-1", 1, 1_011, 1_131).await.unwrap(), "{backend}: claimed already");
+        // Acting failed: released, so the next delivery acts.
+        store.release_webhook("sha-1", 1).await.unwrap();
+        assert!(store.claim_webhook("sha-1", 1, 1_012, 1_132).await.unwrap(), "{backend}");
+        store.mark_webhook_handled("sha-1", 1, 1_013).await.unwrap();
+        assert_eq!(record(1_100).await, (1, false), "{backend}: a redelivery within the window");
+        assert!(!store.claim_webhook("sha-1", 1, 1_100, 1_220).await.unwrap(), "{backend}: handled");
+        // The same body after the window is a new event.
+        assert_eq!(record(1_700).await, (2, true), "{backend}: a new episode");
+        store.mark_webhook_handled("sha-1", 2, 1_701).await.unwrap();
+        // Within the window, but another webhook about the Item came in between: new event.
+        store.record_webhook("sha-2", Some("item-a"), "ITEM/LOGIN_REPAIRED", "{}", 1_710, 1_110).await.unwrap();
+        store.mark_webhook_handled("sha-2", 1, 1_711).await.unwrap();
+        assert_eq!(record(1_720).await, (3, true), "{backend}");
+        store.mark_webhook_handled("sha-1", 3, 1_721).await.unwrap();
+        // Within the window, but the user resolved it in update mode: new event.
+        store.supersede_webhooks("item-a").await.unwrap();
+        assert_eq!(record(1_730).await, (4, true), "{backend}");
+        assert_eq!(store.webhook_count().await.unwrap(), 2, "{backend}: one row per body");
+        // Unhandled and unclaimed ones are found by the safety net.
+        let unhandled = store.unhandled_webhooks(0, 2_000, 10).await.unwrap();
+        assert_eq!(unhandled.iter().map(|(d, e, _)| (d.as_str(), *e)).collect::<Vec<_>>(), vec![("sha-1", 4)]);
+        // Retention: pruned by last delivery.
+        assert_eq!(store.prune_webhooks(1_715).await.unwrap(), 1, "{backend}: sha-2 last came at 1710");
+        assert_eq!(store.webhook_count().await.unwrap(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn statuses_change_once_and_broken_items_back_off() {
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        let locked = Some("Unlock your account.");
         assert!(store
-            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None)
+            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOCKED"), locked, None)
             .await
             .unwrap());
         assert!(!store
-            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOGIN_REQUIRED"), None)
+            .set_item_status("item-a", ItemStatus::LoginRequired, Some("ITEM_LOCKED"), locked, None)
             .await
             .unwrap());
-        assert!(store.set_item_status("item-a", ItemStatus::PendingExpiration, Some("X"), Some(5)).await.unwrap());
+        let stored = store.item(user, "item-a").await.unwrap().item;
+        assert_eq!(stored.status_message.as_deref(), locked, "{backend}");
+        assert!(store
+            .set_item_status("item-a", ItemStatus::PendingExpiration, Some("X"), None, Some(5))
+            .await
+            .unwrap());
         let stored = store.item(user, "item-a").await.unwrap().item;
         assert_eq!((stored.status, stored.status_deadline), (ItemStatus::PendingExpiration, Some(5)), "{backend}");
-        assert_eq!(store.items_due_for_sync(1).await.unwrap().len(), 1, "{backend}: never synced is due");
+        assert_eq!(store.items_due_for_sync(1, 10).await.unwrap().len(), 1, "{backend}: never synced is due");
+        store.record_sync_failure("item-a", "Plaid said no", 3, 1_000).await.unwrap();
+        let stored = store.item(user, "item-a").await.unwrap().item;
+        assert_eq!((stored.sync_failures, stored.sync_retry_at), (3, Some(1_000)), "{backend}");
+        assert!(store.items_due_for_sync(1, 999).await.unwrap().is_empty(), "{backend}: backing off");
+        assert_eq!(store.items_due_for_sync(1, 1_000).await.unwrap().len(), 1, "{backend}: back-off over");
+        store.clear_sync_backoff("item-a").await.unwrap();
+        assert_eq!(store.item(user, "item-a").await.unwrap().item.sync_failures, 0, "{backend}");
+        // A revoked Item never counts as a duplicate of the same bank linked again.
+        assert!(store.find_duplicate_item(user, "ins_1", &["0000".into()]).await.unwrap().is_some(), "{backend}");
+        store
+            .set_item_status("item-a", ItemStatus::Revoked, Some("USER_PERMISSION_REVOKED"), None, None)
+            .await
+            .unwrap();
+        assert!(store.find_duplicate_item(user, "ins_1", &["0000".into()]).await.unwrap().is_none(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_cached_balance_never_replaces_a_newer_real_time_one() {
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        let now = 1_800_000_000;
+        let realtime = Account {
+            balance_source: BalanceSource::Realtime,
+            balance_as_of: Some(now),
+            fetched_at: now,
+            ..account("item-a", "item-a-0000", "0000", "500.00")
+        };
+        store.upsert_accounts(user, "item-a", &[realtime]).await.unwrap();
+        // A sync a minute later brings Plaid's cached figure of unknown age: kept out.
+        let cached = Account { fetched_at: now + 60, ..account("item-a", "item-a-0000", "0000", "450.00") };
+        store.upsert_accounts(user, "item-a", &[cached.clone()]).await.unwrap();
+        let shown = store.accounts(user).await.unwrap().remove(0);
+        assert_eq!(
+            (shown.current, shown.balance_source),
+            (Some("500.00".parse().unwrap()), BalanceSource::Realtime),
+            "{backend}"
+        );
+        // A cached figure the bank dated after the real-time fetch wins.
+        let newer = Account { balance_as_of: Some(now + 30), ..cached.clone() };
+        store.upsert_accounts(user, "item-a", &[newer]).await.unwrap();
+        let shown = store.accounts(user).await.unwrap().remove(0);
+        assert_eq!(
+            (shown.current, shown.balance_source),
+            (Some("450.00".parse().unwrap()), BalanceSource::Sync),
+            "{backend}"
+        );
+        // Revoking one account deletes it and its transactions only.
+        store.delete_account("item-a", "item-a-0000").await.unwrap();
+        assert!(store.accounts(user).await.unwrap().is_empty(), "{backend}");
+        assert!(store.item(user, "item-a").await.is_ok(), "{backend}: the bank stays");
     }
 }

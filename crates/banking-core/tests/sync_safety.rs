@@ -47,7 +47,7 @@ async fn duplicated_and_reordered_webhooks_give_one_copy_of_each_transaction() {
         // arrives through the harness receiver).
         h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 4})).await;
         let sync = body(&item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE");
-        let payload = WebhookPayload::parse(&sync).unwrap();
+        let payload = WebhookPayload::parse(&sync);
         let (a, b, c) = tokio::join!(
             h.service.handle_webhook(&payload, &sync),
             h.service.handle_webhook(&payload, &sync),
@@ -67,16 +67,16 @@ async fn duplicated_and_reordered_webhooks_give_one_copy_of_each_transaction() {
         // Reordered: LOGIN_REPAIRED, then a late ITEM ERROR for a login that already works.
         let repaired = body(&item_id, "ITEM", "LOGIN_REPAIRED");
         let error = body(&item_id, "ITEM", "ERROR");
-        h.service.handle_webhook(&WebhookPayload::parse(&repaired).unwrap(), &repaired).await.unwrap();
-        h.service.handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error).await.unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&repaired), &repaired).await.unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&error), &error).await.unwrap();
         let status = h.store.item(h.user, &item_id).await.unwrap().item.status;
         assert_eq!(status, ItemStatus::Good, "{backend}: Plaid says the item works, so a stale error is ignored");
         // A duplicate delivery of a state change is a no-op.
-        h.service.handle_webhook(&WebhookPayload::parse(&error).unwrap(), &error).await.unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&error), &error).await.unwrap();
         assert_eq!(h.store.item(h.user, &item_id).await.unwrap().item.status, ItemStatus::Good);
         // Unknown items and codes are recorded, not errors.
         let unknown = body("no-such-item", "ITEM", "SOMETHING_NEW");
-        h.service.handle_webhook(&WebhookPayload::parse(&unknown).unwrap(), &unknown).await.unwrap();
+        h.service.handle_webhook(&WebhookPayload::parse(&unknown), &unknown).await.unwrap();
     }
 }
 
@@ -145,7 +145,7 @@ async fn a_webhook_whose_handling_failed_half_way_is_retried_by_the_safety_net()
     h.wait_synced(&item_id).await;
     let status = || async { h.store.item(h.user, &item_id).await.unwrap().item.status };
     let revoked = body(&item_id, "ITEM", "USER_PERMISSION_REVOKED");
-    let payload = WebhookPayload::parse(&revoked).unwrap();
+    let payload = WebhookPayload::parse(&revoked);
 
     // Recorded (and so acknowledged to Plaid), then the database fails before the Item changes.
     let recorded = h.service.record_webhook(&payload, &revoked).await.unwrap();

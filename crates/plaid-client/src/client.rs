@@ -99,7 +99,27 @@ impl PlaidClient {
     }
 
     /// Sends one request, retrying per the policy, and decodes the typed response.
+    /// A call that finally fails is logged at warn with Plaid's `error_type`, `error_code`
+    /// and `request_id` (never the request body, which may hold an access token).
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        let result = self.send_with_retries(request).await;
+        if let Err(e) = &result {
+            match e.api() {
+                Some(api) => tracing::warn!(
+                    endpoint = E::PATH,
+                    status = api.status,
+                    error_type = %api.error_type,
+                    error_code = %api.error_code,
+                    request_id = api.request_id.as_deref().unwrap_or("-"),
+                    "Plaid call failed"
+                ),
+                None => tracing::warn!(endpoint = E::PATH, error = %e, "Plaid call failed"),
+            }
+        }
+        result
+    }
+
+    async fn send_with_retries<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
         let url = format!("{}{}", self.environment.base_url(), E::PATH);
         let mut attempt = 1;
         loop {

@@ -44,8 +44,6 @@ pub enum WebhookRejection {
     Stale,
     /// The body's SHA-256 differs from `request_body_sha256`.
     BodyMismatch,
-    /// The body is not a JSON webhook.
-    MalformedBody,
 }
 
 impl std::fmt::Display for WebhookRejection {
@@ -59,7 +57,6 @@ impl std::fmt::Display for WebhookRejection {
             Self::BadSignature => "the JWT signature is invalid",
             Self::Stale => "the webhook is too old",
             Self::BodyMismatch => "the body does not match the signed hash",
-            Self::MalformedBody => "the body is not a valid webhook",
         })
     }
 }
@@ -143,7 +140,7 @@ impl WebhookVerifier {
         if !bool::from(actual.as_bytes().ct_eq(expected.as_bytes())) {
             return Err(WebhookRejection::BodyMismatch.into());
         }
-        WebhookPayload::parse(body)
+        Ok(WebhookPayload::parse(body))
     }
 
     /// [`WebhookVerifier::verify_at`] with the current time.
@@ -339,6 +336,17 @@ pub enum WebhookPayload {
         /// The Item.
         item_id: String,
     },
+    /// A verified body we could not read: not JSON, a field missing or of another shape.
+    Unreadable {
+        /// `webhook_type`, when readable.
+        webhook_type: Option<String>,
+        /// `webhook_code`, when readable.
+        webhook_code: Option<String>,
+        /// `item_id`, when readable.
+        item_id: Option<String>,
+        /// What was wrong, for the log.
+        reason: String,
+    },
     /// Any other type/code (legacy TRANSACTIONS codes, products we don't use).
     Unknown {
         /// `webhook_type`.
@@ -375,10 +383,33 @@ struct Envelope {
 }
 
 impl WebhookPayload {
-    /// Parses a webhook body (already verified).
-    pub fn parse(body: &[u8]) -> Result<Self, Error> {
-        let e: Envelope = serde_json::from_slice(body).map_err(|_| WebhookRejection::MalformedBody)?;
-        let item = || e.item_id.clone().ok_or(Error::Webhook(WebhookRejection::MalformedBody));
+    /// Parses a webhook body (already verified). Never fails: a body we cannot read (not
+    /// JSON, a field missing or of another shape, a future version) becomes
+    /// [`WebhookPayload::Unreadable`], so it can be recorded and acknowledged instead of being
+    /// refused and redelivered by Plaid for a day.
+    pub fn parse(body: &[u8]) -> Self {
+        let value: serde_json::Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return Self::unreadable(&serde_json::Value::Null, format!("not JSON: {e}")),
+        };
+        match serde_json::from_value::<Envelope>(value.clone()) {
+            Ok(envelope) => Self::from_envelope(envelope).unwrap_or_else(|reason| Self::unreadable(&value, reason)),
+            Err(e) => Self::unreadable(&value, e.to_string()),
+        }
+    }
+
+    fn unreadable(value: &serde_json::Value, reason: String) -> Self {
+        let text = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        Self::Unreadable {
+            webhook_type: text("webhook_type"),
+            webhook_code: text("webhook_code"),
+            item_id: text("item_id"),
+            reason,
+        }
+    }
+
+    fn from_envelope(e: Envelope) -> Result<Self, String> {
+        let item = || e.item_id.clone().ok_or_else(|| "`item_id` is missing".to_string());
         Ok(match (e.webhook_type.as_str(), e.webhook_code.as_str()) {
             ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE") => Self::SyncUpdatesAvailable {
                 item_id: item()?,
@@ -397,7 +428,7 @@ impl WebhookPayload {
             ("ITEM", "USER_PERMISSION_REVOKED") => Self::UserPermissionRevoked { item_id: item()? },
             ("ITEM", "USER_ACCOUNT_REVOKED") => Self::UserAccountRevoked {
                 item_id: item()?,
-                account_id: e.account_id.clone().ok_or(WebhookRejection::MalformedBody)?,
+                account_id: e.account_id.clone().ok_or_else(|| "`account_id` is missing".to_string())?,
             },
             ("ITEM", "NEW_ACCOUNTS_AVAILABLE") => Self::NewAccountsAvailable { item_id: item()? },
             ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED") => Self::WebhookUpdateAcknowledged {
@@ -425,7 +456,7 @@ impl WebhookPayload {
             | Self::NewAccountsAvailable { item_id }
             | Self::WebhookUpdateAcknowledged { item_id, .. }
             | Self::LoginRepaired { item_id } => Some(item_id),
-            Self::Unknown { item_id, .. } => item_id.as_deref(),
+            Self::Unknown { item_id, .. } | Self::Unreadable { item_id, .. } => item_id.as_deref(),
         }
     }
 
@@ -442,6 +473,11 @@ impl WebhookPayload {
             Self::WebhookUpdateAcknowledged { .. } => "ITEM/WEBHOOK_UPDATE_ACKNOWLEDGED".into(),
             Self::LoginRepaired { .. } => "ITEM/LOGIN_REPAIRED".into(),
             Self::Unknown { webhook_type, webhook_code, .. } => format!("{webhook_type}/{webhook_code}"),
+            Self::Unreadable { webhook_type, webhook_code, .. } => format!(
+                "{}/{} (unreadable)",
+                webhook_type.as_deref().unwrap_or("?"),
+                webhook_code.as_deref().unwrap_or("?")
+            ),
         }
     }
 }

@@ -53,6 +53,7 @@ fn every_request_type_matches_the_spec() {
         access_token: Some(token()),
         redirect_uri: Some("https://x".into()),
         transactions: Some(LinkTokenTransactions { days_requested: 90 }),
+        update: Some(LinkTokenUpdate { account_selection_enabled: true }),
     });
     check_request(&ItemPublicTokenExchangeRequest { public_token: "p".into() });
     check_request(&AccountsGetRequest {

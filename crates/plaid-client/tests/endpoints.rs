@@ -66,6 +66,7 @@ async fn link_token_create() {
         access_token: None,
         redirect_uri: None,
         transactions: Some(LinkTokenTransactions { days_requested: 90 }),
+        update: None,
     };
     let response = roundtrip(
         &request,
@@ -94,13 +95,15 @@ async fn link_token_create_update_mode_sends_access_token_and_no_products() {
         access_token: Some(token()),
         redirect_uri: Some("https://app.example.com/cash-flow".into()),
         transactions: None,
+        update: Some(LinkTokenUpdate { account_selection_enabled: true }),
     };
     roundtrip(
         &request,
         json!({
             "client_name": "Cash Flow", "language": "en", "country_codes": ["US"],
             "user": {"client_user_id": "user-42"}, "access_token": token().expose(),
-            "redirect_uri": "https://app.example.com/cash-flow"
+            "redirect_uri": "https://app.example.com/cash-flow",
+            "update": {"account_selection_enabled": true}
         }),
     )
     .await;

@@ -148,7 +148,7 @@ async fn concurrent_misses_share_one_key_fetch() {
 
 #[test]
 fn every_webhook_we_handle_parses_into_its_variant() {
-    let parse = |v: serde_json::Value| WebhookPayload::parse(v.to_string().as_bytes()).unwrap();
+    let parse = |v: serde_json::Value| WebhookPayload::parse(v.to_string().as_bytes());
     let item =
         |code: &str| json!({"webhook_type": "ITEM", "webhook_code": code, "item_id": "i", "environment": "sandbox"});
     let mut error = item("ERROR");
@@ -177,4 +177,38 @@ fn every_webhook_we_handle_parses_into_its_variant() {
     assert!(matches!(parse(item("LOGIN_REPAIRED")), WebhookPayload::LoginRepaired { .. }));
     let legacy = json!({"webhook_type": "TRANSACTIONS", "webhook_code": "DEFAULT_UPDATE", "item_id": "i", "new_transactions": 3});
     assert!(matches!(parse(legacy), WebhookPayload::Unknown { item_id: Some(_), .. }));
+}
+
+#[test]
+fn a_body_we_cannot_read_is_unreadable_not_an_error() {
+    let unreadable = |body: &[u8]| match WebhookPayload::parse(body) {
+        WebhookPayload::Unreadable { webhook_type, webhook_code, item_id, .. } => (webhook_type, webhook_code, item_id),
+        other => panic!("expected Unreadable, got {other:?}"),
+    };
+    // A code we handle with a field missing: the readable parts are kept for the audit.
+    let (t, c, i) = unreadable(br#"{"webhook_type":"ITEM","webhook_code":"USER_ACCOUNT_REVOKED","item_id":"i"}"#);
+    assert_eq!((t.as_deref(), c.as_deref(), i.as_deref()), (Some("ITEM"), Some("USER_ACCOUNT_REVOKED"), Some("i")));
+    // A field of a future shape.
+    let (_, c, _) = unreadable(
+        br#"{"webhook_type":"ITEM","webhook_code":"PENDING_EXPIRATION","item_id":"i","consent_expiration_time":{"at":1}}"#,
+    );
+    assert_eq!(c.as_deref(), Some("PENDING_EXPIRATION"));
+    assert_eq!(unreadable(b"not json at all"), (None, None, None));
+    assert_eq!(WebhookPayload::parse(b"[]").kind(), "?/? (unreadable)");
+}
+
+#[tokio::test]
+async fn a_verified_body_that_does_not_parse_is_accepted() {
+    let mut server = mockito::Server::new_async().await;
+    let signer = WebhookSigner::generate("kid-unreadable");
+    serve_key(&mut server, &signer, false).await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let body = br#"{"webhook_type":"ITEM","webhook_code":"SOMETHING_NEW","item_id":"i","shape":{"v":2}}"#;
+    let header = signer.sign(body, NOW);
+    let payload = verifier.verify_at(Some(&header), body, NOW).await.expect("verified, so accepted");
+    assert_eq!(payload.kind(), "ITEM/SOMETHING_NEW");
+    let broken = br#"{"webhook_type":"ITEM","webhook_code":"USER_ACCOUNT_REVOKED"}"#;
+    let header = signer.sign(broken, NOW);
+    let payload = verifier.verify_at(Some(&header), broken, NOW).await.expect("verified, so accepted");
+    assert!(matches!(payload, WebhookPayload::Unreadable { .. }));
 }

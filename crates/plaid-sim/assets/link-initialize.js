@@ -150,7 +150,7 @@
         credentials = { username: user.value, password: pass.value };
         event('SUBMIT_CREDENTIALS', { view_name: 'CREDENTIAL' });
         post('/link/credentials', { link_token: config.token, institution_id: chosen.institution_id, username: user.value, password: pass.value })
-          .then(function () { session.update_mode ? finish([]) : showAccounts(); })
+          .then(function () { session.update_mode ? finishUpdate() : showAccounts(chosen.accounts); })
           .catch(function (err) {
             event('ERROR', { error_type: err.error_type, error_code: err.error_code, error_message: err.error_message, view_name: 'CREDENTIAL' });
             showCredentials(err);
@@ -202,7 +202,7 @@
             return;
           }
           oauthStateId = result.oauth_state_id;
-          if (session.update_mode) finish([]); else showAccounts();
+          if (session.update_mode) finishUpdate(); else showAccounts(chosen.accounts);
         })
         .catch(function (err) {
           event('ERROR', { error_type: err.error_type, error_code: err.error_code, error_message: err.error_message, view_name: 'OAUTH' });
@@ -210,18 +210,35 @@
         });
     }
 
-    function showAccounts() {
-      var boxes = chosen.accounts.map(function (account, i) {
+    // Update mode: with account selection (update.account_selection_enabled) the user picks
+    // accounts again, including ones the bank opened since; otherwise Link just finishes.
+    function finishUpdate() {
+      if (session.update_mode.account_selection) showAccounts(session.update_mode.accounts);
+      else finish([]);
+    }
+
+    function showAccounts(accounts) {
+      var boxes = accounts.map(function (account, i) {
         var id = 'spl-acct-' + i;
-        var box = el('input', { type: 'checkbox', id: id, value: account.mask, checked: 'checked' });
-        return { box: box, row: el('div', { class: 'spl-acct' }, [box, el('label', { for: id, text: account.name + ' \u2022\u2022' + account.mask })]) };
+        var attrs = { type: 'checkbox', id: id, value: account.mask };
+        if (account.shared !== false) attrs.checked = 'checked';
+        var box = el('input', attrs);
+        var label = account.name + ' \u2022\u2022' + account.mask + (account.shared === false ? ' (new)' : '');
+        return { box: box, row: el('div', { class: 'spl-acct' }, [box, el('label', { for: id, text: label })]) };
       });
+      function selected() {
+        return boxes.filter(function (b) { return b.box.checked; }).map(function (b) { return b.box.value; });
+      }
       var go = el('button', { type: 'button', class: 'spl-primary', text: 'Continue', onclick: function () {
-        var masks = boxes.filter(function (b) { return b.box.checked; }).map(function (b) { return b.box.value; });
+        var masks = selected();
         if (!masks.length) return;
         event('SELECT_ACCOUNT', { view_name: 'SELECT_ACCOUNT', selection: masks.join(',') });
         finish(masks);
       } });
+      // Continue works only with at least one account chosen.
+      function sync() { go.disabled = selected().length === 0; }
+      boxes.forEach(function (b) { b.box.addEventListener('change', sync); });
+      sync();
       render('Choose accounts to share', [el('fieldset', { 'aria-label': 'Accounts' }, boxes.map(function (b) { return b.row; })), go]);
     }
 

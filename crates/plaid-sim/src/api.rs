@@ -72,6 +72,13 @@ pub(crate) struct LinkTokenCreate {
     webhook: Option<String>,
     access_token: Option<String>,
     redirect_uri: Option<String>,
+    update: Option<LinkUpdate>,
+}
+
+#[derive(Deserialize)]
+struct LinkUpdate {
+    #[serde(default)]
+    account_selection_enabled: bool,
 }
 
 #[derive(Deserialize)]
@@ -113,9 +120,16 @@ pub async fn link_token_create(State(sim): State<Simulator>, headers: HeaderMap,
     let lifetime = if req.access_token.is_some() { Duration::minutes(30) } else { Duration::hours(4) };
     let expires = Utc::now() + lifetime;
     let link_token = state.token("link");
+    let account_selection = req.access_token.is_some() && req.update.is_some_and(|u| u.account_selection_enabled);
     state.link_tokens.insert(
         link_token.clone(),
-        LinkTokenInfo { access_token: req.access_token, webhook: req.webhook, redirect_uri: req.redirect_uri, expires },
+        LinkTokenInfo {
+            access_token: req.access_token,
+            webhook: req.webhook,
+            redirect_uri: req.redirect_uri,
+            expires,
+            account_selection,
+        },
     );
     ok(
         json!({ "link_token": link_token, "expiration": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "request_id": request_id() }),
@@ -144,29 +158,57 @@ pub async fn public_token_exchange(State(sim): State<Simulator>, headers: Header
     ok(json!({ "access_token": access_token, "item_id": info.item_id, "request_id": request_id() }))
 }
 
-async fn accounts(sim: Simulator, headers: HeaderMap, body: Bytes) -> ApiResult {
+/// `/accounts/get`
+pub async fn accounts_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;
-    if item.login_required {
-        return Err(login_required());
-    }
+    item.check()?;
     ok(json!({ "accounts": item.accounts_json(), "item": item.item_json(), "request_id": request_id() }))
 }
 
-fn login_required() -> SimError {
-    SimError::item("ITEM_LOGIN_REQUIRED", "the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state")
-        .display("Your bank needs you to sign in again.")
+#[derive(Deserialize)]
+struct BalanceGet {
+    access_token: String,
+    options: Option<BalanceOptions>,
 }
 
-/// `/accounts/get`
-pub async fn accounts_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    accounts(sim, headers, body).await
+#[derive(Deserialize)]
+struct BalanceOptions {
+    min_last_updated_datetime: Option<chrono::DateTime<Utc>>,
 }
 
-/// `/accounts/balance/get`
+/// `/accounts/balance/get`: at Capybara One (Capital One's id), non-depository accounts
+/// have no real-time figure, so `options.min_last_updated_datetime` is required there, as
+/// the spec says, and a figure older than it is `LAST_UPDATED_DATETIME_OUT_OF_RANGE`.
 pub async fn accounts_balance_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    accounts(sim, headers, body).await
+    let req: BalanceGet = accept(&sim, &headers, &body).await?;
+    let mut state = sim.state.lock().await;
+    let item = state.item_for_token(&req.access_token)?;
+    item.check()?;
+    let accounts = item.accounts_json();
+    if item.institution.id == data::NEEDS_MIN_LAST_UPDATED {
+        let min = req.options.and_then(|o| o.min_last_updated_datetime);
+        for account in accounts.iter().filter(|a| a["type"] != "depository") {
+            let Some(min) = min else {
+                return Err(SimError::invalid_request(
+                    "INVALID_FIELD",
+                    "min_last_updated_datetime is required for non-depository accounts at this institution",
+                ));
+            };
+            let updated: Option<chrono::DateTime<Utc>> =
+                account["balances"]["last_updated_datetime"].as_str().and_then(|t| t.parse().ok());
+            if updated.is_some_and(|u| u < min) {
+                return Err(SimError::new(
+                    400,
+                    "INVALID_RESULT",
+                    "LAST_UPDATED_DATETIME_OUT_OF_RANGE",
+                    "no data is available from the institution that is at least as recent as min_last_updated_datetime",
+                ));
+            }
+        }
+    }
+    ok(json!({ "accounts": accounts, "item": item.item_json(), "request_id": request_id() }))
 }
 
 #[derive(Deserialize)]
@@ -186,9 +228,7 @@ pub async fn transactions_sync(State(sim): State<Simulator>, headers: HeaderMap,
     let mut state = sim.state.lock().await;
     let today = state.today();
     let item = state.item_for_token(&req.access_token)?;
-    if item.login_required {
-        return Err(login_required());
-    }
+    item.check()?;
     item.sync_called = true;
     let start = match req.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => item.position(cursor)?,
@@ -237,9 +277,7 @@ pub async fn transactions_refresh(State(sim): State<Simulator>, headers: HeaderM
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;
-    if item.login_required {
-        return Err(login_required());
-    }
+    item.check()?;
     let item_id = item.item_id.clone();
     drop(state);
     webhooks::fire(&sim, &item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE").await;
@@ -382,7 +420,7 @@ pub async fn sandbox_reset_login(State(sim): State<Simulator>, headers: HeaderMa
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
     let item = state.item_for_token(&req.access_token)?;
-    item.login_required = true;
+    item.error = Some("ITEM_LOGIN_REQUIRED".into());
     let item_id = item.item_id.clone();
     drop(state);
     webhooks::fire(&sim, &item_id, "ITEM", "ERROR").await;

@@ -9,7 +9,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{state::Fault, webhooks, Simulator};
+use crate::{
+    data,
+    state::{Fault, SimAccount},
+    webhooks, Simulator,
+};
 
 fn not_found(item_id: &str) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no item {item_id}") }))).into_response()
@@ -24,7 +28,10 @@ pub async fn items(State(sim): State<Simulator>) -> Json<serde_json::Value> {
         .map(|i| {
             json!({
                 "item_id": i.item_id, "institution_id": i.institution.id, "institution_name": i.institution.name,
-                "login_required": i.login_required, "transactions": i.transactions.len(), "webhook": i.webhook,
+                "login_required": i.error.is_some(), "error": i.error, "transactions": i.transactions.len(),
+                "webhook": i.webhook,
+                "accounts": i.accounts.iter().map(|a| json!({"account_id": a.account_id, "mask": a.template.mask, "name": a.template.name})).collect::<Vec<_>>(),
+                "unshared": i.unshared.iter().map(|a| a.template.mask).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -73,18 +80,121 @@ pub async fn add_transactions(
 
 /// `POST /control/items/{id}/login-required`: ITEM_LOGIN_REQUIRED plus an ITEM ERROR webhook.
 pub async fn login_required(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
+    break_item(&sim, &item_id, "ITEM_LOGIN_REQUIRED").await
+}
+
+/// Body of `POST /control/items/{id}/error`.
+#[derive(Deserialize)]
+pub struct ItemErrorCode {
+    /// An ITEM_ERROR code: `ITEM_LOCKED`, `INVALID_CREDENTIALS`, `INVALID_MFA`, …
+    pub code: String,
+}
+
+/// `POST /control/items/{id}/error`: the Item fails every call with this ITEM_ERROR code,
+/// announced by an ITEM ERROR webhook carrying it.
+pub async fn item_error(
+    State(sim): State<Simulator>,
+    Path(item_id): Path<String>,
+    Json(req): Json<ItemErrorCode>,
+) -> Response {
+    let code = req.code.trim().to_ascii_uppercase();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_uppercase() || c == '_') || code.len() > 64 {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "code must be an error code like ITEM_LOCKED" })))
+            .into_response();
+    }
+    break_item(&sim, &item_id, &code).await
+}
+
+async fn break_item(sim: &Simulator, item_id: &str, code: &str) -> Response {
+    match sim.state.lock().await.items.get_mut(item_id) {
+        Some(item) => item.error = Some(code.to_string()),
+        None => return not_found(item_id),
+    }
+    webhooks::fire(sim, item_id, "ITEM", "ERROR").await;
+    Json(json!({ "login_required": true, "error": code })).into_response()
+}
+
+/// `POST /control/items/{id}/revoke`: the user revoked access at the bank: every call fails
+/// with USER_PERMISSION_REVOKED, announced by a USER_PERMISSION_REVOKED webhook.
+pub async fn revoke(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
     match sim.state.lock().await.items.get_mut(&item_id) {
-        Some(item) => item.login_required = true,
+        Some(item) => item.error = Some("USER_PERMISSION_REVOKED".into()),
         None => return not_found(&item_id),
     }
-    webhooks::fire(&sim, &item_id, "ITEM", "ERROR").await;
-    Json(json!({ "login_required": true })).into_response()
+    webhooks::fire(&sim, &item_id, "ITEM", "USER_PERMISSION_REVOKED").await;
+    Json(json!({ "revoked": true })).into_response()
+}
+
+/// Body of `POST /control/items/{id}/revoke-account`.
+#[derive(Deserialize, Default)]
+pub struct RevokeAccount {
+    /// The account; default the Item's last one.
+    pub account_id: Option<String>,
+}
+
+/// `POST /control/items/{id}/revoke-account`: the user stopped sharing one account at the
+/// bank: it and its transactions disappear from the Item, and USER_ACCOUNT_REVOKED names it.
+pub async fn revoke_account(
+    State(sim): State<Simulator>,
+    Path(item_id): Path<String>,
+    body: Option<Json<RevokeAccount>>,
+) -> Response {
+    let wanted = body.and_then(|Json(b)| b.account_id);
+    let account_id = {
+        let mut state = sim.state.lock().await;
+        let Some(item) = state.items.get_mut(&item_id) else {
+            return not_found(&item_id);
+        };
+        let position = match &wanted {
+            Some(id) => item.accounts.iter().position(|a| &a.account_id == id),
+            None => item.accounts.len().checked_sub(1),
+        };
+        let Some(position) = position else {
+            return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such account on this item" }))).into_response();
+        };
+        let account = item.accounts.remove(position);
+        item.transactions.retain(|t| t.account_id != account.account_id);
+        account.account_id
+    };
+    webhooks::fire_about(&sim, &item_id, "ITEM", "USER_ACCOUNT_REVOKED", Some(&account_id), 1, None).await;
+    Json(json!({ "revoked_account_id": account_id })).into_response()
+}
+
+/// `POST /control/items/{id}/new-accounts`: the bank opened an account for this login (not
+/// shared until the user picks it in update mode with account selection), announced by
+/// NEW_ACCOUNTS_AVAILABLE.
+pub async fn new_accounts(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
+    let mask = {
+        let mut state = sim.state.lock().await;
+        let Some(item) = state.items.get_mut(&item_id) else {
+            return not_found(&item_id);
+        };
+        let taken = item.accounts.iter().chain(item.unshared.iter()).any(|a| a.template.mask == data::NEW_ACCOUNT.mask);
+        if !taken {
+            let account_id = format!("{}-new", item.item_id);
+            item.unshared.push(SimAccount { account_id, template: &data::NEW_ACCOUNT });
+        }
+        data::NEW_ACCOUNT.mask
+    };
+    webhooks::fire(&sim, &item_id, "ITEM", "NEW_ACCOUNTS_AVAILABLE").await;
+    Json(json!({ "new_account_mask": mask })).into_response()
+}
+
+/// `POST /control/link-tokens/expire`: every Link token issued so far has expired (Link
+/// then fails with INVALID_LINK_TOKEN), as after leaving a page open for hours.
+pub async fn expire_link_tokens(State(sim): State<Simulator>) -> Response {
+    let mut state = sim.state.lock().await;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    for info in state.link_tokens.values_mut() {
+        info.expires = past;
+    }
+    Json(json!({ "expired": state.link_tokens.len() })).into_response()
 }
 
 /// `POST /control/items/{id}/repair`: clears the error and fires LOGIN_REPAIRED.
 pub async fn repair(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
     match sim.state.lock().await.items.get_mut(&item_id) {
-        Some(item) => item.login_required = false,
+        Some(item) => item.error = None,
         None => return not_found(&item_id),
     }
     webhooks::fire(&sim, &item_id, "ITEM", "LOGIN_REPAIRED").await;
@@ -98,6 +208,12 @@ pub struct Fire {
     pub code: String,
     /// Default `ITEM` (`TRANSACTIONS` for SYNC_UPDATES_AVAILABLE).
     pub webhook_type: Option<String>,
+    /// Identical deliveries to send at once (default 1, at most 10), as Plaid's duplicates.
+    #[serde(default = "one")]
+    pub repeat: u32,
+    /// Fields that replace the body's, e.g. `{"account_id": null}` for a shape we cannot read.
+    #[serde(default)]
+    pub extra: Option<serde_json::Value>,
 }
 
 /// `POST /control/items/{id}/webhook`: any webhook, including ones Plaid's sandbox cannot
@@ -117,8 +233,9 @@ pub async fn fire_webhook(
             "ITEM".into()
         }
     });
-    webhooks::fire(&sim, &item_id, &webhook_type, &req.code).await;
-    Json(json!({ "fired": req.code })).into_response()
+    let copies = req.repeat.clamp(1, 10);
+    webhooks::fire_about(&sim, &item_id, &webhook_type, &req.code, None, copies, req.extra.as_ref()).await;
+    Json(json!({ "fired": req.code, "copies": copies })).into_response()
 }
 
 /// Body of `POST /control/items/{id}/mutate-next-sync`.

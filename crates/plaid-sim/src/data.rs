@@ -24,6 +24,8 @@ pub struct AccountTemplate {
     pub opening: i64,
     /// Credit limit.
     pub limit: Option<i64>,
+    /// ISO currency code.
+    pub currency: &'static str,
 }
 
 /// A simulated institution.
@@ -54,6 +56,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "checking",
                 opening: 3_200_00,
                 limit: None,
+                currency: "USD",
             },
             AccountTemplate {
                 name: "Platypus Savings",
@@ -63,6 +66,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "savings",
                 opening: 12_500_00,
                 limit: None,
+                currency: "USD",
             },
         ],
         oauth: false,
@@ -79,6 +83,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "checking",
                 opening: 5_400_00,
                 limit: None,
+                currency: "USD",
             },
             AccountTemplate {
                 name: "Houndstooth Rewards Card",
@@ -88,6 +93,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "credit card",
                 opening: 640_00,
                 limit: Some(8_000_00),
+                currency: "USD",
             },
         ],
         oauth: false,
@@ -103,6 +109,7 @@ pub const INSTITUTIONS: &[Institution] = &[
             subtype: "savings",
             opening: 2_050_00,
             limit: None,
+            currency: "USD",
         }],
         oauth: false,
     },
@@ -118,6 +125,7 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "checking",
                 opening: 4_100_00,
                 limit: None,
+                currency: "USD",
             },
             AccountTemplate {
                 name: "Platypus OAuth Savings",
@@ -127,11 +135,83 @@ pub const INSTITUTIONS: &[Institution] = &[
                 subtype: "savings",
                 opening: 8_750_00,
                 limit: None,
+                currency: "USD",
             },
         ],
         oauth: true,
     },
+    Institution {
+        id: "ins_128026",
+        name: "Capybara One",
+        accounts: &[
+            AccountTemplate {
+                name: "Capybara 360 Checking",
+                official_name: "Capybara 360 Checking",
+                mask: "2020",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 2_750_00,
+                limit: None,
+                currency: "USD",
+            },
+            AccountTemplate {
+                name: "Capybara Quicksilver",
+                official_name: "Capybara Quicksilver Rewards Card",
+                mask: "3030",
+                account_type: "credit",
+                subtype: "credit card",
+                opening: 420_00,
+                limit: Some(5_000_00),
+                currency: "USD",
+            },
+        ],
+        oauth: false,
+    },
+    Institution {
+        id: "ins_117650",
+        name: "Maple Leaf Bank",
+        accounts: &[
+            AccountTemplate {
+                name: "Maple Chequing",
+                official_name: "Maple Everyday Chequing",
+                mask: "6060",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 6_300_00,
+                limit: None,
+                currency: "CAD",
+            },
+            AccountTemplate {
+                name: "Maple US Dollar Savings",
+                official_name: "Maple US Dollar Savings",
+                mask: "7070",
+                account_type: "depository",
+                subtype: "savings",
+                opening: 1_900_00,
+                limit: None,
+                currency: "USD",
+            },
+        ],
+        oauth: false,
+    },
 ];
+
+/// The account a bank opens for an existing Item when `/control/items/{id}/new-accounts`
+/// is called: shared only once the user picks it in update mode with account selection.
+pub const NEW_ACCOUNT: AccountTemplate = AccountTemplate {
+    name: "Premier Savings",
+    official_name: "Premier High-Yield Savings",
+    mask: "5555",
+    account_type: "depository",
+    subtype: "savings",
+    opening: 10_000_00,
+    limit: None,
+    currency: "USD",
+};
+
+/// Capital One's institution id: per the spec, `/accounts/balance/get` needs
+/// `min_last_updated_datetime` there when a non-depository account is asked for.
+pub const NEEDS_MIN_LAST_UPDATED: &str = "ins_128026";
 
 /// Looks an institution up by id.
 pub fn institution(id: &str) -> Option<&'static Institution> {

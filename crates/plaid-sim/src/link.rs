@@ -30,10 +30,22 @@ pub struct SessionRequest {
 pub async fn session(State(sim): State<Simulator>, Json(req): Json<SessionRequest>) -> Result<Json<Value>, SimError> {
     let mut state = sim.state.lock().await;
     let access_token = valid_link_token(&state, &req.link_token)?.access_token.clone();
+    let account_selection = valid_link_token(&state, &req.link_token)?.account_selection;
     let update = match &access_token {
         Some(token) => {
             let item = state.item_for_token(token)?;
-            Some(json!({ "institution_id": item.institution.id, "institution_name": item.institution.name }))
+            // With account selection, Link lists every account at the bank, shared ones ticked.
+            let accounts: Vec<Value> = item
+                .accounts
+                .iter()
+                .map(|a| (a, true))
+                .chain(item.unshared.iter().map(|a| (a, false)))
+                .map(|(a, shared)| json!({ "name": a.template.name, "mask": a.template.mask, "type": a.template.account_type, "subtype": a.template.subtype, "shared": shared }))
+                .collect();
+            Some(json!({
+                "institution_id": item.institution.id, "institution_name": item.institution.name,
+                "account_selection": account_selection, "accounts": accounts,
+            }))
         }
         None => None,
     };
@@ -111,8 +123,16 @@ pub async fn complete(State(sim): State<Simulator>, Json(req): Json<Complete>) -
     let session_id = request_id().to_lowercase();
     if let Some(token) = info.access_token {
         let item = state.item_for_token(&token)?;
-        let was_broken = item.login_required;
-        item.login_required = false;
+        let was_broken = item.error.is_some();
+        item.error = None;
+        if info.account_selection {
+            // Accounts the user ticked are shared from now on.
+            let (picked, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut item.unshared)
+                .into_iter()
+                .partition(|a| req.account_masks.iter().any(|m| m == a.template.mask));
+            item.unshared = rest;
+            item.accounts.extend(picked);
+        }
         let item_id = item.item_id.clone();
         let accounts = metadata_accounts(&item.accounts_json(), &[]);
         let institution_json = json!({ "name": item.institution.name, "institution_id": item.institution.id });

@@ -36,6 +36,8 @@ pub struct LinkTokenInfo {
     pub redirect_uri: Option<String>,
     /// Expiry.
     pub expires: DateTime<Utc>,
+    /// Update mode lets the user choose accounts again (`update.account_selection_enabled`).
+    pub account_selection: bool,
 }
 
 /// A user's visit to an OAuth bank's site, started from one Link session.
@@ -94,6 +96,8 @@ pub struct SimTxn {
     pub pending: bool,
     /// The pending transaction it replaced.
     pub pending_transaction_id: Option<String>,
+    /// ISO currency code (its account's).
+    pub currency: &'static str,
 }
 
 impl SimTxn {
@@ -103,7 +107,7 @@ impl SimTxn {
             "transaction_id": self.id,
             "account_id": self.account_id,
             "amount": self.amount,
-            "iso_currency_code": "USD",
+            "iso_currency_code": self.currency,
             "unofficial_currency_code": null,
             "date": self.date.to_string(),
             "authorized_date": self.date.to_string(),
@@ -156,10 +160,13 @@ pub struct SimItem {
     pub institution: &'static Institution,
     /// Webhook URL.
     pub webhook: Option<String>,
-    /// In ITEM_LOGIN_REQUIRED.
-    pub login_required: bool,
-    /// Accounts.
+    /// The Item's error code (`ITEM_LOGIN_REQUIRED`, `ITEM_LOCKED`, `USER_PERMISSION_REVOKED`,
+    /// …): every call with its token fails with it until it is repaired.
+    pub error: Option<String>,
+    /// Accounts shared with the app.
     pub accounts: Vec<SimAccount>,
+    /// Accounts at the bank the user has not shared (not picked in Link, or opened since).
+    pub unshared: Vec<SimAccount>,
     /// Current transactions.
     pub transactions: Vec<SimTxn>,
     /// Every change since creation; cursors are positions in it.
@@ -243,20 +250,20 @@ impl State {
         self.created += 1;
         let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(31).wrapping_add(self.created));
         let item_id = data::plaid_id(&mut rng);
-        let accounts: Vec<SimAccount> = institution
+        let (accounts, unshared): (Vec<SimAccount>, Vec<SimAccount>) = institution
             .accounts
             .iter()
             .map(|template| SimAccount { account_id: data::plaid_id(&mut rng), template })
-            .filter(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask))
-            .collect();
+            .partition(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask));
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
         let mut item = SimItem {
             item_id: item_id.clone(),
             institution,
             webhook,
-            login_required: false,
+            error: None,
             accounts,
+            unshared,
             transactions: Vec::new(),
             log: Vec::new(),
             mutate_after: None,
@@ -296,7 +303,47 @@ impl State {
     }
 }
 
+/// Plaid's user-facing message for an Item error code, when Plaid has one (some have none,
+/// as with Plaid, so the app's own wording is exercised).
+fn display_message(code: &str) -> Option<&'static str> {
+    match code {
+        "ITEM_LOGIN_REQUIRED" => Some("Your bank needs you to sign in again."),
+        "ITEM_LOCKED" => Some("Your account is locked. Unlock it with your bank, then sign in again here."),
+        "INVALID_CREDENTIALS" => Some("The username or password you saved is no longer correct."),
+        _ => None,
+    }
+}
+
+/// Plaid's error object for an Item error code.
+pub fn item_error_json(code: &str) -> Value {
+    json!({
+        "error_type": "ITEM_ERROR", "error_code": code,
+        "error_message": match code {
+            "ITEM_LOGIN_REQUIRED" => "the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state",
+            "USER_PERMISSION_REVOKED" => "the holder of this account has revoked their permission for your application to access it",
+            _ => "the Item is in an error state that update mode resolves",
+        },
+        "display_message": display_message(code), "status": 400,
+        "request_id": null, "documentation_url": null, "suggested_action": null, "causes": []
+    })
+}
+
 impl SimItem {
+    /// The error every call with this Item's token fails with, if it is broken.
+    pub fn check(&self) -> Result<(), SimError> {
+        match &self.error {
+            None => Ok(()),
+            Some(code) => {
+                let body = item_error_json(code);
+                let mut error = SimError::item(code, body["error_message"].as_str().unwrap_or_default());
+                if let Some(display) = display_message(code) {
+                    error = error.display(display);
+                }
+                Err(error)
+            }
+        }
+    }
+
     fn add_day(&mut self, date: NaiveDate, pending_window: bool) {
         for account in self.accounts.clone() {
             for draft in data::day(&mut self.rng, account.template, date) {
@@ -312,6 +359,7 @@ impl SimItem {
                     channel: draft.channel,
                     pending,
                     pending_transaction_id: None,
+                    currency: account.template.currency,
                 };
                 self.transactions.push(txn.clone());
                 self.log.push(Change::Added(txn));
@@ -373,6 +421,7 @@ impl SimItem {
                 channel,
                 pending,
                 pending_transaction_id: None,
+                currency: spend.template.currency,
             };
             self.transactions.push(txn.clone());
             self.log.push(Change::Added(txn));
@@ -405,11 +454,17 @@ impl SimItem {
                     let current = opening - posted;
                     (current, current - held, None)
                 };
+                // An institution without real-time figures for cards reports when its own
+                // figure was last updated.
+                let last_updated = (self.institution.id == data::NEEDS_MIN_LAST_UPDATED
+                    && t.account_type != "depository")
+                    .then(|| (Utc::now() - Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
                 json!({
                     "account_id": a.account_id,
                     "balances": {
                         "available": available, "current": current, "limit": limit,
-                        "iso_currency_code": "USD", "unofficial_currency_code": null,
+                        "iso_currency_code": t.currency, "unofficial_currency_code": null,
+                        "last_updated_datetime": last_updated,
                     },
                     "mask": t.mask,
                     "name": t.name,
@@ -430,14 +485,7 @@ impl SimItem {
             "institution_name": self.institution.name,
             "webhook": self.webhook,
             "auth_method": null,
-            "error": if self.login_required {
-                json!({
-                    "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
-                    "error_message": "the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state",
-                    "display_message": "Your bank needs you to sign in again.", "status": 400,
-                    "request_id": null, "documentation_url": null, "suggested_action": null, "causes": []
-                })
-            } else { Value::Null },
+            "error": self.error.as_deref().map(item_error_json).unwrap_or(Value::Null),
             "available_products": ["balance"],
             "billed_products": ["transactions"],
             "products": ["transactions"],

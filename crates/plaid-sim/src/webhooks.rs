@@ -5,8 +5,16 @@ use serde_json::{json, Value};
 
 use crate::Simulator;
 
-/// The body Plaid would send for `webhook_type`/`webhook_code` about `item_id`.
-pub fn body(item_id: &str, webhook_type: &str, webhook_code: &str, new_url: Option<&str>) -> Value {
+/// The body Plaid would send for `webhook_type`/`webhook_code` about `item_id`: `error_code`
+/// is the Item's error (ITEM/ERROR), `account_id` the revoked account (USER_ACCOUNT_REVOKED).
+pub fn body(
+    item_id: &str,
+    webhook_type: &str,
+    webhook_code: &str,
+    new_url: Option<&str>,
+    error_code: Option<&str>,
+    account_id: Option<&str>,
+) -> Value {
     let mut body = json!({
         "webhook_type": webhook_type,
         "webhook_code": webhook_code,
@@ -20,20 +28,17 @@ pub fn body(item_id: &str, webhook_type: &str, webhook_code: &str, new_url: Opti
             body["historical_update_complete"] = json!(true);
         }
         ("ITEM", "ERROR") => {
-            body["error"] = json!({
-                "error_type": "ITEM_ERROR", "error_code": "ITEM_LOGIN_REQUIRED",
-                "error_message": "the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state",
-                "display_message": null, "status": 400,
-            });
+            body["error"] = crate::state::item_error_json(error_code.unwrap_or("ITEM_LOGIN_REQUIRED"));
         }
         ("ITEM", "PENDING_EXPIRATION") => body["consent_expiration_time"] = json!(in_a_week),
         ("ITEM", "PENDING_DISCONNECT") => {
             body["reason"] = json!("INSTITUTION_TOKEN_EXPIRATION");
             body["disconnect_time"] = json!(in_a_week);
         }
-        ("ITEM", "USER_ACCOUNT_REVOKED") => body["account_id"] = json!("unknown"),
+        ("ITEM", "USER_ACCOUNT_REVOKED") => body["account_id"] = json!(account_id.unwrap_or("unknown")),
         ("ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED") => body["new_webhook_url"] = json!(new_url),
-        ("ITEM", "NEW_ACCOUNTS_AVAILABLE" | "USER_PERMISSION_REVOKED") => body["error"] = Value::Null,
+        ("ITEM", "USER_PERMISSION_REVOKED") => body["error"] = crate::state::item_error_json("USER_PERMISSION_REVOKED"),
+        ("ITEM", "NEW_ACCOUNTS_AVAILABLE") => body["error"] = Value::Null,
         _ => {}
     }
     body
@@ -42,6 +47,21 @@ pub fn body(item_id: &str, webhook_type: &str, webhook_code: &str, new_url: Opti
 /// Sends a webhook about the Item to its webhook URL in the background. Plaid sends
 /// SYNC_UPDATES_AVAILABLE only once `/transactions/sync` was called for the Item.
 pub async fn fire(sim: &Simulator, item_id: &str, webhook_type: &str, webhook_code: &str) {
+    fire_about(sim, item_id, webhook_type, webhook_code, None, 1, None).await
+}
+
+/// [`fire`] about one account (USER_ACCOUNT_REVOKED), delivered `copies` times: identical
+/// bodies, as Plaid's redeliveries and repeated events are. `extra` fields replace the
+/// body's (a future or broken shape).
+pub async fn fire_about(
+    sim: &Simulator,
+    item_id: &str,
+    webhook_type: &str,
+    webhook_code: &str,
+    account_id: Option<&str>,
+    copies: u32,
+    extra: Option<&Value>,
+) {
     let (url, payload) = {
         let mut state = sim.state.lock().await;
         let Some(item) = state.items.get_mut(item_id) else {
@@ -56,10 +76,16 @@ pub async fn fire(sim: &Simulator, item_id: &str, webhook_type: &str, webhook_co
             tracing::info!(item_id, webhook_code, "item has no webhook URL; nothing sent");
             return;
         };
-        (url.clone(), body(item_id, webhook_type, webhook_code, Some(&url)))
+        let mut payload = body(item_id, webhook_type, webhook_code, Some(&url), item.error.as_deref(), account_id);
+        if let (Some(fields), Some(target)) = (extra.and_then(Value::as_object), payload.as_object_mut()) {
+            target.extend(fields.clone());
+        }
+        (url, payload)
     };
-    let sim = sim.clone();
-    tokio::spawn(async move { deliver(&sim, &url, &payload).await });
+    for _ in 0..copies.max(1) {
+        let (sim, url, payload) = (sim.clone(), url.clone(), payload.clone());
+        tokio::spawn(async move { deliver(&sim, &url, &payload).await });
+    }
 }
 
 /// POSTs with a `Plaid-Verification` JWT; retries non-200 answers four times, doubling the

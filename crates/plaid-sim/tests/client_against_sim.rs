@@ -69,6 +69,7 @@ fn link_request() -> LinkTokenCreateRequest {
         access_token: None,
         redirect_uri: None,
         transactions: None,
+        update: None,
     }
 }
 

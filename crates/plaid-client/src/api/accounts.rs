@@ -70,7 +70,9 @@ pub struct AccountsGetResponse {
 }
 
 endpoint!(AccountsGetRequest => AccountsGetResponse, "/accounts/get", idempotent = true);
-endpoint!(AccountsBalanceGetRequest => AccountsGetResponse, "/accounts/balance/get", idempotent = true);
+// Billed per call and slow (up to 30 s+): a timeout or 5xx is not retried, or one press of
+// Refresh could be billed several times.
+endpoint!(AccountsBalanceGetRequest => AccountsGetResponse, "/accounts/balance/get", idempotent = false);
 
 /// An account (`AccountBase`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

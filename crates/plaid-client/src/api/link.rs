@@ -31,6 +31,19 @@ pub struct LinkTokenCreateRequest {
     /// Transactions options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<LinkTokenTransactions>,
+    /// Update-mode options (`LinkTokenCreateRequestUpdate`), e.g. letting the user share
+    /// accounts the bank added since the Item was linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<LinkTokenUpdate>,
+}
+
+/// `update` of [`LinkTokenCreateRequest`] (`LinkTokenCreateRequestUpdate` in the spec).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkTokenUpdate {
+    /// Update mode shows account selection, so accounts from `NEW_ACCOUNTS_AVAILABLE` can be
+    /// shared.
+    #[serde(default)]
+    pub account_selection_enabled: bool,
 }
 
 /// `user` of [`LinkTokenCreateRequest`]; no PII, just our stable id.
