@@ -219,12 +219,13 @@ pub fn PlaidLinkWidget(
                             Some(back) => back.item_id.clone(),
                             None => item_id.clone(),
                         });
-                        if oauth.is_some() || open_when_ready.get_value() {
+                        // The widget may be gone by now (its bank card re-rendered): try_ only.
+                        if oauth.is_some() || open_when_ready.try_get_value().unwrap_or(false) {
                             open_when_ready.try_set_value(false);
                             if oauth.is_none() {
                                 browser::remember_token(
                                     OAUTH_TOKEN_KEY,
-                                    target.get_value().as_deref(),
+                                    target.try_get_value().flatten().as_deref(),
                                     created.token(),
                                 );
                             }
