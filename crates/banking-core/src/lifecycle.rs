@@ -37,8 +37,9 @@ const LONGEST_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 
 /// Whether update mode fixes this Plaid error: the bank card then offers Re-authenticate.
 pub fn fixed_by_update_mode(error: &PlaidApiError) -> bool {
-    error.error_type == "ITEM_ERROR" && FIXED_BY_UPDATE_MODE.contains(&error.error_code.as_str())
-        || error.error_code == "ITEM_LOGIN_REQUIRED"
+    // ITEM_LOGIN_REQUIRED means update mode whatever error_type carries it.
+    error.error_code == "ITEM_LOGIN_REQUIRED"
+        || (error.error_type == "ITEM_ERROR" && FIXED_BY_UPDATE_MODE.contains(&error.error_code.as_str()))
 }
 
 /// What the user is told: Plaid's `display_message` when it has one, otherwise ours.
