@@ -34,14 +34,6 @@ impl std::fmt::Debug for Password {
     }
 }
 
-/// Where to go after signing in: only same-site paths, never `//host` or a full URL.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_string(),
-        _ => "/cash-flow".to_string(),
-    }
-}
-
 /// Signs in. Works as a plain form POST before the page is hydrated (the server answers
 /// with a redirect) and as a fetch afterwards. Wrong username and wrong password give the
 /// same message and take the same time.
@@ -49,17 +41,23 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub async fn login(username: String, password: Password, next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let mut session = auth_session().await?;
-    let throttle =
-        use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?.sign_in_throttle;
-    let locked = throttle.locked_for(&username).await.map_err(|e| {
+    let state = use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?;
+    let next = crate::server::redirect::safe_next(next.as_deref(), &state.public_url);
+    let throttle = state.sign_in_throttle;
+    let client = match leptos_axum::extract::<axum::Extension<crate::server::rate_limit::ClientAddr>>().await {
+        Ok(axum::Extension(addr)) => addr.0.to_string(),
+        Err(_) => "unknown".to_string(),
+    };
+    let locked = throttle.locked_for(&username, &client).await.map_err(|e| {
         tracing::error!(error = %e, "could not read the sign-in throttle");
         fail(AppError::internal())
     })?;
     if let Some(wait) = locked {
         tracing::warn!("sign-in refused: too many failed attempts");
         let minutes = wait.as_secs().div_ceil(60).max(1);
+        retry_after_header(wait);
         if is_plain_form_post().await {
-            leptos_axum::redirect(&format!("/login?error=locked&next={}", encode(&safe_next(next.as_deref()))));
+            leptos_axum::redirect(&format!("/login?error=locked&next={}", encode(&next)));
         }
         return Err(fail(AppError::new(
             "too_many_attempts",
@@ -72,20 +70,24 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused");
-            if let Err(e) = throttle.failed(&username).await {
+            if let Err(e) = throttle.failed(&username, &client).await {
                 tracing::error!(error = %e, "could not count a failed sign-in");
             }
             if is_plain_form_post().await {
-                leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&safe_next(next.as_deref()))));
+                leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&next)));
             }
             return Err(fail(AppError::new("invalid_credentials", "Wrong username or password.")));
+        }
+        Err(axum_login::Error::Backend(banking_core::Error::Busy { retry_after })) => {
+            retry_after_header(retry_after);
+            return Err(fail(AppError::new("busy", "Too many sign-ins at once. Please try again in a moment.")));
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
             return Err(fail(AppError::internal()));
         }
     };
-    if let Err(e) = throttle.succeeded(&username).await {
+    if let Err(e) = throttle.succeeded(&username, &client).await {
         tracing::warn!(error = %e, "could not clear the failed sign-in count");
     }
     // A new session id on every sign-in: axum-login cycles it for anonymous sessions only,
@@ -101,7 +103,7 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         fail(AppError::internal())
     })?;
     tracing::info!(user = user.id, "signed in");
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    leptos_axum::redirect(&next);
     Ok(())
 }
 
@@ -165,6 +167,13 @@ pub mod ssr {
         crate::server::auth_backend::check_role(session.user.as_ref(), roles).map_err(fail)
     }
 
+    /// Tells the client when to try again (with a 429).
+    pub fn retry_after_header(wait: std::time::Duration) {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait.as_secs().max(1)));
+        }
+    }
+
     /// True when the request is a plain HTML form submission (no JavaScript yet).
     pub async fn is_plain_form_post() -> bool {
         let Ok(headers) = leptos_axum::extract::<http::HeaderMap>().await else {
@@ -187,20 +196,11 @@ pub mod ssr {
 
 #[cfg(test)]
 mod tests {
-    use super::{safe_next, Login, Password};
+    use super::{Login, Password};
 
     #[test]
     fn the_sign_in_arguments_never_print_the_password() {
         let args = Login { username: "trader".into(), password: Password("hunter2-secret".into()), next: None };
         assert!(!format!("{args:?}").contains("hunter2-secret"));
-    }
-
-    #[test]
-    fn next_only_allows_local_paths() {
-        assert_eq!(safe_next(Some("/cash-flow?x=1")), "/cash-flow?x=1");
-        assert_eq!(safe_next(Some("//evil.example/")), "/cash-flow");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/cash-flow");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/cash-flow");
-        assert_eq!(safe_next(None), "/cash-flow");
     }
 }

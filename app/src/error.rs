@@ -57,7 +57,7 @@ impl AppError {
             "duplicate_item" | "conflict" => 409,
             "invalid_input" | "invalid_token" | "request_failed" => 400,
             "payload_too_large" => 413,
-            "too_many_attempts" => 429,
+            "too_many_attempts" | "busy" | "rate_limited" | "too_many_streams" => 429,
             "plaid_error" => 502,
             "plaid_unavailable" => 503,
             _ => 500,

@@ -15,17 +15,39 @@ async fn app(database_url: &str) -> Built {
 }
 
 async fn app_at(database_url: &str, public_url: &str) -> Built {
-    let data_dir = std::env::temp_dir().join(format!("cf-app-test-{}", rand_suffix()));
-    let cli = Cli::try_parse_from([
-        "app",
-        "--database-url",
+    // An https URL without Plaid credentials must ask for the simulator explicitly.
+    let mut settings = vec!["--public-url", public_url];
+    if public_url.starts_with("https://") {
+        settings.push("--simulation");
+    }
+    app_with(database_url, &settings).await
+}
+
+/// The app in live mode (Plaid's sandbox, never called here) at an https URL.
+async fn live_app(database_url: &str) -> Built {
+    let key = banking_core::crypto::TokenCipher::generate_spec("k-live");
+    app_with(
         database_url,
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--public-url",
-        public_url,
-    ])
-    .unwrap();
+        &[
+            "--public-url",
+            "https://cash.example",
+            "--plaid-client-id",
+            "live-client",
+            "--plaid-secret",
+            "live-secret",
+            "--encryption-keys",
+            &key,
+        ],
+    )
+    .await
+}
+
+async fn app_with(database_url: &str, settings: &[&str]) -> Built {
+    let data_dir = std::env::temp_dir().join(format!("cf-app-test-{}", rand_suffix()));
+    let mut args = vec!["app", "--database-url", database_url, "--data-dir", data_dir.to_str().unwrap()];
+    args.extend_from_slice(settings);
+    let cli = Cli::try_parse_from(args).unwrap();
+    cli.config.validate().unwrap();
     let options = LeptosOptions::builder()
         .output_name("cashflow")
         .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 3999)))
@@ -40,11 +62,28 @@ fn rand_suffix() -> u64 {
 struct Response {
     status: StatusCode,
     cookie: Option<String>,
+    retry_after: Option<u64>,
     body: String,
 }
 
 async fn send(router: &Router, method: &str, uri: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
+    send_from(router, "", method, uri, cookie, form).await
+}
+
+/// [`send`] from the client address `client` (told by the `x-real-ip` header, which apps
+/// built with `--trusted-client-ip-header x-real-ip` trust); "" sends no such header.
+async fn send_from(
+    router: &Router,
+    client: &str,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Response {
     let mut request = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:3999");
+    if !client.is_empty() {
+        request = request.header("x-real-ip", client);
+    }
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
@@ -62,8 +101,9 @@ async fn send(router: &Router, method: &str, uri: &str, cookie: Option<&str>, fo
         .get(header::SET_COOKIE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap().to_string());
+    let retry_after = response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()?.parse().ok());
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    Response { status, cookie, body: String::from_utf8_lossy(&bytes).into_owned() }
+    Response { status, cookie, retry_after, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
 async fn login(router: &Router, user: &str, password: &str, cookie: Option<&str>) -> Response {
@@ -273,4 +313,115 @@ async fn repeated_failures_lock_the_username_on_every_instance() {
         let other = login(&other_instance, "admin", DEMO_PASSWORD, None).await;
         assert_eq!(other.status, StatusCode::OK, "{backend}: other users are not affected");
     }
+}
+
+#[tokio::test]
+async fn demo_users_exist_only_in_simulation_and_never_in_a_database_that_went_live() {
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let Built { router, .. } = app(&url).await;
+        let signed_in = login(&router, "trader", DEMO_PASSWORD, None).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{backend}: demo sign-in in simulation mode");
+
+        // The same database, now in live mode: the demo user's password is public, so it is
+        // refused, and the simulator is not mounted.
+        let Built { router: live, .. } = live_app(&url).await;
+        let refused = login(&live, "trader", DEMO_PASSWORD, None).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{backend}: {}", refused.body);
+        assert!(refused.cookie.is_none());
+        for path in ["/sim/control/items", "/sim/link/link-initialize.js"] {
+            let sim = send(&live, "GET", path, None, None).await;
+            assert_eq!(sim.status, StatusCode::NOT_FOUND, "{backend}: {path} in live mode");
+        }
+
+        // Back in simulation mode on a database that was live: no new demo users appear.
+        let fresh = fresh_url(backend).await;
+        let _ = live_app(&fresh).await;
+        let Built { router: simulated, .. } = app(&fresh).await;
+        let none = login(&simulated, "trader", DEMO_PASSWORD, None).await;
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{backend}: no demo users once live");
+    }
+}
+
+const PROXIED: &[&str] = &["--public-url", "http://127.0.0.1:3999", "--trusted-client-ip-header", "x-real-ip"];
+
+async fn login_from(router: &Router, client: &str, user: &str, password: &str) -> Response {
+    let form = format!("username={user}&password={password}");
+    send_from(router, client, "POST", "/api/auth/login", None, Some(&form)).await
+}
+
+#[tokio::test]
+async fn guessing_from_one_address_neither_locks_the_user_out_nor_outpaces_the_rate_limit() {
+    let url = fresh_url("sqlite").await;
+    let mut settings = PROXIED.to_vec();
+    settings.extend_from_slice(&["--sign-in-rate-per-minute", "6"]);
+    let Built { router, .. } = app_with(&url, &settings).await;
+    let attacker = "198.51.100.66";
+    for _ in 0..banking_core::throttle::MAX_FAILURES {
+        assert_eq!(login_from(&router, attacker, "trader", "guess-guess-guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = login_from(&router, attacker, "trader", DEMO_PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "the guessing address is locked for trader");
+    assert!(locked.retry_after.is_some_and(|s| s >= 60), "{:?}", locked.retry_after);
+    let owner = login_from(&router, "203.0.113.5", "trader", DEMO_PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "the user from their own address is not locked out: {}", owner.body);
+
+    // The address has used its burst (6): even other usernames are refused from it, with a wait.
+    let limited = login_from(&router, attacker, "admin", "guess-guess-guess").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.body.contains("rate_limited"), "{}", limited.body);
+    assert!(limited.retry_after.is_some_and(|s| s >= 1));
+    assert_eq!(login_from(&router, "203.0.113.6", "admin", DEMO_PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn webhook_floods_from_one_address_are_cut_off_before_verification() {
+    let url = fresh_url("sqlite").await;
+    let mut settings = PROXIED.to_vec();
+    settings.extend_from_slice(&["--webhook-rate-per-minute", "5"]);
+    let Built { router, .. } = app_with(&url, &settings).await;
+    let path = "/api/v1/banking/plaid/webhook";
+    let statuses: Vec<StatusCode> = futures_statuses(&router, "198.51.100.66", path, 8).await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 3, "{statuses:?}");
+    let other = send_from(&router, "203.0.113.5", "POST", path, None, Some("{}")).await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another address is still heard (and refused unsigned)");
+}
+
+async fn futures_statuses(router: &Router, client: &str, path: &str, n: usize) -> Vec<StatusCode> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(send_from(router, client, "POST", path, None, Some("{}")).await.status);
+    }
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_beyond_the_hashing_limit_get_429_with_retry_after_not_memory() {
+    let url = fresh_url("sqlite").await;
+    let mut settings = PROXIED.to_vec();
+    settings.extend_from_slice(&["--password-hash-concurrency", "1", "--password-hash-wait-ms", "1"]);
+    let Built { router, .. } = app_with(&url, &settings).await;
+    let attempts: Vec<_> = (0..12)
+        .map(|i| {
+            let router = router.clone();
+            tokio::spawn(
+                async move { login_from(&router, &format!("198.51.100.{i}"), "nobody", "guess-guess-guess").await },
+            )
+        })
+        .collect();
+    let (mut refused, mut busy) = (0, 0);
+    for attempt in attempts {
+        let response = attempt.await.unwrap();
+        match response.status {
+            StatusCode::UNAUTHORIZED => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(response.body.contains("busy"), "{}", response.body);
+                assert_eq!(response.retry_after, Some(1));
+                busy += 1;
+            }
+            other => panic!("unexpected {other}: {}", response.body),
+        }
+    }
+    assert!(refused >= 1 && busy >= 1, "hashing is bounded: {refused} hashed, {busy} told to retry");
 }

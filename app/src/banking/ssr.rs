@@ -59,6 +59,7 @@ impl From<banking_core::Error> for AppError {
                 AppError::new("plaid_unavailable", message)
             }
             E::Plaid { message, .. } => AppError::new("plaid_error", message),
+            E::Busy { .. } => AppError::new("busy", "The server is busy. Please try again in a moment."),
             E::Config(_) | E::Internal => AppError::internal(),
         }
     }

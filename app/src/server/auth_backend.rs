@@ -3,7 +3,11 @@
 use std::sync::Arc;
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
-use banking_core::{model::Role, store::Store, users};
+use banking_core::{
+    model::Role,
+    store::Store,
+    users::{self, Hashing},
+};
 use secrecy::SecretString;
 
 use crate::error::AppError;
@@ -62,12 +66,25 @@ pub struct Credentials {
 #[derive(Clone)]
 pub struct Backend {
     store: Arc<dyn Store>,
+    hashing: Hashing,
+    allow_demo: bool,
 }
 
 impl Backend {
-    /// Over the app's store.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    /// Over the app's store, hashing within `hashing`'s bounds. Demo users (seeded in
+    /// simulation mode) can sign in, and stay signed in, only when `allow_demo`.
+    pub fn new(store: Arc<dyn Store>, hashing: Hashing, allow_demo: bool) -> Self {
+        Self { store, hashing, allow_demo }
+    }
+}
+
+impl Backend {
+    fn allowed(&self, user: &banking_core::model::User) -> bool {
+        if user.demo && !self.allow_demo {
+            tracing::warn!(user = user.id, "demo user refused: the app runs in live mode");
+            return false;
+        }
+        true
     }
 }
 
@@ -77,11 +94,12 @@ impl AuthnBackend for Backend {
     type Error = banking_core::Error;
 
     async fn authenticate(&self, creds: Credentials) -> Result<Option<SessionUser>, Self::Error> {
-        Ok(users::authenticate(&self.store, &creds.username, creds.password).await?.map(SessionUser::from))
+        let user = users::authenticate(&self.store, &self.hashing, &creds.username, creds.password).await?;
+        Ok(user.filter(|u| self.allowed(u)).map(SessionUser::from))
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, Self::Error> {
-        Ok(self.store.user_by_id(*id).await?.map(SessionUser::from))
+        Ok(self.store.user_by_id(*id).await?.filter(|u| self.allowed(u)).map(SessionUser::from))
     }
 }
 

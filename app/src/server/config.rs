@@ -60,6 +60,11 @@ pub struct Config {
     /// makes cookies `Secure`, and Plaid's webhook URL is built from it.
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Run against the built-in Plaid simulator, on purpose. Without it, simulation mode
+    /// still starts when PLAID_CLIENT_ID is unset and PUBLIC_URL is plain http (development),
+    /// but an https PUBLIC_URL (a deployment) refuses to start rather than simulate by accident.
+    #[arg(long, env = "SIMULATION", default_value_t = false)]
+    pub simulation: bool,
     /// Plaid client id. Unset means simulation mode.
     #[arg(long, env = "PLAID_CLIENT_ID", hide_env_values = true, value_parser = secret)]
     pub plaid_client_id: Option<SecretString>,
@@ -82,6 +87,24 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Password hashes (sign-in) that may run at once; default: one per core. Each takes
+    /// 19 MiB while it runs.
+    #[arg(long, env = "PASSWORD_HASH_CONCURRENCY")]
+    pub password_hash_concurrency: Option<usize>,
+    /// Milliseconds a sign-in waits for a hashing slot before it is answered 429.
+    #[arg(long, env = "PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub password_hash_wait_ms: u64,
+    /// Behind a reverse proxy: the header it sets to the client's address (e.g. `x-real-ip`;
+    /// for `x-forwarded-for` the last entry counts). Unset: the TCP peer address. Never set
+    /// it without a proxy that overwrites the header, or clients choose their own address.
+    #[arg(long, env = "TRUSTED_CLIENT_IP_HEADER")]
+    pub trusted_client_ip_header: Option<String>,
+    /// Sign-in attempts per minute per client address (the burst is the same number).
+    #[arg(long, env = "SIGN_IN_RATE_PER_MINUTE", default_value_t = 20)]
+    pub sign_in_rate_per_minute: u32,
+    /// Webhook deliveries per minute per client address (Plaid sends from a few addresses).
+    #[arg(long, env = "WEBHOOK_RATE_PER_MINUTE", default_value_t = 600)]
+    pub webhook_rate_per_minute: u32,
     /// Sync Items not synced for this many minutes (safety net for lost webhooks).
     #[arg(long, env = "SAFETY_NET_SYNC_MINUTES", default_value_t = 360)]
     pub safety_net_sync_minutes: u64,
@@ -97,8 +120,29 @@ impl Config {
         self.plaid_client_id.is_none()
     }
 
+    /// The bound on password hashing these settings ask for.
+    pub fn hashing(&self) -> banking_core::users::Hashing {
+        let parallel = self
+            .password_hash_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        banking_core::users::Hashing::new(parallel, std::time::Duration::from_millis(self.password_hash_wait_ms))
+    }
+
     /// Checks combinations clap cannot; the message names the setting.
     pub fn validate(&self) -> Result<(), String> {
+        if self.simulation && self.plaid_client_id.is_some() {
+            return Err(
+                "SIMULATION is set, and so is PLAID_CLIENT_ID: choose one (unset PLAID_CLIENT_ID to simulate)".into()
+            );
+        }
+        let deployed = self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        if self.simulation_mode() && deployed && !self.simulation {
+            return Err("PLAID_CLIENT_ID is not set, but PUBLIC_URL is https, so this looks like a deployment: \
+                        refusing to start with simulated banks and demo users. Set PLAID_CLIENT_ID, \
+                        PLAID_SECRET and ENCRYPTION_KEYS for live mode, or SIMULATION=true to run the \
+                        simulator on purpose."
+                .into());
+        }
         if !self.simulation_mode() {
             if self.plaid_secret.is_none() {
                 return Err("PLAID_SECRET must be set when PLAID_CLIENT_ID is (live mode)".into());
@@ -118,6 +162,10 @@ impl Config {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(format!("PUBLIC_URL must start with http:// or https://, not `{url}`"));
             }
+        }
+        if let Some(name) = &self.trusted_client_ip_header {
+            http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("TRUSTED_CLIENT_IP_HEADER `{name}` is not a header name"))?;
         }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
             return Err("DATABASE_URL must start with sqlite: or postgres://".into());
@@ -151,6 +199,16 @@ mod tests {
         for secret in ["client-123", "sekrit-456", "k1:AAAA"] {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");
         }
+    }
+
+    #[test]
+    fn an_https_deployment_without_plaid_credentials_refuses_to_simulate_unless_asked() {
+        let err = parse(&["--public-url", "https://cash.example"]).validate().unwrap_err();
+        assert!(err.contains("SIMULATION=true") && err.contains("PLAID_CLIENT_ID"), "{err}");
+        assert!(parse(&["--public-url", "https://cash.example", "--simulation"]).validate().is_ok());
+        assert!(parse(&["--public-url", "http://127.0.0.1:3000"]).validate().is_ok(), "development stays simple");
+        let both = parse(&["--simulation", "--plaid-client-id", "id", "--plaid-secret", "s"]);
+        assert!(both.validate().unwrap_err().contains("choose one"));
     }
 
     #[test]

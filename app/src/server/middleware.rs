@@ -10,7 +10,7 @@ use axum::{
     Json,
 };
 
-use super::state::AppState;
+use super::{rate_limit::RateLimiter, state::AppState};
 use crate::{auth::ssr::AuthSession, error::AppError};
 
 /// The only route that accepts cross-site POSTs (Plaid calls it; its body is verified).
@@ -105,6 +105,25 @@ pub async fn private_responses(State(state): State<AppState>, request: Request<B
             .or_insert(HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     response
+}
+
+/// The per-client-address rate limits of the open routes.
+#[derive(Clone)]
+pub struct RateLimits {
+    /// `POST /api/auth/login`.
+    pub sign_in: RateLimiter,
+    /// The Plaid webhook.
+    pub webhook: RateLimiter,
+}
+
+/// Applies [`RateLimits`] to the sign-in and webhook routes, before any body is read.
+pub async fn rate_limits(State(limits): State<RateLimits>, request: Request<Body>, next: Next) -> Response {
+    let limiter = match request.uri().path() {
+        "/api/auth/login" => limits.sign_in,
+        WEBHOOK_PATH => limits.webhook,
+        _ => return next.run(request).await,
+    };
+    RateLimiter::layer(State(limiter), request, next).await
 }
 
 /// Server functions answer every error with 500; give API errors the status their code

@@ -4,6 +4,8 @@ pub mod auth_backend;
 pub mod config;
 mod health;
 pub mod middleware;
+pub mod rate_limit;
+pub mod redirect;
 pub mod sessions;
 pub mod state;
 
@@ -96,9 +98,10 @@ async fn create_user(config: &Config, username: &str, role: &str) -> Result<(), 
         }
     };
     let db = open_database(config).await?;
-    let id = banking_core::users::create_user(&db.store(), username, SecretString::from(password), role)
-        .await
-        .map_err(|e| e.to_string())?;
+    let id =
+        banking_core::users::create_user(&db.store(), &config.hashing(), username, SecretString::from(password), role)
+            .await
+            .map_err(|e| e.to_string())?;
     println!("user `{username}` ({}) saved with id {id}", role.as_str());
     Ok(())
 }
@@ -120,7 +123,9 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let listen = leptos_options.site_addr;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let public_origin = public_url.trim_end_matches('/').to_string();
+    let public_base = url::Url::parse(&public_origin).map_err(|e| format!("PUBLIC_URL `{public_url}`: {e}"))?;
     let simulation = config.simulation_mode();
+    let hashing = config.hashing();
 
     let (plaid, cipher) = if simulation {
         tracing::warn!("SIMULATION MODE: PLAID_CLIENT_ID is not set, so Plaid is simulated in-process under /sim");
@@ -134,14 +139,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
             None => TokenCipher::dev_key_in(&config.data_dir),
         }
         .map_err(|e| e.to_string())?;
-        for (name, role) in [("trader", Role::Trader), ("admin", Role::Admin), ("viewer", Role::Viewer)] {
-            if store.user_by_name(name).await.map_err(|e| e.to_string())?.is_none() {
-                banking_core::users::create_user(&store, name, DEMO_PASSWORD.to_string().into(), role)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::info!(user = name, "seeded demo user (simulation mode only)");
-            }
-        }
+        seed_demo_users(&store, &hashing).await?;
         (client, cipher)
     } else {
         let environment = Environment::parse(&config.plaid_env).map_err(|e| e.to_string())?;
@@ -149,6 +147,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         let secret = config.plaid_secret.as_ref().expect("validated").expose_secret().to_string();
         let client = PlaidClient::builder(environment, client_id, secret).build().map_err(|e| e.to_string())?;
         let keys = config.encryption_keys.as_ref().expect("validated");
+        // From now on this database never gets demo users, and those it has are refused.
+        store.record_live_mode(chrono::Utc::now().timestamp()).await.map_err(|e| e.to_string())?;
         (client, TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?)
     };
 
@@ -179,7 +179,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
 
     let sessions = Sessions::new(&db).await.map_err(|e| format!("session store: {e}"))?;
     let session_layer = sessions.layer(public_origin.starts_with("https://"));
-    let auth_layer = AuthManagerLayerBuilder::new(Backend::new(store.clone()), session_layer).build();
+    let auth_layer =
+        AuthManagerLayerBuilder::new(Backend::new(store.clone(), hashing.clone(), simulation), session_layer).build();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let sign_in_throttle = SignInThrottle::new(store.clone());
@@ -190,12 +191,33 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         banking,
         verifier: WebhookVerifier::new(plaid),
         public_origin: Some(public_origin),
+        public_url: public_base,
         shutdown: shutdown_rx,
         simulation,
         signed_out: tokio::sync::broadcast::channel(64).0,
         sign_in_throttle,
+        hashing,
     };
 
+    let limits = middleware::RateLimits {
+        sign_in: rate_limit::RateLimiter::new(
+            "sign-in",
+            config.sign_in_rate_per_minute,
+            config.sign_in_rate_per_minute,
+        ),
+        webhook: rate_limit::RateLimiter::new(
+            "webhook",
+            config.webhook_rate_per_minute,
+            config.webhook_rate_per_minute,
+        ),
+    };
+    let client_addrs = rate_limit::ClientAddrSource {
+        trusted_header: config
+            .trusted_client_ip_header
+            .as_deref()
+            .map(|h| http::HeaderName::from_bytes(h.as_bytes()).map_err(|e| format!("TRUSTED_CLIENT_IP_HEADER: {e}")))
+            .transpose()?,
+    };
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let mut router = Router::new();
@@ -222,11 +244,13 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(limits, middleware::rate_limits))
         .layer(axum::middleware::from_fn(middleware::api_error_status))
         .layer(axum::middleware::from_fn(middleware::banking_api_guard))
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
         .layer(auth_layer)
+        .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::private_responses))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -245,6 +269,24 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         )
         .with_state(state.clone());
     Ok(Built { router, state, shutdown: shutdown_tx })
+}
+
+/// Seeds the demo users (simulation mode), unless the database has ever run in live mode.
+async fn seed_demo_users(store: &Arc<dyn Store>, hashing: &banking_core::users::Hashing) -> Result<(), String> {
+    if let Some(since) = store.live_since().await.map_err(|e| e.to_string())? {
+        tracing::warn!(live_since = since, "this database has been used in live mode: no demo users are created");
+        return Ok(());
+    }
+    for (name, role) in [("trader", Role::Trader), ("admin", Role::Admin), ("viewer", Role::Viewer)] {
+        if store.user_by_name(name).await.map_err(|e| e.to_string())?.is_none() {
+            let id = banking_core::users::create_user(store, hashing, name, DEMO_PASSWORD.to_string().into(), role)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.mark_demo_user(id).await.map_err(|e| e.to_string())?;
+            tracing::info!(user = name, "seeded demo user (simulation mode only)");
+        }
+    }
+    Ok(())
 }
 
 /// Client id the in-process simulator accepts (simulation mode only).
@@ -283,7 +325,7 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let mut stopping = state.shutdown.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service())
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopping.wait_for(|s| *s).await;
             })

@@ -21,6 +21,8 @@ pub struct AppState {
     pub verifier: plaid_client::webhook::WebhookVerifier,
     /// Our public origin (`https://host`), when configured.
     pub public_origin: Option<String>,
+    /// Our public URL, the base `next` redirects are resolved against.
+    pub public_url: url::Url,
     /// Flips to true when shutdown starts; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
     /// Whether Plaid is simulated (the Link script URL differs).
@@ -29,4 +31,6 @@ pub struct AppState {
     pub signed_out: tokio::sync::broadcast::Sender<i64>,
     /// Failed sign-ins per username, counted in the database.
     pub sign_in_throttle: SignInThrottle,
+    /// The bound on password hashing (sign-in, password changes).
+    pub hashing: banking_core::users::Hashing,
 }

@@ -32,6 +32,12 @@ pub enum Error {
     /// Configuration that cannot work (e.g. no encryption key in live mode).
     #[error("configuration error: {0}")]
     Config(String),
+    /// Too much costly work is running (e.g. password hashing); try again after `retry_after`.
+    #[error("the server is busy; try again in a moment")]
+    Busy {
+        /// When to try again (sent as `Retry-After`).
+        retry_after: std::time::Duration,
+    },
     /// Something on our side failed; details were logged.
     #[error("internal error")]
     Internal,

@@ -54,6 +54,8 @@ pub struct User {
     pub role: Role,
     /// Argon2 PHC string.
     pub password_hash: secrecy::SecretString,
+    /// A demo user seeded in simulation mode (refused sign-in in live mode).
+    pub demo: bool,
 }
 
 impl std::fmt::Debug for User {

@@ -72,6 +72,12 @@ pub struct SyncChanges {
 pub trait Store: Send + Sync + 'static {
     /// Creates a user, or replaces the password and role of an existing one.
     async fn upsert_user(&self, username: &str, password_hash: &str, role: Role) -> Result<UserId>;
+    /// Marks the user as a demo user (seeded in simulation mode with a published password).
+    async fn mark_demo_user(&self, id: UserId) -> Result<()>;
+    /// Records that the database is used in live mode (from `now`, kept if already set).
+    async fn record_live_mode(&self, now: i64) -> Result<()>;
+    /// Since when the database has been used in live mode, if ever.
+    async fn live_since(&self) -> Result<Option<i64>>;
     /// A user by name.
     async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     /// A user by id.
@@ -203,12 +209,19 @@ struct UserRow {
     username: String,
     role: String,
     password_hash: String,
+    demo: bool,
 }
 
 impl TryFrom<UserRow> for User {
     type Error = Error;
     fn try_from(r: UserRow) -> Result<Self> {
-        Ok(User { id: r.id, username: r.username, role: r.role.parse()?, password_hash: r.password_hash.into() })
+        Ok(User {
+            id: r.id,
+            username: r.username,
+            role: r.role.parse()?,
+            password_hash: r.password_hash.into(),
+            demo: r.demo,
+        })
     }
 }
 
@@ -424,7 +437,7 @@ macro_rules! sql_store {
             async fn upsert_user(&self, username: &str, password_hash: &str, role: Role) -> Result<UserId> {
                 let id = sqlx::query_scalar(
                     "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role \
+                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, demo = FALSE \
                      RETURNING id",
                 )
                 .bind(username)
@@ -436,8 +449,25 @@ macro_rules! sql_store {
                 Ok(id)
             }
 
+            async fn mark_demo_user(&self, id: UserId) -> Result<()> {
+                sqlx::query("UPDATE users SET demo = TRUE WHERE id = $1").bind(id).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn record_live_mode(&self, now: i64) -> Result<()> {
+                sqlx::query("INSERT INTO app_mode (id, live_since) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn live_since(&self) -> Result<Option<i64>> {
+                Ok(sqlx::query_scalar("SELECT live_since FROM app_mode WHERE id = 1").fetch_optional(&self.pool).await?)
+            }
+
             async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
-                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash FROM users WHERE username = $1")
+                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash, demo FROM users WHERE username = $1")
                     .bind(username)
                     .fetch_optional(&self.pool)
                     .await?
@@ -446,7 +476,7 @@ macro_rules! sql_store {
             }
 
             async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
-                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash FROM users WHERE id = $1")
+                sqlx::query_as::<_, UserRow>("SELECT id, username, role, password_hash, demo FROM users WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?

@@ -1,7 +1,10 @@
-//! Sign-in throttling: after a few failed attempts for one username, further attempts are
-//! refused for a while, whatever the password, so passwords cannot be guessed at speed.
-//! Counted per username (existing or not, so it reveals nothing) in the database, so every
-//! instance of the app behind a load balancer sees the same count.
+//! Sign-in throttling: after a few failed attempts for one username from one client address,
+//! further attempts for that username from that address are refused for a while, whatever
+//! the password, so passwords cannot be guessed at speed. Counted per (username, client)
+//! pair, existing username or not (so it reveals nothing), so an attacker cannot lock a user
+//! out: the user signing in from their own address is not affected. Guessing from many
+//! addresses is held back by the per-address rate limit on the sign-in route. Counted in the
+//! database, so every instance of the app behind a load balancer sees the same count.
 
 use std::{sync::Arc, time::Duration};
 
@@ -33,37 +36,39 @@ impl SignInThrottle {
         Self { store }
     }
 
-    /// `Some(wait)` when the username is locked, with the time left.
-    pub async fn locked_for(&self, username: &str) -> Result<Option<Duration>> {
-        self.locked_for_at(username, Utc::now().timestamp()).await
+    /// `Some(wait)` when the username is locked for `client`, with the time left.
+    pub async fn locked_for(&self, username: &str, client: &str) -> Result<Option<Duration>> {
+        self.locked_for_at(username, client, Utc::now().timestamp()).await
     }
 
-    /// Counts a failed attempt.
-    pub async fn failed(&self, username: &str) -> Result<()> {
-        self.failed_at(username, Utc::now().timestamp()).await
+    /// Counts a failed attempt from `client`.
+    pub async fn failed(&self, username: &str, client: &str) -> Result<()> {
+        self.failed_at(username, client, Utc::now().timestamp()).await
     }
 
-    /// Clears the count after a successful sign-in.
-    pub async fn succeeded(&self, username: &str) -> Result<()> {
-        self.store.clear_sign_in_failures(&key(username)).await
+    /// Clears the count of `client` after a successful sign-in.
+    pub async fn succeeded(&self, username: &str, client: &str) -> Result<()> {
+        self.store.clear_sign_in_failures(&key(username, client)).await
     }
 
-    async fn locked_for_at(&self, username: &str, now: i64) -> Result<Option<Duration>> {
-        let Some((failures, last_failure_at)) = self.store.sign_in_failures(&key(username)).await? else {
+    async fn locked_for_at(&self, username: &str, client: &str, now: i64) -> Result<Option<Duration>> {
+        let Some((failures, last_failure_at)) = self.store.sign_in_failures(&key(username, client)).await? else {
             return Ok(None);
         };
         let ends = last_failure_at + WINDOW.as_secs() as i64;
         Ok((failures >= MAX_FAILURES && ends > now).then(|| Duration::from_secs((ends - now) as u64)))
     }
 
-    async fn failed_at(&self, username: &str, now: i64) -> Result<()> {
-        self.store.record_sign_in_failure(&key(username), now, now - WINDOW.as_secs() as i64).await
+    async fn failed_at(&self, username: &str, client: &str, now: i64) -> Result<()> {
+        self.store.record_sign_in_failure(&key(username, client), now, now - WINDOW.as_secs() as i64).await
     }
 }
 
-/// Usernames are matched trimmed and case-insensitively, so spelling variants share a count.
-fn key(username: &str) -> String {
-    username.trim().to_lowercase()
+/// Usernames are matched trimmed and case-insensitively, so spelling variants share a count;
+/// the key is bounded in length whatever is typed.
+fn key(username: &str, client: &str) -> String {
+    let username: String = username.trim().to_lowercase().chars().take(128).collect();
+    format!("{username}|{client}")
 }
 
 #[cfg(test)]
@@ -77,25 +82,35 @@ mod tests {
             let db = fresh(backend).await;
             let (a, b) = (SignInThrottle::new(db.store()), SignInThrottle::new(db.store()));
             let t0 = 1_000_000;
+            let (ip, home) = ("198.51.100.7", "203.0.113.5");
             for i in 0..MAX_FAILURES - 1 {
-                a.failed_at("Alice", t0 + i).await.unwrap();
+                a.failed_at("Alice", ip, t0 + i).await.unwrap();
             }
-            assert_eq!(b.locked_for_at("alice", t0 + 10).await.unwrap(), None, "{backend}: not yet");
-            b.failed_at(" alice ", t0 + 10).await.unwrap();
-            let wait = a.locked_for_at("ALICE", t0 + 20).await.unwrap();
+            assert_eq!(b.locked_for_at("alice", ip, t0 + 10).await.unwrap(), None, "{backend}: not yet");
+            b.failed_at(" alice ", ip, t0 + 10).await.unwrap();
+            let wait = a.locked_for_at("ALICE", ip, t0 + 20).await.unwrap();
             assert_eq!(wait, Some(WINDOW - Duration::from_secs(10)), "{backend}: case and spaces do not dodge it");
-            assert_eq!(a.locked_for_at("bob", t0 + 20).await.unwrap(), None, "{backend}: others unaffected");
+            assert_eq!(a.locked_for_at("bob", ip, t0 + 20).await.unwrap(), None, "{backend}: others unaffected");
+            assert_eq!(
+                a.locked_for_at("alice", home, t0 + 20).await.unwrap(),
+                None,
+                "{backend}: alice from her own address is not locked out by someone else's guesses"
+            );
 
             let after = t0 + 10 + WINDOW.as_secs() as i64;
-            assert_eq!(a.locked_for_at("alice", after).await.unwrap(), None, "{backend}: the lock ends");
-            a.failed_at("alice", after).await.unwrap();
-            assert_eq!(a.locked_for_at("alice", after).await.unwrap(), None, "{backend}: a stale count restarts at 1");
+            assert_eq!(a.locked_for_at("alice", ip, after).await.unwrap(), None, "{backend}: the lock ends");
+            a.failed_at("alice", ip, after).await.unwrap();
+            assert_eq!(
+                a.locked_for_at("alice", ip, after).await.unwrap(),
+                None,
+                "{backend}: a stale count restarts at 1"
+            );
 
             for i in 0..MAX_FAILURES {
-                a.failed_at("carol", t0 + i).await.unwrap();
+                a.failed_at("carol", ip, t0 + i).await.unwrap();
             }
-            b.succeeded("Carol").await.unwrap();
-            assert_eq!(a.locked_for_at("carol", t0 + 10).await.unwrap(), None, "{backend}: success clears it");
+            b.succeeded("Carol", ip).await.unwrap();
+            assert_eq!(a.locked_for_at("carol", ip, t0 + 10).await.unwrap(), None, "{backend}: success clears it");
         }
     }
 }

@@ -1,37 +1,80 @@
-//! Password hashing for sign-in (Argon2id, on the blocking pool).
+//! Password hashing for sign-in (Argon2id, on the blocking pool, bounded by [`Hashing`]).
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::{Arc, OnceLock};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+use tokio::sync::Semaphore;
 
 use crate::{model::User, store::Store, Error, Result};
 
-/// Hashes a password with Argon2id and a random salt (PHC string).
-pub async fn hash_password(password: SecretString) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.expose_secret().as_bytes(), &salt).map(|h| h.to_string()).map_err(
-            |e| {
-                tracing::error!(error = %e, "password hashing failed");
-                Error::Internal
-            },
-        )
-    })
-    .await
-    .map_err(|_| Error::Internal)?
+/// Longest password accepted, in bytes: longer ones are refused without hashing.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Bounds password hashing, the costliest thing an anonymous client can ask for (each
+/// Argon2 run takes 19 MiB and tens of milliseconds of a core): at most `max_parallel` run at
+/// once; a caller waits at most `max_wait` for a turn, else gets [`Error::Busy`] (429).
+#[derive(Clone, Debug)]
+pub struct Hashing {
+    permits: Arc<Semaphore>,
+    max_wait: Duration,
 }
 
-/// Checks `password` against a PHC hash on the blocking pool.
-pub async fn verify_password(password: SecretString, hash: SecretString) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(hash.expose_secret()).map_err(|_| Error::Internal)?;
-        Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|_| Error::Internal)?
+impl Hashing {
+    /// At most `max_parallel` (at least 1) hashes at once; callers wait up to `max_wait`.
+    pub fn new(max_parallel: usize, max_wait: Duration) -> Self {
+        Self { permits: Arc::new(Semaphore::new(max_parallel.max(1))), max_wait }
+    }
+
+    /// One hash per core, callers wait up to 2 seconds.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, |n| n.get()), Duration::from_secs(2))
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+        let permit = match tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                tracing::warn!("password hashing busy: request refused");
+                return Err(Error::Busy { retry_after: Duration::from_secs(1) });
+            }
+        };
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| Error::Internal)?
+    }
+
+    /// Hashes a password with Argon2id and a random salt (PHC string).
+    pub async fn hash(&self, password: SecretString) -> Result<String> {
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default().hash_password(password.expose_secret().as_bytes(), &salt).map(|h| h.to_string()).map_err(
+                |e| {
+                    tracing::error!(error = %e, "password hashing failed");
+                    Error::Internal
+                },
+            )
+        })
+        .await
+    }
+
+    /// Checks `password` against a PHC hash.
+    pub async fn verify(&self, password: SecretString, hash: SecretString) -> Result<bool> {
+        self.run(move || {
+            let parsed = PasswordHash::new(hash.expose_secret()).map_err(|_| Error::Internal)?;
+            Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+        })
+        .await
+    }
 }
 
 /// A hash of a random password, verified against when the user does not exist so that a
@@ -53,6 +96,7 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 /// Creates the user, or replaces the password and role of an existing one.
 pub async fn create_user(
     store: &Arc<dyn Store>,
+    hashing: &Hashing,
     username: &str,
     password: SecretString,
     role: crate::model::Role,
@@ -67,16 +111,28 @@ pub async fn create_user(
     if password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
         return Err(Error::InvalidInput(format!("passwords need at least {MIN_PASSWORD_LEN} characters")));
     }
-    let hash = hash_password(password).await?;
+    if password.expose_secret().len() > MAX_PASSWORD_BYTES {
+        return Err(Error::InvalidInput(format!("passwords are at most {MAX_PASSWORD_BYTES} bytes")));
+    }
+    let hash = hashing.hash(password).await?;
     store.upsert_user(username, &hash, role).await
 }
 
 /// The user if the credentials are right. Unknown users and wrong passwords cost the same
 /// Argon2 verification and give the same `None`.
-pub async fn authenticate(store: &Arc<dyn Store>, username: &str, password: SecretString) -> Result<Option<User>> {
+/// Passwords over [`MAX_PASSWORD_BYTES`] are wrong without being hashed.
+pub async fn authenticate(
+    store: &Arc<dyn Store>,
+    hashing: &Hashing,
+    username: &str,
+    password: SecretString,
+) -> Result<Option<User>> {
+    if password.expose_secret().len() > MAX_PASSWORD_BYTES || username.len() > 256 {
+        return Ok(None);
+    }
     let user = store.user_by_name(username.trim()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
-    let ok = verify_password(password, hash).await?;
+    let ok = hashing.verify(password, hash).await?;
     Ok(user.filter(|_| ok))
 }
 
@@ -93,11 +149,38 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_only_the_right_password_and_are_salted() {
-        let a = hash_password("correct horse battery".to_string().into()).await.unwrap();
-        let b = hash_password("correct horse battery".to_string().into()).await.unwrap();
+        let hashing = Hashing::per_core();
+        let a = hashing.hash("correct horse battery".to_string().into()).await.unwrap();
+        let b = hashing.hash("correct horse battery".to_string().into()).await.unwrap();
         assert_ne!(a, b, "salted");
         assert!(a.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".to_string().into(), a.clone().into()).await.unwrap());
-        assert!(!verify_password("wrong horse battery".to_string().into(), a.into()).await.unwrap());
+        assert!(hashing.verify("correct horse battery".to_string().into(), a.clone().into()).await.unwrap());
+        assert!(!hashing.verify("wrong horse battery".to_string().into(), a.into()).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_the_limit_hash_at_once_and_the_rest_are_told_to_come_back() {
+        let hashing = Hashing::new(1, Duration::from_millis(5));
+        let hash: SecretString = hashing.hash("correct horse battery".to_string().into()).await.unwrap().into();
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let (hashing, hash) = (hashing.clone(), hash.clone());
+                tokio::spawn(async move { hashing.verify("wrong horse battery".to_string().into(), hash).await })
+            })
+            .collect();
+        let (mut ran, mut busy) = (0, 0);
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(false) => ran += 1,
+                Err(Error::Busy { retry_after }) => {
+                    assert!(retry_after >= Duration::from_secs(1));
+                    busy += 1
+                }
+                other => panic!("unexpected: {other:?}"),
+            }
+        }
+        assert!(ran >= 1 && busy >= 1, "one ran at a time, the rest were refused: ran {ran}, busy {busy}");
+        // Once the queue has drained, hashing works again.
+        assert!(hashing.verify("correct horse battery".to_string().into(), hash).await.unwrap());
     }
 }

@@ -309,3 +309,17 @@ async fn a_cached_balance_never_replaces_a_newer_real_time_one() {
         assert!(store.item(user, "item-a").await.is_ok(), "{backend}: the bank stays");
     }
 }
+
+#[tokio::test]
+async fn postgres_connections_can_require_tls() {
+    // The machine's Postgres has ssl = on (Debian's default): `sslmode=require` must connect
+    // over TLS rather than fail for want of TLS support in sqlx.
+    let url = banking_core::testing::fresh_url("postgres").await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let db = banking_core::db::Database::connect(&format!("{url}{separator}sslmode=require")).await.unwrap();
+    let banking_core::db::Database::Postgres(pool) = &db else { panic!("expected Postgres") };
+    let encrypted: bool =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetch_one(pool).await.unwrap();
+    assert!(encrypted, "the connection is encrypted");
+    db.migrate().await.unwrap();
+}

@@ -88,6 +88,10 @@ pub enum Error {
     /// Configuration could not be used.
     #[error("invalid Plaid configuration: {0}")]
     Config(String),
+    /// Too many unknown webhook key ids were looked up in the last minute; the lookup was
+    /// not made. The webhook may be genuine: answer with a retryable status.
+    #[error("too many webhook key lookups in the last minute; not asking Plaid again yet")]
+    LookupLimit,
     /// An incoming webhook failed verification.
     #[error("webhook rejected: {0}")]
     Webhook(WebhookRejection),

@@ -9,6 +9,23 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Longest `Plaid-Verification` header read (Plaid's are about 500 bytes); longer ones are
+/// refused before anything is decoded.
+pub const MAX_HEADER_LEN: usize = 2048;
+/// Longest `kid` looked up (Plaid's are UUIDs, 36 characters).
+pub const MAX_KID_LEN: usize = 64;
+/// Signing keys kept at once (Plaid has a handful live while it rotates them).
+const MAX_KEYS: usize = 16;
+/// Key ids Plaid said it does not have, remembered so they are not asked about again.
+const MAX_REFUSED: usize = 1024;
+/// How long a refused key id is remembered.
+const REFUSED_FOR: Duration = Duration::from_secs(10 * 60);
+/// Lookups of key ids not in the cache, in all, per [`LOOKUP_WINDOW`]: a flood of forged
+/// webhooks with made-up ids costs Plaid this many calls, not one per webhook.
+pub const MAX_LOOKUPS_PER_WINDOW: u32 = 5;
+/// The window [`MAX_LOOKUPS_PER_WINDOW`] counts in.
+const LOOKUP_WINDOW: Duration = Duration::from_secs(60);
+
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use p256::ecdsa::{
     signature::{Signer, Verifier},
@@ -84,11 +101,79 @@ struct CachedKey {
     fetched: Instant,
 }
 
+/// Everything the verifier remembers about key ids, each part bounded.
+#[derive(Default)]
+struct KeyCache {
+    /// Keys by `kid`: fetched, or being fetched (concurrent misses share one fetch).
+    keys: HashMap<String, Arc<OnceCell<CachedKey>>>,
+    /// Key ids Plaid refused, with when.
+    refused: HashMap<String, Instant>,
+    /// Start of the current lookup window and the lookups made in it.
+    window: Option<(Instant, u32)>,
+}
+
+impl KeyCache {
+    /// The shared fetch for `kid`, or why there is none: refused recently, or the lookup
+    /// budget is spent.
+    fn cell(&mut self, kid: &str, key_ttl: Duration) -> Result<Arc<OnceCell<CachedKey>>, Error> {
+        if self.refused.get(kid).is_some_and(|at| at.elapsed() < REFUSED_FOR) {
+            return Err(WebhookRejection::KeyUnavailable.into());
+        }
+        match self.keys.get(kid) {
+            Some(cell) if cell.get().is_none_or(|k| k.fetched.elapsed() <= key_ttl) => return Ok(cell.clone()),
+            _ => {}
+        }
+        let now = Instant::now();
+        let (start, used) = match self.window {
+            Some((start, used)) if start.elapsed() < LOOKUP_WINDOW => (start, used),
+            _ => (now, 0),
+        };
+        if used >= MAX_LOOKUPS_PER_WINDOW {
+            return Err(Error::LookupLimit);
+        }
+        self.window = Some((start, used + 1));
+        self.keys.retain(|_, cell| cell.get().is_none_or(|k| k.fetched.elapsed() <= key_ttl));
+        if self.keys.len() >= MAX_KEYS {
+            // Drop the oldest fetched key; one in use is fetched again if it comes back.
+            let oldest =
+                self.keys.iter().filter_map(|(k, c)| c.get().map(|v| (k.clone(), v.fetched))).min_by_key(|(_, at)| *at);
+            if let Some((oldest, _)) = oldest {
+                self.keys.remove(&oldest);
+            }
+        }
+        let cell = Arc::new(OnceCell::new());
+        self.keys.insert(kid.to_string(), cell.clone());
+        Ok(cell)
+    }
+
+    /// Forgets a fetch that failed; remembers the id when Plaid refused it.
+    fn failed(&mut self, kid: &str, cell: &Arc<OnceCell<CachedKey>>, refused: bool) {
+        if self.keys.get(kid).is_some_and(|c| Arc::ptr_eq(c, cell)) {
+            self.keys.remove(kid);
+        }
+        if refused {
+            self.refused.retain(|_, at| at.elapsed() < REFUSED_FOR);
+            if self.refused.len() >= MAX_REFUSED {
+                let oldest = self.refused.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    self.refused.remove(&oldest);
+                }
+            }
+            self.refused.insert(kid.to_string(), Instant::now());
+        }
+    }
+}
+
 /// Verifies webhooks, caching Plaid's keys by `kid`. Share one per process (it is `Clone`).
+///
+/// Forged webhooks cannot make it grow or call Plaid at will: the cheap checks (header size
+/// and shape, `alg`, `kid` length) run before any lookup, at most
+/// [`MAX_LOOKUPS_PER_WINDOW`] unknown ids are looked up a minute in all, ids Plaid refused
+/// are remembered for ten minutes, and every cache is bounded.
 #[derive(Clone)]
 pub struct WebhookVerifier {
     client: PlaidClient,
-    keys: Arc<Mutex<HashMap<String, Arc<OnceCell<CachedKey>>>>>,
+    cache: Arc<Mutex<KeyCache>>,
     max_age: Duration,
     key_ttl: Duration,
 }
@@ -99,7 +184,7 @@ impl WebhookVerifier {
     pub fn new(client: PlaidClient) -> Self {
         Self {
             client,
-            keys: Arc::default(),
+            cache: Arc::default(),
             max_age: Duration::from_secs(5 * 60),
             key_ttl: Duration::from_secs(60 * 60),
         }
@@ -113,6 +198,9 @@ impl WebhookVerifier {
     /// may be genuine, so answer with a retryable status and Plaid delivers it again.
     pub async fn verify_at(&self, header: Option<&str>, body: &[u8], now: i64) -> Result<WebhookPayload, Error> {
         let token = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(WebhookRejection::MissingHeader)?;
+        if token.len() > MAX_HEADER_LEN {
+            return Err(WebhookRejection::MalformedToken.into());
+        }
         let mut parts = token.split('.');
         let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(WebhookRejection::MalformedToken.into());
@@ -121,7 +209,10 @@ impl WebhookVerifier {
         if header.alg != "ES256" {
             return Err(WebhookRejection::WrongAlgorithm.into());
         }
-        let kid = header.kid.ok_or(WebhookRejection::MalformedToken)?;
+        let kid = header
+            .kid
+            .filter(|k| !k.is_empty() && k.len() <= MAX_KID_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or(WebhookRejection::MalformedToken)?;
         let signature = URL_SAFE_NO_PAD
             .decode(s)
             .ok()
@@ -149,16 +240,9 @@ impl WebhookVerifier {
     }
 
     async fn key(&self, kid: &str) -> Result<VerifyingKey, Error> {
-        let cell = {
-            let mut keys = self.keys.lock().expect("key cache lock poisoned");
-            let stale = keys.get(kid).and_then(|c| c.get()).is_some_and(|k| k.fetched.elapsed() > self.key_ttl);
-            if stale {
-                keys.remove(kid);
-            }
-            keys.entry(kid.to_string()).or_default().clone()
-        };
+        let cell = self.cache.lock().expect("key cache lock poisoned").cell(kid, self.key_ttl)?;
         // Concurrent misses for one kid wait on the same fetch.
-        let cached = cell
+        let fetched = cell
             .get_or_try_init(|| async {
                 let response =
                     self.client.send(&WebhookVerificationKeyGetRequest { key_id: kid.to_string() }).await.map_err(
@@ -179,8 +263,16 @@ impl WebhookVerifier {
                 }
                 Ok(CachedKey { key: verifying_key(&response.key)?, fetched: Instant::now() })
             })
-            .await?;
-        Ok(cached.key)
+            .await;
+        match fetched {
+            Ok(cached) => Ok(cached.key),
+            Err(e) => {
+                let refused =
+                    matches!(e, Error::Webhook(WebhookRejection::KeyUnavailable | WebhookRejection::KeyExpired));
+                self.cache.lock().expect("key cache lock poisoned").failed(kid, &cell, refused);
+                Err(e)
+            }
+        }
     }
 }
 

@@ -86,17 +86,43 @@ async fn each_failure_has_its_own_reason() {
 }
 
 #[tokio::test]
-async fn an_unknown_kid_is_refused() {
+async fn an_unknown_kid_is_refused_and_not_asked_about_again() {
     let mut server = mockito::Server::new_async().await;
-    server
+    let lookup = server
         .mock("POST", "/webhook_verification_key/get")
         .with_status(400)
         .with_body(common::plaid_error("INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID"))
+        .expect(1)
         .create_async()
         .await;
     let verifier = WebhookVerifier::new(common::client(&server.url()));
     let header = WebhookSigner::generate("nope").sign(BODY, NOW);
-    assert_eq!(rejection(verifier.verify_at(Some(&header), BODY, NOW).await), WebhookRejection::KeyUnavailable);
+    for _ in 0..3 {
+        assert_eq!(rejection(verifier.verify_at(Some(&header), BODY, NOW).await), WebhookRejection::KeyUnavailable);
+    }
+    lookup.assert_async().await;
+}
+
+#[tokio::test]
+async fn oversized_or_odd_headers_and_key_ids_are_refused_before_any_lookup() {
+    let mut server = mockito::Server::new_async().await;
+    let lookup = server.mock("POST", "/webhook_verification_key/get").expect(0).create_async().await;
+    let verifier = WebhookVerifier::new(common::client(&server.url()));
+    let long_kid = "k".repeat(plaid_client::webhook::MAX_KID_LEN + 1);
+    let cases = [
+        WebhookSigner::generate(long_kid).sign(BODY, NOW),
+        WebhookSigner::generate("has space").sign(BODY, NOW),
+        WebhookSigner::generate("").sign(BODY, NOW),
+        format!(
+            "{}.{}",
+            WebhookSigner::generate("kid").sign(BODY, NOW),
+            "x".repeat(plaid_client::webhook::MAX_HEADER_LEN)
+        ),
+    ];
+    for header in cases {
+        assert_eq!(rejection(verifier.verify_at(Some(&header), BODY, NOW).await), WebhookRejection::MalformedToken);
+    }
+    lookup.assert_async().await;
 }
 
 #[tokio::test]

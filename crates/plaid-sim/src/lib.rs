@@ -20,11 +20,18 @@ mod oauth;
 mod state;
 mod webhooks;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex as StdMutex},
+    time::Duration,
+};
 
 use axum::{
+    extract::{MatchedPath, Request, State},
+    middleware::Next,
+    response::Response,
     routing::{get, post},
-    Router,
+    Json, Router,
 };
 use tokio::sync::Mutex;
 
@@ -64,6 +71,8 @@ pub struct Simulator {
     pub(crate) state: Arc<Mutex<state::State>>,
     pub(crate) signer: plaid_client::webhook::WebhookSigner,
     pub(crate) http: reqwest::Client,
+    /// Requests answered per route (Plaid API, Link and control alike).
+    calls: Arc<StdMutex<HashMap<String, u64>>>,
 }
 
 impl Simulator {
@@ -74,6 +83,7 @@ impl Simulator {
             config: Arc::new(config),
             signer: plaid_client::webhook::WebhookSigner::generate(format!("sim-key-{}", rand::random::<u32>())),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client"),
+            calls: Arc::default(),
         }
     }
 
@@ -81,6 +91,31 @@ impl Simulator {
     pub fn key_id(&self) -> &str {
         self.signer.kid()
     }
+
+    /// A `Plaid-Verification` header for `body` signed with this simulator's key, as its
+    /// webhooks carry (for tests of receivers).
+    pub fn sign_webhook(&self, body: &[u8]) -> String {
+        self.signer.sign(body, chrono::Utc::now().timestamp())
+    }
+
+    /// How many requests the route `path` (e.g. `/webhook_verification_key/get`) has
+    /// answered, whatever their outcome: tests prove with it that a call was, or was not, made.
+    pub fn calls(&self, path: &str) -> u64 {
+        self.calls.lock().expect("call counter lock").get(path).copied().unwrap_or(0)
+    }
+}
+
+/// Counts requests per matched route (so the map holds at most one entry per route).
+async fn count_calls(State(sim): State<Simulator>, path: MatchedPath, request: Request, next: Next) -> Response {
+    // Nested under `/sim` in the app, the matched path carries that prefix: count the route.
+    let route = path.as_str().strip_prefix("/sim").unwrap_or(path.as_str()).to_string();
+    *sim.calls.lock().expect("call counter lock").entry(route).or_default() += 1;
+    next.run(request).await
+}
+
+/// `GET /control/calls`: requests answered per route, for scripts under `bench/`.
+async fn calls(State(sim): State<Simulator>) -> Json<HashMap<String, u64>> {
+    Json(sim.calls.lock().expect("call counter lock").clone())
 }
 
 /// The simulator's routes: Plaid's API at the root, Link under `/link`, control under
@@ -119,6 +154,8 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/items/{item_id}/webhook", post(control::fire_webhook))
         .route("/control/items/{item_id}/mutate-next-sync", post(control::mutate_next_sync))
         .route("/control/faults", post(control::faults))
+        .route("/control/calls", get(calls))
+        .route_layer(axum::middleware::from_fn_with_state(sim.clone(), count_calls))
         .with_state(sim)
 }
 
