@@ -7,7 +7,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::pages::{cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound};
+use crate::pages::{account::AccountPage, cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/account") view=AccountPage/>
                 // Async: the whole page is rendered before it is sent, so it reads without JavaScript.
                 <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=LoginPage/>
@@ -52,9 +53,10 @@ pub fn App() -> impl IntoView {
 /// Sets this page's Content-Security-Policy: scripts run only with this response's nonce
 /// (leptos_axum makes one per request and puts it on its own scripts), or when such a script
 /// loads them (`'strict-dynamic'`: the Link script, Plaid's or the simulator's); the wasm may
-/// compile; Link's iframe comes from Plaid's CDN and its script may call Plaid; the page
-/// cannot be framed. Under
-/// `cargo leptos watch` the live-reload socket is allowed too.
+/// compile; the page cannot be framed. In live mode only, Plaid's documented directives for
+/// Link are added: its script from the CDN (for browsers without `'strict-dynamic'`), its
+/// iframe from `https://cdn.plaid.com/`, and calls to the configured Plaid environment.
+/// Under `cargo leptos watch` the live-reload socket is allowed too.
 #[cfg(feature = "ssr")]
 fn content_security_policy(options: &LeptosOptions) {
     use http::{header::CONTENT_SECURITY_POLICY, HeaderValue};
@@ -66,11 +68,17 @@ fn content_security_policy(options: &LeptosOptions) {
         Ok(_) => format!(" ws://127.0.0.1:{port} ws://localhost:{port}", port = options.reload_port),
         Err(_) => String::new(),
     };
+    let plaid_api = use_context::<crate::server::state::AppState>().and_then(|s| s.plaid_api_origin);
+    let (link_script, link_connect, frames) = match plaid_api {
+        Some(api) => {
+            (" https://cdn.plaid.com/link/v2/stable/link-initialize.js", format!(" {api}/"), "https://cdn.plaid.com/")
+        }
+        None => ("", String::new(), "'none'"),
+    };
     let policy = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https://*.plaid.com{reload}; \
-         frame-src https://cdn.plaid.com; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; \
-         form-action 'self'"
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'{link_script}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'{link_connect}{reload}; \
+         frame-src {frames}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
     );
     match HeaderValue::from_str(&policy) {
         Ok(value) => response.insert_header(CONTENT_SECURITY_POLICY, value),

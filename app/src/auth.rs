@@ -98,12 +98,48 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
             fail(AppError::internal())
         })?;
     }
-    session.login(&user).await.map_err(|e| {
-        tracing::error!(error = %e, "could not store the session");
-        fail(AppError::internal())
-    })?;
+    start_session(&mut session, &user).await?;
     tracing::info!(user = user.id, "signed in");
     leptos_axum::redirect(&next);
+    Ok(())
+}
+
+/// Changes the signed-in user's own password. The current password is required; every other
+/// session of the user ends (this one continues under a new id).
+#[server(prefix = "/api/auth", endpoint = "change-password")]
+pub async fn change_password(current: Password, new: Password, confirm: Password) -> Result<(), AppError> {
+    use self::ssr::*;
+    use banking_core::users;
+    let mut session = auth_session().await?;
+    let Some(user) = session.user.clone() else {
+        return Err(fail(AppError::unauthorized()));
+    };
+    if new != confirm {
+        return Err(fail(AppError::new("invalid_input", "The new password and its repetition differ.")));
+    }
+    let state = use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?;
+    let checked = users::authenticate(&state.store, &state.hashing, &user.username, current.0.into()).await;
+    match checked {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::info!(user = user.id, "password change refused: wrong current password");
+            return Err(fail(AppError::new("invalid_input", "Your current password is not right.")));
+        }
+        Err(e) => return Err(fail(e.into())),
+    }
+    users::create_user(&state.store, &state.hashing, &user.username, new.0.into(), user.role)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let updated = state
+        .store
+        .user_by_id(user.id)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .ok_or_else(|| fail(AppError::unauthorized()))?;
+    // The session keeps a fingerprint of the hash: other sessions no longer match it.
+    start_session(&mut session, &SessionUser::from(updated)).await?;
+    let _ = state.signed_out.send(user.id);
+    tracing::info!(user = user.id, "password changed; other sessions ended");
     Ok(())
 }
 
@@ -134,10 +170,11 @@ pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
 /// Server-side helpers for server functions.
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    pub use crate::server::auth_backend::SessionUser;
     use banking_core::model::Role;
     use leptos::prelude::*;
 
-    use crate::{error::AppError, server::auth_backend::SessionUser};
+    use crate::error::AppError;
 
     /// axum-login's session for our backend.
     pub type AuthSession = axum_login::AuthSession<crate::server::auth_backend::Backend>;
@@ -165,6 +202,20 @@ pub mod ssr {
     pub async fn require(roles: &[Role]) -> Result<SessionUser, AppError> {
         let session = auth_session().await?;
         crate::server::auth_backend::check_role(session.user.as_ref(), roles).map_err(fail)
+    }
+
+    /// Signs `user` in on `session` (a new session id) and notes when, for the absolute
+    /// session lifetime.
+    pub async fn start_session(session: &mut AuthSession, user: &SessionUser) -> Result<(), AppError> {
+        session.login(user).await.map_err(|e| {
+            tracing::error!(error = %e, "could not store the session");
+            fail(AppError::internal())
+        })?;
+        let now = chrono::Utc::now().timestamp();
+        session.session.insert(crate::server::sessions::SIGNED_IN_AT, now).await.map_err(|e| {
+            tracing::error!(error = %e, "could not store the session");
+            fail(AppError::internal())
+        })
     }
 
     /// Tells the client when to try again (with a 429).

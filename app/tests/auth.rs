@@ -425,3 +425,125 @@ async fn sign_ins_beyond_the_hashing_limit_get_429_with_retry_after_not_memory()
     }
     assert!(refused >= 1 && busy >= 1, "hashing is bounded: {refused} hashed, {busy} told to retry");
 }
+
+#[tokio::test]
+async fn live_mode_lets_plaid_link_through_the_content_security_policy_and_simulation_does_not() {
+    let csp = |router: Router| async move {
+        let request = Request::builder().uri("/login").header(header::HOST, "127.0.0.1:3999").body(Body::empty());
+        let response = router.oneshot(request.unwrap()).await.unwrap();
+        response.headers().get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().to_string()
+    };
+    let live = csp(live_app(&fresh_url("sqlite").await).await.router).await;
+    for directive in [
+        "script-src 'nonce-",
+        "https://cdn.plaid.com/link/v2/stable/link-initialize.js",
+        "frame-src https://cdn.plaid.com/;",
+        "connect-src 'self' https://sandbox.plaid.com/;",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(live.contains(directive), "live CSP lacks {directive}: {live}");
+    }
+    let simulated = csp(app(&fresh_url("sqlite").await).await.router).await;
+    assert!(!simulated.contains("plaid.com"), "simulation needs no Plaid host: {simulated}");
+    assert!(simulated.contains("frame-src 'none'"), "{simulated}");
+}
+
+/// The full `Set-Cookie` header of a sign-in.
+async fn sign_in_cookie_header(router: &Router) -> String {
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/auth/login")
+        .header(header::HOST, "127.0.0.1:3999")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("username=trader&password={DEMO_PASSWORD}")))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn session_cookies_follow_asvs_and_expired_sessions_are_purged() {
+    let secure = sign_in_cookie_header(&app_at(&fresh_url("sqlite").await, "https://cash.example").await.router).await;
+    assert!(secure.starts_with("__Host-cashflow_session="), "{secure}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1800"] {
+        assert!(secure.split("; ").any(|a| a == attribute), "{attribute} missing: {secure}");
+    }
+    assert!(!secure.contains("Domain="), "__Host- cookies carry no Domain: {secure}");
+    let plain = sign_in_cookie_header(&app(&fresh_url("sqlite").await).await.router).await;
+    assert!(plain.starts_with("cashflow_session=") && !plain.contains("Secure"), "{plain}");
+
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let Built { router, state, .. } = app(&url).await;
+        let cookie = login(&router, "trader", DEMO_PASSWORD, None).await.cookie.unwrap();
+        let sessions = app::server::sessions::Sessions::new(&state.db).await.unwrap();
+        let count = || async {
+            match &state.db {
+                banking_core::db::Database::Sqlite(pool) => {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tower_sessions").fetch_one(pool).await.unwrap()
+                }
+                banking_core::db::Database::Postgres(pool) => {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tower_sessions.session")
+                        .fetch_one(pool)
+                        .await
+                        .unwrap()
+                }
+            }
+        };
+        sessions.delete_expired().await.unwrap();
+        assert_eq!(count().await, 1, "{backend}: a live session is kept");
+        match &state.db {
+            banking_core::db::Database::Sqlite(pool) => {
+                sqlx::query("UPDATE tower_sessions SET expiry_date = '2000-01-01 00:00:00'")
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            banking_core::db::Database::Postgres(pool) => {
+                sqlx::query("UPDATE tower_sessions.session SET expiry_date = now() - interval '1 minute'")
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+        assert_eq!(me(&router, &cookie).await, "null", "{backend}: an idle-expired session is signed out");
+        sessions.delete_expired().await.unwrap();
+        assert_eq!(count().await, 0, "{backend}: and purged");
+    }
+}
+
+async fn change_password(router: &Router, cookie: &str, current: &str, new: &str, confirm: &str) -> Response {
+    let form = format!("current={current}&new={new}&confirm={confirm}");
+    send(router, "POST", "/api/auth/change-password", Some(cookie), Some(&form)).await
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
+    for backend in BACKENDS {
+        let url = fresh_url(backend).await;
+        let Built { router, .. } = app(&url).await;
+        let here = login(&router, "trader", DEMO_PASSWORD, None).await.cookie.unwrap();
+        let elsewhere = login(&router, "trader", DEMO_PASSWORD, None).await.cookie.unwrap();
+        let new = "a-new-long-passphrase";
+
+        let signed_out =
+            send(&router, "POST", "/api/auth/change-password", None, Some("current=x&new=y&confirm=y")).await;
+        assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED, "{backend}");
+        let wrong = change_password(&router, &here, "not-my-password", new, new).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{backend}: {}", wrong.body);
+        let differ = change_password(&router, &here, DEMO_PASSWORD, new, "something-else-entirely").await;
+        assert_eq!(differ.status, StatusCode::BAD_REQUEST, "{backend}: {}", differ.body);
+        let short = change_password(&router, &here, DEMO_PASSWORD, "short", "short").await;
+        assert_eq!(short.status, StatusCode::BAD_REQUEST, "{backend}: {}", short.body);
+        assert!(short.body.contains("at least"), "{backend}: {}", short.body);
+
+        let changed = change_password(&router, &here, DEMO_PASSWORD, new, new).await;
+        assert_eq!(changed.status, StatusCode::OK, "{backend}: {}", changed.body);
+        let here = changed.cookie.unwrap_or(here);
+        assert!(me(&router, &here).await.contains("trader"), "{backend}: this session continues");
+        assert_eq!(me(&router, &elsewhere).await, "null", "{backend}: the other session ended");
+        assert_eq!(login(&router, "trader", DEMO_PASSWORD, None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(login(&router, "trader", new, None).await.status, StatusCode::OK, "{backend}");
+    }
+}

@@ -51,6 +51,7 @@ fn Header(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
                     {move || if hide_amounts.get() { "Show amounts" } else { "Hide amounts" }}
                 </button>
                 <span class="who">{user.username.clone()} <span class="role">{user.role.clone()}</span></span>
+                <a class="ghost" href="/account">"Password"</a>
                 <ActionForm action=logout>
                     <button type="submit" class="ghost">"Sign out"</button>
                 </ActionForm>

@@ -1,5 +1,7 @@
 //! Pages.
 
+/// `/account`: change password.
+pub mod account;
 /// `/cash-flow`.
 pub mod cash_flow;
 /// `/login` (and `/` when signed out).

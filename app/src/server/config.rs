@@ -105,6 +105,12 @@ pub struct Config {
     /// Webhook deliveries per minute per client address (Plaid sends from a few addresses).
     #[arg(long, env = "WEBHOOK_RATE_PER_MINUTE", default_value_t = 600)]
     pub webhook_rate_per_minute: u32,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(long, env = "SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
     /// Sync Items not synced for this many minutes (safety net for lost webhooks).
     #[arg(long, env = "SAFETY_NET_SYNC_MINUTES", default_value_t = 360)]
     pub safety_net_sync_minutes: u64,

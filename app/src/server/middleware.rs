@@ -20,7 +20,7 @@ pub const WEBHOOK_PATH: &str = "/api/v1/banking/plaid/webhook";
 const BANKING_API: &str = "/api/v1/banking/";
 
 /// Pages that need a signed-in user.
-const PROTECTED_PAGES: &[&str] = &["/cash-flow"];
+const PROTECTED_PAGES: &[&str] = &["/cash-flow", "/account"];
 
 /// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be same-origin
 /// (or `none`, typed by the user), else the `Origin` must be ours. Requests with neither
@@ -110,7 +110,7 @@ pub async fn private_responses(State(state): State<AppState>, request: Request<B
 /// The per-client-address rate limits of the open routes.
 #[derive(Clone)]
 pub struct RateLimits {
-    /// `POST /api/auth/login`.
+    /// `POST /api/auth/login` and `/api/auth/change-password` (both hash passwords).
     pub sign_in: RateLimiter,
     /// The Plaid webhook.
     pub webhook: RateLimiter,
@@ -119,7 +119,7 @@ pub struct RateLimits {
 /// Applies [`RateLimits`] to the sign-in and webhook routes, before any body is read.
 pub async fn rate_limits(State(limits): State<RateLimits>, request: Request<Body>, next: Next) -> Response {
     let limiter = match request.uri().path() {
-        "/api/auth/login" => limits.sign_in,
+        "/api/auth/login" | "/api/auth/change-password" => limits.sign_in,
         WEBHOOK_PATH => limits.webhook,
         _ => return next.run(request).await,
     };

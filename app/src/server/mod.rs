@@ -127,7 +127,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     let simulation = config.simulation_mode();
     let hashing = config.hashing();
 
-    let (plaid, cipher) = if simulation {
+    let (plaid, cipher, plaid_api_origin) = if simulation {
         tracing::warn!("SIMULATION MODE: PLAID_CLIENT_ID is not set, so Plaid is simulated in-process under /sim");
         let client =
             PlaidClient::builder(Environment::Custom(format!("http://{listen}/sim")), SIM_CLIENT_ID, SIM_SECRET)
@@ -140,16 +140,17 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         }
         .map_err(|e| e.to_string())?;
         seed_demo_users(&store, &hashing).await?;
-        (client, cipher)
+        (client, cipher, None)
     } else {
         let environment = Environment::parse(&config.plaid_env).map_err(|e| e.to_string())?;
+        let api_origin = environment.base_url().to_string();
         let client_id = config.plaid_client_id.as_ref().expect("validated").expose_secret().to_string();
         let secret = config.plaid_secret.as_ref().expect("validated").expose_secret().to_string();
         let client = PlaidClient::builder(environment, client_id, secret).build().map_err(|e| e.to_string())?;
         let keys = config.encryption_keys.as_ref().expect("validated");
         // From now on this database never gets demo users, and those it has are refused.
         store.record_live_mode(chrono::Utc::now().timestamp()).await.map_err(|e| e.to_string())?;
-        (client, TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?)
+        (client, TokenCipher::from_spec(keys.expose_secret()).map_err(|e| e.to_string())?, Some(api_origin))
     };
 
     let events = EventBus::new(match &db {
@@ -178,7 +179,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     });
 
     let sessions = Sessions::new(&db).await.map_err(|e| format!("session store: {e}"))?;
-    let session_layer = sessions.layer(public_origin.starts_with("https://"));
+    let lifetime = sessions::SessionLifetime {
+        idle: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
+        absolute: Duration::from_secs(config.session_max_hours.max(1) * 3600),
+    };
+    sessions.clone().spawn_purge(Duration::from_secs(600));
+    let session_layer = sessions.layer(public_origin.starts_with("https://"), lifetime.idle);
     let auth_layer =
         AuthManagerLayerBuilder::new(Backend::new(store.clone(), hashing.clone(), simulation), session_layer).build();
 
@@ -194,6 +200,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         public_url: public_base,
         shutdown: shutdown_rx,
         simulation,
+        plaid_api_origin,
         signed_out: tokio::sync::broadcast::channel(64).0,
         sign_in_throttle,
         hashing,
@@ -249,6 +256,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(axum::middleware::from_fn(middleware::banking_api_guard))
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(lifetime, sessions::enforce_lifetime))
         .layer(auth_layer)
         .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::private_responses))

@@ -27,6 +27,10 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Whether Plaid is simulated (the Link script URL differs).
     pub simulation: bool,
+    /// Live mode: the Plaid environment's origin (`https://production.plaid.com`), which
+    /// the Content-Security-Policy lets Link call. `None` in simulation mode.
+    #[from_ref(skip)]
+    pub plaid_api_origin: Option<String>,
     /// User ids that just signed out: their event streams end.
     pub signed_out: tokio::sync::broadcast::Sender<i64>,
     /// Failed sign-ins per username, counted in the database.
