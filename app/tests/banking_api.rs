@@ -19,24 +19,23 @@ struct Server {
 }
 
 async fn server() -> Server {
+    server_with(&[]).await
+}
+
+/// A server with extra settings, served by the app's own listener.
+async fn server_with(settings: &[&str]) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let url = banking_core::testing::fresh_url("sqlite").await;
     let data_dir = std::env::temp_dir().join(format!("cf-api-{}", addr.port()));
     let base = format!("http://{addr}");
-    let cli = Cli::try_parse_from([
-        "app",
-        "--database-url",
-        &url,
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-        "--public-url",
-        &base,
-    ])
-    .unwrap();
+    let mut args = vec!["app", "--database-url", &url, "--data-dir", data_dir.to_str().unwrap(), "--public-url", &base];
+    args.extend_from_slice(settings);
+    let cli = Cli::try_parse_from(args).unwrap();
     let options = LeptosOptions::builder().output_name("cashflow").site_addr(addr).build();
     let Built { router, state, shutdown } = build(&cli.config, options).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (limits, stopping) = (cli.config.connection_limits(), state.shutdown.clone());
+    tokio::spawn(async move { app::server::listener::serve(listener, router, limits, stopping).await });
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     Server { base, built_state: state, http, _shutdown: shutdown }
 }
@@ -401,4 +400,66 @@ async fn a_verified_webhook_we_cannot_read_is_acknowledged_not_refused() {
     let (_, accounts) = s.call("GET", "/api/v1/banking/accounts", Some(&cookie), None).await;
     let accounts: Value = serde_json::from_str(&accounts).unwrap();
     assert_eq!(accounts["items"][0]["accounts"].as_array().unwrap().len(), 2, "nothing acted on");
+}
+
+impl Server {
+    async fn open_stream(&self, cookie: &str) -> reqwest::Response {
+        self.http.get(format!("{}/api/v1/banking/events", self.base)).header("cookie", cookie).send().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn live_event_streams_are_capped_per_user_and_in_all_and_idle_ones_close() {
+    let s =
+        server_with(&["--event-streams-per-user", "2", "--event-streams-total", "3", "--event-stream-idle-secs", "2"])
+            .await;
+    let (trader, admin) = (s.sign_in("trader").await, s.sign_in("admin").await);
+    let first = s.open_stream(&trader).await;
+    let _second = s.open_stream(&trader).await;
+    assert_eq!(first.status(), 200);
+    let third = s.open_stream(&trader).await;
+    assert_eq!(third.status(), 429, "per user");
+    assert_eq!(code(&third.text().await.unwrap()), "too_many_streams");
+    let _admins = s.open_stream(&admin).await;
+    assert_eq!(s.open_stream(&admin).await.status(), 429, "in all");
+
+    // Nothing to say for two seconds: the stream closes (the browser would reconnect).
+    let mut idle = first.bytes_stream();
+    let ended =
+        tokio::time::timeout(Duration::from_secs(10), async { while let Some(Ok(_)) = idle.next().await {} }).await;
+    assert!(ended.is_ok(), "an idle stream closes");
+    // Its slot is free again.
+    let again = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let response = s.open_stream(&trader).await;
+            if response.status() == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(again.is_ok(), "the closed stream gave its slot back");
+}
+
+#[tokio::test]
+async fn slow_headers_are_cut_off_and_big_bodies_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = server_with(&["--header-read-timeout-secs", "1"]).await;
+    let mut slow = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://")).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "a client that never finishes its headers is disconnected");
+
+    let big = "x".repeat(app::server::REQUEST_BODY_LIMIT + 1);
+    let response = s
+        .http
+        .post(format!("{}/api/auth/login", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=trader&password={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413, "bodies over the limit are refused before they are read");
 }

@@ -292,45 +292,72 @@ async fn delete_by_path(
 }
 
 /// `GET /api/v1/banking/events`: the signed-in user's events as Server-Sent Events. Ends
-/// when the user signs out or the server shuts down.
+/// when the user signs out, the server shuts down, or nothing was sent for the idle time
+/// (the browser reconnects, and the session is checked again). Streams are capped per user
+/// and in all: over the cap, 429.
 async fn events(
     State(state): State<AppState>,
     auth: AuthSession,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppError> {
     let user = rest_user(&auth)?.id;
-    let receiver = state.banking.events().subscribe();
-    let signed_out = state.signed_out.subscribe();
-    let shutdown = state.shutdown.clone();
-    let stream =
-        futures::stream::unfold((receiver, signed_out, shutdown), move |(mut rx, mut out, mut stop)| async move {
-            loop {
-                if *stop.borrow() {
-                    return None;
-                }
-                tokio::select! {
-                    received = rx.recv() => match received {
-                        Ok(e) if e.is_for(user) => {
-                            let data = serde_json::to_string(&e.event).unwrap_or_default();
-                            return Some((Ok(SseEvent::default().event("banking").data(data)), (rx, out, stop)));
-                        }
-                        Ok(_) => continue,
-                        // Missed events: tell the page to reload what it shows.
-                        Err(RecvError::Lagged(_)) => {
-                            let data = serde_json::to_string(&banking_core::events::Event::Resync).unwrap_or_default();
-                            return Some((Ok(SseEvent::default().event("banking").data(data)), (rx, out, stop)));
-                        }
-                        Err(RecvError::Closed) => return None,
-                    },
-                    ended = out.recv() => match ended {
-                        Ok(id) if id == user => return None,
-                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                        Err(RecvError::Closed) => return None,
-                    },
-                    _ = stop.changed() => return None,
-                }
-            }
-        });
+    let Some(slot) = state.streams.take(user) else {
+        tracing::warn!(user, "live-event stream refused: at the cap");
+        return Err(AppError::new(
+            "too_many_streams",
+            "Too many live connections are open. Close some tabs and reload.",
+        ));
+    };
+    let idle = state.streams.limits().idle;
+    let open = OpenStream {
+        events: state.banking.events().subscribe(),
+        signed_out: state.signed_out.subscribe(),
+        stop: state.shutdown.clone(),
+        idle_until: tokio::time::Instant::now() + idle,
+        _slot: slot,
+    };
+    let stream = futures::stream::unfold(open, move |mut open| async move {
+        let event = open.next(user).await?;
+        open.idle_until = tokio::time::Instant::now() + idle;
+        let data = serde_json::to_string(&event).unwrap_or_default();
+        Some((Ok(SseEvent::default().event("banking").data(data)), open))
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One open event stream: what it listens to, and its slot (given back when it ends).
+struct OpenStream {
+    events: tokio::sync::broadcast::Receiver<banking_core::events::UserEvent>,
+    signed_out: tokio::sync::broadcast::Receiver<i64>,
+    stop: tokio::sync::watch::Receiver<bool>,
+    idle_until: tokio::time::Instant,
+    _slot: crate::server::streams::StreamSlot,
+}
+
+impl OpenStream {
+    /// The next event for `user`, or `None` when the stream should end.
+    async fn next(&mut self, user: i64) -> Option<banking_core::events::Event> {
+        loop {
+            if *self.stop.borrow() {
+                return None;
+            }
+            tokio::select! {
+                received = self.events.recv() => match received {
+                    Ok(e) if e.is_for(user) => return Some(e.event),
+                    Ok(_) => continue,
+                    // Missed events: tell the page to reload what it shows.
+                    Err(RecvError::Lagged(_)) => return Some(banking_core::events::Event::Resync),
+                    Err(RecvError::Closed) => return None,
+                },
+                ended = self.signed_out.recv() => match ended {
+                    Ok(id) if id == user => return None,
+                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.stop.changed() => return None,
+                _ = tokio::time::sleep_until(self.idle_until) => return None,
+            }
+        }
+    }
 }
 
 /// `POST /api/v1/banking/plaid/webhook`: no session. The raw body is verified before

@@ -105,6 +105,25 @@ pub struct Config {
     /// Webhook deliveries per minute per client address (Plaid sends from a few addresses).
     #[arg(long, env = "WEBHOOK_RATE_PER_MINUTE", default_value_t = 600)]
     pub webhook_rate_per_minute: u32,
+    /// Connections open at once; further clients wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request may take until its response starts (408 after).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+    /// Live-event streams one user may hold open.
+    #[arg(long, env = "EVENT_STREAMS_PER_USER", default_value_t = 5)]
+    pub event_streams_per_user: usize,
+    /// Live-event streams open in all.
+    #[arg(long, env = "EVENT_STREAMS_TOTAL", default_value_t = 1000)]
+    pub event_streams_total: usize,
+    /// Seconds after which a live-event stream that sent nothing closes (the browser
+    /// reconnects).
+    #[arg(long, env = "EVENT_STREAM_IDLE_SECS", default_value_t = 300)]
+    pub event_stream_idle_secs: u64,
     /// Minutes without a request after which a session ends.
     #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u64,
@@ -124,6 +143,14 @@ impl Config {
     /// True when no Plaid credentials are configured: the built-in simulator stands in.
     pub fn simulation_mode(&self) -> bool {
         self.plaid_client_id.is_none()
+    }
+
+    /// The connection bounds these settings ask for.
+    pub fn connection_limits(&self) -> super::listener::ConnectionLimits {
+        super::listener::ConnectionLimits {
+            max_connections: self.max_connections.max(1),
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs.max(1)),
+        }
     }
 
     /// The bound on password hashing these settings ask for.

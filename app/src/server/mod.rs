@@ -3,11 +3,13 @@
 pub mod auth_backend;
 pub mod config;
 mod health;
+pub mod listener;
 pub mod middleware;
 pub mod rate_limit;
 pub mod redirect;
 pub mod sessions;
 pub mod state;
+pub mod streams;
 
 use std::{io::BufRead, process::ExitCode, sync::Arc, time::Duration};
 
@@ -204,6 +206,11 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         signed_out: tokio::sync::broadcast::channel(64).0,
         sign_in_throttle,
         hashing,
+        streams: streams::StreamSlots::new(streams::StreamLimits {
+            per_user: config.event_streams_per_user.max(1),
+            total: config.event_streams_total.max(1),
+            idle: Duration::from_secs(config.event_stream_idle_secs.max(1)),
+        }),
     };
 
     let limits = middleware::RateLimits {
@@ -260,6 +267,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(auth_layer)
         .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::private_responses))
+        // Every request body is small (forms, JSON, webhooks): 413 beyond 64 KiB.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(REQUEST_BODY_LIMIT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs.max(1)),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -297,6 +310,9 @@ async fn seed_demo_users(store: &Arc<dyn Store>, hashing: &banking_core::users::
     Ok(())
 }
 
+/// The largest request body accepted.
+pub const REQUEST_BODY_LIMIT: usize = 64 * 1024;
+
 /// Client id the in-process simulator accepts (simulation mode only).
 pub const SIM_CLIENT_ID: &str = "sim-client-id";
 /// Secret the in-process simulator accepts (simulation mode only).
@@ -331,14 +347,9 @@ async fn serve(config: Config) -> Result<(), String> {
     if state.simulation {
         println!("Cash Flow is running at http://{addr}  (simulation mode; sign in as trader / {DEMO_PASSWORD})");
     }
-    let mut stopping = state.shutdown.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopping.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let stopping = state.shutdown.clone();
+    let limits = config.connection_limits();
+    let server = tokio::spawn(async move { listener::serve(listener, router, limits, stopping).await });
     shutdown_signal().await;
     tracing::info!(grace_secs = config.shutdown_grace_secs, "shutting down: finishing in-flight requests");
     let _ = shutdown.send(true);

@@ -35,6 +35,8 @@ pub struct AppState {
     pub signed_out: tokio::sync::broadcast::Sender<i64>,
     /// Failed sign-ins per username, counted in the database.
     pub sign_in_throttle: SignInThrottle,
+    /// Slots for live-event streams (capped per user and in all).
+    pub streams: super::streams::StreamSlots,
     /// The bound on password hashing (sign-in, password changes).
     pub hashing: banking_core::users::Hashing,
 }
