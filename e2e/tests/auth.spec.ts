@@ -1,5 +1,15 @@
 import { expect, test } from '../fixtures';
 import { expectHydrated, SignInPage, signInAs } from '../pages/auth';
+import { expectAccessible } from '../pages/axe';
+
+test('the sign-in page has no serious accessibility violations, with or without an error', async ({ page }) => {
+  const signIn = new SignInPage(page);
+  await signIn.open();
+  await expectAccessible(page);
+  await signIn.signIn('trader', 'not-the-password');
+  await expect(signIn.error()).toBeVisible();
+  await expectAccessible(page);
+});
 
 test('the demo trader signs in and lands on a hydrated /cash-flow', async ({ page }) => {
   const problems: string[] = [];

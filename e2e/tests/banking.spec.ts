@@ -1,5 +1,6 @@
 import { expect, test } from '../fixtures';
 import { signInAs } from '../pages/auth';
+import { expectAccessible } from '../pages/axe';
 import { Dashboard, simControl } from '../pages/dashboard';
 
 test.describe.serial('a trader links a bank and watches it live', () => {
@@ -23,6 +24,30 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await page.screenshot({ path: '.artifacts/dashboard.png', fullPage: false });
     await page.getByRole('button', { name: 'Show more' }).click();
     await expect(rows).toHaveCount(51);
+  });
+
+  test('the dashboard with a bank and the open Link dialog have no serious accessibility violations', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    await expect(dashboard.bank('Houndstooth Bank')).toBeVisible();
+    await expectAccessible(page);
+    await dashboard.connectButton().click();
+    const dialog = dashboard.linkDialog();
+    await expect(dialog).toBeVisible();
+    await expectAccessible(page, '[role="dialog"]');
+    await dialog.getByRole('button', { name: 'Gingham Credit Union' }).click();
+    await expectAccessible(page, '[role="dialog"]');
+    await dashboard.submitCredentials();
+    // The accounts have loaded: Continue works only while at least one is chosen.
+    const boxes = dialog.getByRole('checkbox');
+    await expect(boxes.first()).toBeVisible();
+    const continueButton = dialog.getByRole('button', { name: 'Continue' });
+    await expect(continueButton).toBeEnabled();
+    for (const box of await boxes.all()) await box.uncheck();
+    await expect(continueButton).toBeDisabled();
+    await expectAccessible(page, '[role="dialog"]');
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
   });
 
   test('closing Link reports the exit and leaves the widget ready', async ({ page }) => {
