@@ -276,6 +276,24 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
     assert!(ready, "server became ready");
     let page = client.get(format!("http://127.0.0.1:{port}/")).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("<form"), "/ serves the server-rendered sign-in page");
+    // Link closing on an error is reported by the widget and logged with Plaid's ids.
+    let signed_in = client
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .form(&[("username", "trader"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let exit = serde_json::json!({"exit": {"error_code": "INSTITUTION_DOWN", "error_type": "INSTITUTION_ERROR",
+        "status": "requires_credentials", "link_session_id": "link-session-77", "request_id": "req-link-88"}});
+    let reported = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/banking/plaid/link-exit"))
+        .header("cookie", &cookie)
+        .json(&exit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reported.status(), 200);
     let started = std::time::Instant::now();
     assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let status = child.wait().unwrap();
@@ -288,6 +306,10 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
         "{logs}"
     );
     assert!(logs.contains("\"path\":\"/readyz\""), "requests are logged with their path");
+    let exit_line = logs.lines().find(|l| l.contains("Link closed on an error")).expect("the Link exit is logged");
+    for id in ["link-session-77", "req-link-88", "INSTITUTION_DOWN", "\"level\":\"WARN\""] {
+        assert!(exit_line.contains(id), "{id} missing: {exit_line}");
+    }
     let secret = key.split(':').nth(1).unwrap();
     assert!(!logs.contains(secret) && !logs.contains(DEMO_PASSWORD), "no secret in the logs");
 }

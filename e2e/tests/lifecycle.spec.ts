@@ -94,4 +94,18 @@ test.describe.serial('a bank over its lifetime', () => {
     await expect(page.locator('figure.chart[data-currency="CAD"]')).toBeVisible();
     await expect(page.locator('figure.chart[data-currency="USD"]')).toBeVisible();
   });
+
+  test('a Link token that expired while the page was open is replaced on click', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    await expect(dashboard.connectButton()).toBeEnabled();
+    const expired = await simControl(page, '/link-tokens/expire');
+    expect(expired.expired).toBeGreaterThan(0);
+    // Link opens on the first click, with a fresh token: no error, no second click.
+    await dashboard.connectButton().click();
+    await expect(dashboard.linkDialog()).toBeVisible();
+    await expect(dashboard.linkDialog().getByRole('alert')).toHaveCount(0);
+    await dashboard.linkDialog().getByRole('button', { name: 'Close' }).click();
+    await expect(dashboard.linkDialog()).toBeHidden();
+  });
 });

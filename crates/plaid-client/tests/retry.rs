@@ -94,3 +94,28 @@ async fn a_slow_server_hits_the_timeout() {
     assert!(matches!(err, Error::Timeout { endpoint: "/accounts/get", .. }), "{err:?}");
     accepted.abort();
 }
+
+#[tokio::test]
+async fn a_real_time_balance_request_is_not_retried_on_timeout() {
+    // /accounts/balance/get is billed and slow: a timed-out one must not be sent again.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    let accepted = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    let request = AccountsBalanceGetRequest::new(&AccessToken::new("access-sandbox-1"));
+    let err = common::client(&url).send(&request).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { endpoint: "/accounts/balance/get", .. }), "{err:?}");
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "sent once, not retried");
+    // An idempotent read, by contrast, is retried after a timeout.
+    let err = common::client(&url).send(&accounts()).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }));
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1 + 3, "retried up to max_attempts");
+    accepted.abort();
+}
