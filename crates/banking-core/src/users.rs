@@ -18,17 +18,45 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Bounds password hashing, the costliest thing an anonymous client can ask for (each
 /// Argon2 run takes 19 MiB and tens of milliseconds of a core): at most `max_parallel` run at
-/// once; a caller waits at most `max_wait` for a turn, else gets [`Error::Busy`] (429).
+/// once, on that many dedicated threads; a caller waits at most `max_wait` for a turn, else
+/// gets [`Error::Busy`] (429).
+///
+/// Dedicated threads, not tokio's blocking pool: the pool hands work to whichever thread is
+/// free or new, each thread's allocator arena keeps the 19 MiB it last used, and a burst of
+/// sign-ins left hundreds of megabytes behind. A fixed set of threads reuses its memory.
 #[derive(Clone, Debug)]
 pub struct Hashing {
     permits: Arc<Semaphore>,
     max_wait: Duration,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 impl Hashing {
     /// At most `max_parallel` (at least 1) hashes at once; callers wait up to `max_wait`.
+    /// The worker threads end when the last clone is dropped.
     pub fn new(max_parallel: usize, max_wait: Duration) -> Self {
-        Self { permits: Arc::new(Semaphore::new(max_parallel.max(1))), max_wait }
+        let workers = max_parallel.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..workers {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .expect("spawning a password hashing thread");
+        }
+        Self { permits: Arc::new(Semaphore::new(workers)), max_wait, jobs }
     }
 
     /// One hash per core, callers wait up to 2 seconds.
@@ -44,13 +72,13 @@ impl Hashing {
                 return Err(Error::Busy { retry_after: Duration::from_secs(1) });
             }
         };
-        tokio::task::spawn_blocking(move || {
-            let result = work();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
             drop(permit);
-            result
-        })
-        .await
-        .map_err(|_| Error::Internal)?
+        });
+        self.jobs.send(job).map_err(|_| Error::Internal)?;
+        result.await.map_err(|_| Error::Internal)?
     }
 
     /// Hashes a password with Argon2id and a random salt (PHC string).
@@ -69,12 +97,14 @@ impl Hashing {
 
     /// Checks `password` against a PHC hash.
     pub async fn verify(&self, password: SecretString, hash: SecretString) -> Result<bool> {
-        self.run(move || {
-            let parsed = PasswordHash::new(hash.expose_secret()).map_err(|_| Error::Internal)?;
-            Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
-        })
-        .await
+        self.run(move || check(&password, &hash)).await
     }
+}
+
+/// Whether `password` matches the PHC `hash` (runs Argon2: call it on a hashing thread).
+fn check(password: &SecretString, hash: &SecretString) -> Result<bool> {
+    let parsed = PasswordHash::new(hash.expose_secret()).map_err(|_| Error::Internal)?;
+    Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
 }
 
 /// A hash of a random password, verified against when the user does not exist so that a
@@ -131,8 +161,9 @@ pub async fn authenticate(
         return Ok(None);
     }
     let user = store.user_by_name(username.trim()).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
-    let ok = hashing.verify(password, hash).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // The dummy hash is made (once) on a hashing thread too, never on the async runtime.
+    let ok = hashing.run(move || check(&password, &hash.unwrap_or_else(dummy_hash))).await?;
     Ok(user.filter(|_| ok))
 }
 
