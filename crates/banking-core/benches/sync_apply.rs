@@ -82,6 +82,7 @@ async fn bench(backend: &str) {
         currency: Some("USD".into()),
         balance_as_of: None,
         fetched_at: 0,
+        balance_source: banking_core::model::BalanceSource::Sync,
     };
     let item = NewItem {
         item_id: "item".into(),

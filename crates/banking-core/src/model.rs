@@ -255,3 +255,16 @@ pub struct SyncCounts {
     /// Deleted.
     pub removed: usize,
 }
+
+/// One transaction as a cash-flow report sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowRow {
+    /// The account it belongs to.
+    pub account_id: String,
+    /// Posting date.
+    pub date: chrono::NaiveDate,
+    /// Plaid's sign: positive is money out, negative money in.
+    pub amount: rust_decimal::Decimal,
+    /// ISO currency code, when Plaid gave one.
+    pub currency: Option<String>,
+}

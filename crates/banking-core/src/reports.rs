@@ -5,7 +5,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::{
-    model::{Account, TransactionFilter, UserId},
+    model::{Account, UserId},
     service::BankingService,
     Result,
 };
@@ -66,37 +66,22 @@ impl BankingService {
                 })
             })
             .collect();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .inner
-                .store
-                .transactions(
-                    user,
-                    &TransactionFilter { from: Some(first), to: Some(today), limit: 500, offset, ..Default::default() },
-                )
-                .await?;
-            for t in page.iter() {
-                let Some(account_currency) = cash_accounts.get(&t.account_id) else {
-                    continue;
-                };
-                let currency = t.currency.as_ref().unwrap_or(account_currency);
-                let Some(series) = currencies.iter().position(|c| *c == currency) else {
-                    continue;
-                };
-                let index = series * weeks as usize + ((t.date - first).num_days() / 7) as usize;
-                if let Some(week) = flows.get_mut(index) {
-                    if t.amount < Decimal::ZERO {
-                        week.money_in -= t.amount;
-                    } else {
-                        week.money_out += t.amount;
-                    }
+        for t in self.inner.store.flow_rows(user, first, today).await? {
+            let Some(account_currency) = cash_accounts.get(&t.account_id) else {
+                continue;
+            };
+            let currency = t.currency.as_ref().unwrap_or(account_currency);
+            let Some(series) = currencies.iter().position(|c| *c == currency) else {
+                continue;
+            };
+            let index = series * weeks as usize + ((t.date - first).num_days() / 7) as usize;
+            if let Some(week) = flows.get_mut(index) {
+                if t.amount < Decimal::ZERO {
+                    week.money_in -= t.amount;
+                } else {
+                    week.money_out += t.amount;
                 }
             }
-            if page.len() < 500 {
-                break;
-            }
-            offset += 500;
         }
         Ok(flows)
     }

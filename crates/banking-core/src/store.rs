@@ -133,6 +133,9 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()>;
     /// The user's transactions, newest first.
     async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>>;
+    /// What a cash-flow report needs of each of the user's transactions dated `from..=to`,
+    /// read in one pass (no paging, so the cost grows linearly with the rows).
+    async fn flow_rows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FlowRow>>;
     /// Number of the Item's stored transactions.
     async fn transaction_count(&self, item_id: &str) -> Result<i64>;
 
@@ -727,6 +730,28 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(Transaction::try_from).collect()
+            }
+
+            async fn flow_rows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FlowRow>> {
+                let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT account_id, posted_date, amount, currency FROM transactions \
+                     WHERE user_id = $1 AND posted_date >= $2 AND posted_date <= $3",
+                )
+                .bind(user)
+                .bind(from.to_string())
+                .bind(to.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(account_id, date, amount, currency)| {
+                        Ok(FlowRow {
+                            account_id,
+                            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| Error::Internal)?,
+                            amount: amount.parse().map_err(|_| Error::Internal)?,
+                            currency,
+                        })
+                    })
+                    .collect()
             }
 
             async fn transaction_count(&self, item_id: &str) -> Result<i64> {
