@@ -4,7 +4,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$ROOT/tools/node_modules/.bin:$PATH"
 WASM_BINDGEN_VERSION="0.2.129"
 CARGO_LEPTOS_VERSION="0.3.10"
 
@@ -49,6 +49,15 @@ need_npm_packages() {
   else
     step "npm packages: installing in e2e/ (npm ci)"
     (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+need_wasm_opt() {
+  if [ -x "$ROOT/tools/node_modules/.bin/wasm-opt" ] && [ "$ROOT/tools/node_modules/.package-lock.json" -nt "$ROOT/tools/package-lock.json" ]; then
+    step "wasm-opt (npm binaryen 132): already installed"
+  else
+    step "wasm-opt (npm binaryen 132): installing in tools/ (never Debian's: its wasm fails to hydrate)"
+    (cd "$ROOT/tools" && npm ci --no-audit --no-fund)
   fi
 }
 

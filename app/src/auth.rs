@@ -56,13 +56,8 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         tracing::warn!("sign-in refused: too many failed attempts");
         let minutes = wait.as_secs().div_ceil(60).max(1);
         retry_after_header(wait);
-        if is_plain_form_post().await {
-            leptos_axum::redirect(&format!("/login?error=locked&next={}", encode(&next)));
-        }
-        return Err(fail(AppError::new(
-            "too_many_attempts",
-            format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
-        )));
+        let message = format!("Too many failed sign-ins. Try again in {minutes} minute(s).");
+        return refuse(AppError::new("too_many_attempts", message), "locked", &next).await;
     }
     let credentials =
         crate::server::auth_backend::Credentials { username: username.clone(), password: password.0.into() };
@@ -73,14 +68,13 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
             if let Err(e) = throttle.failed(&username, &client).await {
                 tracing::error!(error = %e, "could not count a failed sign-in");
             }
-            if is_plain_form_post().await {
-                leptos_axum::redirect(&format!("/login?error=1&next={}", encode(&next)));
-            }
-            return Err(fail(AppError::new("invalid_credentials", "Wrong username or password.")));
+            let error = AppError::new("invalid_credentials", "Wrong username or password.");
+            return refuse(error, "1", &next).await;
         }
         Err(axum_login::Error::Backend(banking_core::Error::Busy { retry_after })) => {
             retry_after_header(retry_after);
-            return Err(fail(AppError::new("busy", "Too many sign-ins at once. Please try again in a moment.")));
+            let error = AppError::new("busy", "Too many sign-ins at once. Please try again in a moment.");
+            return refuse(error, "busy", &next).await;
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
@@ -130,6 +124,7 @@ pub async fn change_password(current: Password, new: Password, confirm: Password
     users::create_user(&state.store, &state.hashing, &user.username, new.0.into(), user.role)
         .await
         .map_err(|e| fail(e.into()))?;
+    state.users.forget(&user.id);
     let updated = state
         .store
         .user_by_id(user.id)
@@ -216,6 +211,17 @@ pub mod ssr {
             tracing::error!(error = %e, "could not store the session");
             fail(AppError::internal())
         })
+    }
+
+    /// Answers a refused sign-in: a plain form post (no JavaScript yet) is sent back to the
+    /// sign-in page with `?error=` (`query_error`) and its `next`; a fetch gets `error` with
+    /// its status.
+    pub async fn refuse(error: AppError, query_error: &str, next: &str) -> Result<(), AppError> {
+        if is_plain_form_post().await {
+            leptos_axum::redirect(&format!("/login?error={query_error}&next={}", encode(next)));
+            return Ok(());
+        }
+        Err(fail(error))
     }
 
     /// Tells the client when to try again (with a 429).

@@ -64,4 +64,12 @@ test.describe('without JavaScript', () => {
   test('the sign-in form still works as a plain form post', async ({ page }) => {
     await signInAs(page, 'admin');
   });
+
+  test('a wrong password as a plain form post comes back to the form with the message', async ({ page }) => {
+    const signIn = new SignInPage(page);
+    await signIn.open('/login?next=/cash-flow');
+    await signIn.signIn('viewer', 'not-the-password');
+    await expect(page).toHaveURL(/\/login\?error=1&next=%2Fcash-flow|\/login\?error=1&next=\/cash-flow/);
+    await expect(signIn.error()).toHaveText('Wrong username or password.');
+  });
 });

@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
         }
         match query.read().get("error").as_deref() {
             Some("locked") => Some("Too many failed sign-ins. Try again in a few minutes.".to_string()),
+            Some("busy") => Some("Too many sign-ins at once. Please try again in a moment.".to_string()),
             Some(_) => Some("Wrong username or password.".to_string()),
             None => None,
         }

@@ -3,12 +3,15 @@
 use std::sync::Arc;
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
+use banking_core::model::User;
 use banking_core::{
     model::Role,
     store::Store,
     users::{self, Hashing},
 };
 use secrecy::SecretString;
+
+use super::cache::TtlCache;
 
 use crate::error::AppError;
 
@@ -68,13 +71,23 @@ pub struct Backend {
     store: Arc<dyn Store>,
     hashing: Hashing,
     allow_demo: bool,
+    users: UserCache,
 }
 
+/// Signed-in users as every request reads them, kept for [`USER_CACHE_FOR`]; forget a user
+/// whose password or role changed.
+pub type UserCache = TtlCache<i64, User>;
+
+/// How long a user read for a request is reused. A password or role changed on another
+/// instance reaches this one's sessions within this time; on this instance at once.
+pub const USER_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Backend {
-    /// Over the app's store, hashing within `hashing`'s bounds. Demo users (seeded in
-    /// simulation mode) can sign in, and stay signed in, only when `allow_demo`.
-    pub fn new(store: Arc<dyn Store>, hashing: Hashing, allow_demo: bool) -> Self {
-        Self { store, hashing, allow_demo }
+    /// Over the app's store, hashing within `hashing`'s bounds, reading users through
+    /// `users`. Demo users (seeded in simulation mode) can sign in, and stay signed in, only
+    /// when `allow_demo`.
+    pub fn new(store: Arc<dyn Store>, hashing: Hashing, allow_demo: bool, users: UserCache) -> Self {
+        Self { store, hashing, allow_demo, users }
     }
 }
 
@@ -99,7 +112,17 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, Self::Error> {
-        Ok(self.store.user_by_id(*id).await?.filter(|u| self.allowed(u)).map(SessionUser::from))
+        let user = match self.users.get(id) {
+            Some(user) => Some(user),
+            None => {
+                let user = self.store.user_by_id(*id).await?;
+                if let Some(user) = &user {
+                    self.users.put(*id, user.clone());
+                }
+                user
+            }
+        };
+        Ok(user.filter(|u| self.allowed(u)).map(SessionUser::from))
     }
 }
 

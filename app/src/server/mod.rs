@@ -1,6 +1,7 @@
 //! The axum server: configuration, database, sessions, routes, graceful shutdown.
 
 pub mod auth_backend;
+pub mod cache;
 pub mod config;
 mod health;
 pub mod listener;
@@ -181,14 +182,18 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     });
 
     let sessions = Sessions::new(&db).await.map_err(|e| format!("session store: {e}"))?;
+    let users = auth_backend::UserCache::new(auth_backend::USER_CACHE_FOR, 10_000);
     let lifetime = sessions::SessionLifetime {
         idle: Duration::from_secs(config.session_idle_minutes.max(1) * 60),
         absolute: Duration::from_secs(config.session_max_hours.max(1) * 3600),
     };
     sessions.clone().spawn_purge(Duration::from_secs(600));
     let session_layer = sessions.layer(public_origin.starts_with("https://"), lifetime.idle);
-    let auth_layer =
-        AuthManagerLayerBuilder::new(Backend::new(store.clone(), hashing.clone(), simulation), session_layer).build();
+    let auth_layer = AuthManagerLayerBuilder::new(
+        Backend::new(store.clone(), hashing.clone(), simulation, users.clone()),
+        session_layer,
+    )
+    .build();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let sign_in_throttle = SignInThrottle::new(store.clone());
@@ -206,6 +211,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         signed_out: tokio::sync::broadcast::channel(64).0,
         sign_in_throttle,
         hashing,
+        users,
         streams: streams::StreamSlots::new(streams::StreamLimits {
             per_user: config.event_streams_per_user.max(1),
             total: config.event_streams_total.max(1),

@@ -17,6 +17,7 @@ use tower_sessions::{
 };
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use super::cache::TtlCache;
 use crate::auth::ssr::AuthSession;
 
 /// The session key holding when the user signed in (Unix seconds).
@@ -84,30 +85,43 @@ pub async fn enforce_lifetime(State(lifetime): State<SessionLifetime>, mut reque
     next.run(request).await
 }
 
-/// The session store of whichever database the app runs on.
+/// How long a session record read from the database is served from memory. Within it, a
+/// session signed out on *another* instance may still be used there; on this instance sign-out
+/// takes effect at once.
+pub const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+/// Session records kept in memory at most.
+const CACHE_MAX: usize = 10_000;
+
+/// The session store of whichever database the app runs on, with recently used records kept
+/// in memory for [`CACHE_FOR`] (reads need no database round trip; writes go through).
 #[derive(Debug, Clone)]
-pub enum Sessions {
-    /// SQLite.
+pub struct Sessions {
+    db: DbSessions,
+    cache: TtlCache<Id, Record>,
+}
+
+#[derive(Debug, Clone)]
+enum DbSessions {
     Sqlite(SqliteStore),
-    /// Postgres.
     Postgres(PostgresStore),
 }
 
 impl Sessions {
     /// The store for `db`, with its table created.
     pub async fn new(db: &Database) -> Result<Self, sqlx::Error> {
-        Ok(match db {
+        let db = match db {
             Database::Sqlite(pool) => {
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
-                Self::Sqlite(store)
+                DbSessions::Sqlite(store)
             }
             Database::Postgres(pool) => {
                 let store = PostgresStore::new(pool.clone());
                 store.migrate().await?;
-                Self::Postgres(store)
+                DbSessions::Postgres(store)
             }
-        })
+        };
+        Ok(Self { db, cache: TtlCache::new(CACHE_FOR, CACHE_MAX) })
     }
 
     /// The session layer: HttpOnly, SameSite=Lax, path `/`, ending after `idle` without a
@@ -125,9 +139,9 @@ impl Sessions {
 
     /// Deletes expired session records.
     pub async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.delete_expired().await,
-            Self::Postgres(s) => s.delete_expired().await,
+        match &self.db {
+            DbSessions::Sqlite(s) => s.delete_expired().await,
+            DbSessions::Postgres(s) => s.delete_expired().await,
         }
     }
 
@@ -148,30 +162,46 @@ impl Sessions {
 #[async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.create(record).await,
-            Self::Postgres(s) => s.create(record).await,
+        match &self.db {
+            DbSessions::Sqlite(s) => s.create(record).await?,
+            DbSessions::Postgres(s) => s.create(record).await?,
         }
+        self.cache.put(record.id, record.clone());
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.save(record).await,
-            Self::Postgres(s) => s.save(record).await,
+        match &self.db {
+            DbSessions::Sqlite(s) => s.save(record).await?,
+            DbSessions::Postgres(s) => s.save(record).await?,
         }
+        self.cache.put(record.id, record.clone());
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(s) => s.load(id).await,
-            Self::Postgres(s) => s.load(id).await,
+        if let Some(record) = self.cache.get(id) {
+            if record.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc() {
+                return Ok(Some(record));
+            }
+            self.cache.forget(id);
+            return Ok(None);
         }
+        let record = match &self.db {
+            DbSessions::Sqlite(s) => s.load(id).await?,
+            DbSessions::Postgres(s) => s.load(id).await?,
+        };
+        if let Some(record) = &record {
+            self.cache.put(*id, record.clone());
+        }
+        Ok(record)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.delete(id).await,
-            Self::Postgres(s) => s.delete(id).await,
+        self.cache.forget(id);
+        match &self.db {
+            DbSessions::Sqlite(s) => s.delete(id).await,
+            DbSessions::Postgres(s) => s.delete(id).await,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct AppState {
     pub sign_in_throttle: SignInThrottle,
     /// Slots for live-event streams (capped per user and in all).
     pub streams: super::streams::StreamSlots,
+    /// Signed-in users cached for requests (forget one whose password or role changes).
+    pub users: super::auth_backend::UserCache,
     /// The bound on password hashing (sign-in, password changes).
     pub hashing: banking_core::users::Hashing,
 }

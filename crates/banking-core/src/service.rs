@@ -268,11 +268,11 @@ impl BankingService {
 
     /// The user's Items with their accounts and last known balances.
     pub async fn accounts(&self, user: UserId) -> Result<Vec<ItemWithAccounts>> {
-        let items = self.inner.store.items(user).await?;
+        let items = self.inner.store.listed_items(user).await?;
         let mut accounts = self.inner.store.accounts(user).await?;
         Ok(items
             .into_iter()
-            .map(|StoredItem { item, .. }| {
+            .map(|item| {
                 let (mine, rest): (Vec<_>, Vec<_>) = accounts.drain(..).partition(|a| a.item_id == item.item_id);
                 accounts = rest;
                 ItemWithAccounts { item, accounts: mine }

@@ -89,6 +89,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()>;
     /// The user's Items with their sealed tokens.
     async fn items(&self, user: UserId) -> Result<Vec<StoredItem>>;
+    /// The user's Items for display: without their sealed tokens and cursors.
+    async fn listed_items(&self, user: UserId) -> Result<Vec<Item>>;
     /// One of the user's Items with its token.
     async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem>;
     /// Any Item by Plaid id (webhooks and background sync, which act for the owner).
@@ -251,6 +253,48 @@ struct ItemRow {
     access_token_ciphertext: Vec<u8>,
     key_id: String,
     sync_cursor: Option<String>,
+}
+
+/// The Item columns shown to users: no token, no cursor.
+const ITEM_VIEW_COLUMNS: &str =
+    "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
+     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at";
+
+#[derive(sqlx::FromRow)]
+struct ItemViewRow {
+    item_id: String,
+    user_id: i64,
+    institution_id: Option<String>,
+    institution_name: String,
+    status: String,
+    status_detail: Option<String>,
+    status_message: Option<String>,
+    status_deadline: Option<i64>,
+    needs_update: bool,
+    last_sync_at: Option<i64>,
+    last_sync_error: Option<String>,
+    sync_failures: i64,
+    sync_retry_at: Option<i64>,
+}
+
+impl From<ItemViewRow> for Item {
+    fn from(r: ItemViewRow) -> Self {
+        Item {
+            item_id: r.item_id,
+            user_id: r.user_id,
+            institution_id: r.institution_id,
+            institution_name: r.institution_name,
+            status: ItemStatus::parse(&r.status),
+            status_detail: r.status_detail,
+            status_message: r.status_message,
+            status_deadline: r.status_deadline,
+            needs_update: r.needs_update,
+            last_sync_at: r.last_sync_at,
+            last_sync_error: r.last_sync_error,
+            sync_failures: r.sync_failures,
+            sync_retry_at: r.sync_retry_at,
+        }
+    }
 }
 
 impl From<ItemRow> for StoredItem {
@@ -542,6 +586,16 @@ macro_rules! sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(StoredItem::from).collect())
+            }
+
+            async fn listed_items(&self, user: UserId) -> Result<Vec<Item>> {
+                let rows: Vec<ItemViewRow> = sqlx::query_as(&format!(
+                    "SELECT {ITEM_VIEW_COLUMNS} FROM plaid_items WHERE user_id = $1 ORDER BY created_at, item_id"
+                ))
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Item::from).collect())
             }
 
             async fn item(&self, user: UserId, item_id: &str) -> Result<StoredItem> {
