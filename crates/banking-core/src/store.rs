@@ -237,19 +237,8 @@ const ITEM_COLUMNS: &str =
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
-    item_id: String,
-    user_id: i64,
-    institution_id: Option<String>,
-    institution_name: String,
-    status: String,
-    status_detail: Option<String>,
-    status_message: Option<String>,
-    status_deadline: Option<i64>,
-    needs_update: bool,
-    last_sync_at: Option<i64>,
-    last_sync_error: Option<String>,
-    sync_failures: i64,
-    sync_retry_at: Option<i64>,
+    #[sqlx(flatten)]
+    item: ItemViewRow,
     access_token_ciphertext: Vec<u8>,
     key_id: String,
     sync_cursor: Option<String>,
@@ -300,21 +289,7 @@ impl From<ItemViewRow> for Item {
 impl From<ItemRow> for StoredItem {
     fn from(r: ItemRow) -> Self {
         StoredItem {
-            item: Item {
-                item_id: r.item_id,
-                user_id: r.user_id,
-                institution_id: r.institution_id,
-                institution_name: r.institution_name,
-                status: ItemStatus::parse(&r.status),
-                status_detail: r.status_detail,
-                status_message: r.status_message,
-                status_deadline: r.status_deadline,
-                needs_update: r.needs_update,
-                last_sync_at: r.last_sync_at,
-                last_sync_error: r.last_sync_error,
-                sync_failures: r.sync_failures,
-                sync_retry_at: r.sync_retry_at,
-            },
+            item: Item::from(r.item),
             token: SealedToken { ciphertext: r.access_token_ciphertext, key_id: r.key_id },
             cursor: r.sync_cursor,
         }
