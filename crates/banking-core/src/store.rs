@@ -446,7 +446,7 @@ fn latest_per_id(transactions: &[Transaction]) -> Vec<&Transaction> {
 
 /// Implements [`Store`] for one sqlx backend with the shared SQL.
 macro_rules! sql_store {
-    ($(#[$doc:meta])* $name:ident, $pool:ty, $db:ty) => {
+    ($(#[$doc:meta])* $name:ident, $pool:ty, $db:ty, $upsert_transactions:path) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -840,39 +840,7 @@ macro_rules! sql_store {
                     tx.rollback().await?;
                     return Ok(false);
                 }
-                // Multi-row statements: one round trip per chunk instead of one per row.
-                for chunk in latest_per_id(&changes.upserts).chunks(ROWS_PER_STATEMENT) {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, currency, \
-                         posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, \
-                         updated_at) ",
-                    );
-                    insert.push_values(chunk, |mut row, t| {
-                        row.push_bind(&t.transaction_id)
-                            .push_bind(&t.account_id)
-                            .push_bind(item_id)
-                            .push_bind(user)
-                            .push_bind(t.amount.to_string())
-                            .push_bind(&t.currency)
-                            .push_bind(t.date.to_string())
-                            .push_bind(t.authorized_date.map(|d| d.to_string()))
-                            .push_bind(&t.name)
-                            .push_bind(&t.merchant_name)
-                            .push_bind(&t.category)
-                            .push_bind(t.pending)
-                            .push_bind(&t.pending_transaction_id)
-                            .push_bind(now);
-                    });
-                    insert.push(
-                        " ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
-                         amount = excluded.amount, currency = excluded.currency, posted_date = excluded.posted_date, \
-                         authorized_date = excluded.authorized_date, name = excluded.name, \
-                         merchant_name = excluded.merchant_name, category = excluded.category, \
-                         pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
-                         updated_at = excluded.updated_at",
-                    );
-                    insert.build().execute(&mut *tx).await?;
-                }
+                $upsert_transactions(&mut tx, item_id, user, &latest_per_id(&changes.upserts), now).await?;
                 for chunk in changes.removed.chunks(ROWS_PER_STATEMENT) {
                     let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM transactions WHERE item_id = ");
                     delete.push_bind(item_id).push(" AND transaction_id IN (");
@@ -1047,11 +1015,97 @@ sql_store!(
     /// [`Store`] on SQLite (the embedded default).
     SqliteStore,
     sqlx::SqlitePool,
-    sqlx::Sqlite
+    sqlx::Sqlite,
+    upsert_transactions_sqlite
 );
 sql_store!(
     /// [`Store`] on Postgres (production).
     PgStore,
     sqlx::PgPool,
-    sqlx::Postgres
+    sqlx::Postgres,
+    upsert_transactions_postgres
 );
+
+/// What an upserted transaction's columns are set to when its id exists already.
+const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
+     amount = excluded.amount, currency = excluded.currency, posted_date = excluded.posted_date, \
+     authorized_date = excluded.authorized_date, name = excluded.name, merchant_name = excluded.merchant_name, \
+     category = excluded.category, pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
+     updated_at = excluded.updated_at";
+
+/// The columns a transaction is inserted with, in bind order.
+const TRANSACTION_INSERT: &str = "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, \
+     currency, posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) ";
+
+/// SQLite: multi-row statements, one round trip per [`ROWS_PER_STATEMENT`] rows.
+async fn upsert_transactions_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    item_id: &str,
+    user: UserId,
+    rows: &[&Transaction],
+    now: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(TRANSACTION_INSERT);
+        insert.push_values(chunk, |mut row, t| {
+            row.push_bind(&t.transaction_id)
+                .push_bind(&t.account_id)
+                .push_bind(item_id)
+                .push_bind(user)
+                .push_bind(t.amount.to_string())
+                .push_bind(&t.currency)
+                .push_bind(t.date.to_string())
+                .push_bind(t.authorized_date.map(|d| d.to_string()))
+                .push_bind(&t.name)
+                .push_bind(&t.merchant_name)
+                .push_bind(&t.category)
+                .push_bind(t.pending)
+                .push_bind(&t.pending_transaction_id)
+                .push_bind(now);
+        });
+        insert.push(TRANSACTION_UPSERT);
+        insert.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Postgres: one statement for the whole sync, each column bound as one array and unnested
+/// (a few binds however many rows, instead of 14 per row).
+async fn upsert_transactions_postgres(
+    tx: &mut sqlx::PgConnection,
+    item_id: &str,
+    user: UserId,
+    rows: &[&Transaction],
+    now: i64,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = |f: &dyn Fn(&Transaction) -> String| rows.iter().map(|t| f(t)).collect::<Vec<String>>();
+    let optional =
+        |f: &dyn Fn(&Transaction) -> Option<String>| rows.iter().map(|t| f(t)).collect::<Vec<Option<String>>>();
+    sqlx::query(&format!(
+        "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, currency, posted, authorized, name, merchant, category, \
+         pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
+         $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
+         AS t(id, account, amount, currency, posted, authorized, name, merchant, category, pending, pending_id) \
+         {TRANSACTION_UPSERT}"
+    ))
+    .bind(text(&|t| t.transaction_id.clone()))
+    .bind(text(&|t| t.account_id.clone()))
+    .bind(item_id)
+    .bind(user)
+    .bind(now)
+    .bind(text(&|t| t.amount.to_string()))
+    .bind(optional(&|t| t.currency.clone()))
+    .bind(text(&|t| t.date.to_string()))
+    .bind(optional(&|t| t.authorized_date.map(|d| d.to_string())))
+    .bind(text(&|t| t.name.clone()))
+    .bind(optional(&|t| t.merchant_name.clone()))
+    .bind(optional(&|t| t.category.clone()))
+    .bind(rows.iter().map(|t| t.pending).collect::<Vec<bool>>())
+    .bind(optional(&|t| t.pending_transaction_id.clone()))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
