@@ -44,10 +44,10 @@ env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="$DB" DATA_DIR="$work" LISTEN_
 PIDS+=($!)
 wait_ready http://127.0.0.1:3201/readyz
 python3 bench/accounts_setup.py http://127.0.0.1:3201 "$USERS" "$work/cookies" "$work/paths" "$DB"
-sleep 2 # the first syncs settle
+sleep 15 # the first syncs and their webhooks settle
 
 echo "==> the ceiling: a bare handler doing the same reads"
-DATABASE_URL="$DB" LISTEN_ADDR=127.0.0.1:3202 "$CARGO_TARGET_DIR/examples/accounts_ceiling" > "$work/ceiling.log" 2>&1 &
+DATABASE_URL="$DB" LISTEN_ADDR=127.0.0.1:3202 "$CARGO_TARGET_DIR/release/examples/accounts_ceiling" > "$work/ceiling.log" 2>&1 &
 PIDS+=($!)
 wait_ready "http://127.0.0.1:3202/accounts/1"
 
