@@ -571,3 +571,18 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
         assert_eq!(login(&router, "trader", new, None).await.status, StatusCode::OK, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_it_and_stay_uncacheable() {
+    let Built { router, .. } = app(&fresh_url("sqlite").await).await;
+    let request = Request::builder()
+        .uri("/login")
+        .header(header::HOST, "127.0.0.1:3999")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+}

@@ -273,6 +273,9 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(auth_layer)
         .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::private_responses))
+        // Pages and JSON compressed for clients that accept it (event streams are not, and
+        // assets already precompressed keep their own encoding).
+        .layer(tower_http::compression::CompressionLayer::new())
         // Every request body is small (forms, JSON, webhooks): 413 beyond 64 KiB.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(REQUEST_BODY_LIMIT))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
