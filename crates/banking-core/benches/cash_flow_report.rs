@@ -88,6 +88,11 @@ async fn bench(backend: &str) {
             assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());
             cursor = Some(next);
         }
+        // What autovacuum does after a bulk load in production: statistics and the visibility
+        // map (which lets Postgres answer from the index alone).
+        if let Database::Postgres(p) = &db {
+            sqlx::query("VACUUM ANALYZE transactions").execute(p).await.unwrap();
+        }
         let plaid =
             PlaidClient::builder(Environment::Custom("http://127.0.0.1:9".into()), "id", "secret").build().unwrap();
         let cipher = TokenCipher::from_spec(&TokenCipher::generate_spec("k")).unwrap();

@@ -256,15 +256,18 @@ pub struct SyncCounts {
     pub removed: usize,
 }
 
-/// One transaction as a cash-flow report sees it.
+/// Money in and out of one account on one day, in one currency: what a cash-flow report
+/// sums per week.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FlowRow {
-    /// The account it belongs to.
+pub struct DailyFlow {
+    /// The account.
     pub account_id: String,
-    /// Posting date.
-    pub date: chrono::NaiveDate,
-    /// Plaid's sign: positive is money out, negative money in.
-    pub amount: rust_decimal::Decimal,
-    /// ISO currency code, when Plaid gave one.
+    /// The transactions' currency, when Plaid gave one.
     pub currency: Option<String>,
+    /// The posting date.
+    pub date: chrono::NaiveDate,
+    /// Money received (Plaid's negative amounts), as a positive sum.
+    pub money_in: rust_decimal::Decimal,
+    /// Money spent or sent (Plaid's positive amounts).
+    pub money_out: rust_decimal::Decimal,
 }

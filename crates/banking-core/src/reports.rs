@@ -66,21 +66,18 @@ impl BankingService {
                 })
             })
             .collect();
-        for t in self.inner.store.flow_rows(user, first, today).await? {
-            let Some(account_currency) = cash_accounts.get(&t.account_id) else {
+        for day in self.inner.store.daily_flows(user, first, today).await? {
+            let Some(account_currency) = cash_accounts.get(&day.account_id) else {
                 continue;
             };
-            let currency = t.currency.as_ref().unwrap_or(account_currency);
+            let currency = day.currency.as_ref().unwrap_or(account_currency);
             let Some(series) = currencies.iter().position(|c| *c == currency) else {
                 continue;
             };
-            let index = series * weeks as usize + ((t.date - first).num_days() / 7) as usize;
+            let index = series * weeks as usize + ((day.date - first).num_days() / 7) as usize;
             if let Some(week) = flows.get_mut(index) {
-                if t.amount < Decimal::ZERO {
-                    week.money_in -= t.amount;
-                } else {
-                    week.money_out += t.amount;
-                }
+                week.money_in += day.money_in;
+                week.money_out += day.money_out;
             }
         }
         Ok(flows)

@@ -135,9 +135,9 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()>;
     /// The user's transactions, newest first.
     async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>>;
-    /// What a cash-flow report needs of each of the user's transactions dated `from..=to`,
-    /// read in one pass (no paging, so the cost grows linearly with the rows).
-    async fn flow_rows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FlowRow>>;
+    /// Money in and out of the user's transactions dated `from..=to`, summed exactly per
+    /// account, currency and day (in the database, from the amounts' integer ten-thousandths).
+    async fn daily_flows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyFlow>>;
     /// Number of the Item's stored transactions.
     async fn transaction_count(&self, item_id: &str) -> Result<i64>;
 
@@ -761,26 +761,43 @@ macro_rules! sql_store {
                 rows.into_iter().map(Transaction::try_from).collect()
             }
 
-            async fn flow_rows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FlowRow>> {
-                let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-                    "SELECT account_id, posted_date, amount, currency FROM transactions \
-                     WHERE user_id = $1 AND posted_date >= $2 AND posted_date <= $3",
+            async fn daily_flows(&self, user: UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyFlow>> {
+                // Summed in the database per account, currency and day, in ten-thousandths.
+                let sums: Vec<(String, Option<String>, String, i64, i64)> = sqlx::query_as(
+                    "SELECT account_id, currency, posted_date, \
+                     CAST(COALESCE(SUM(CASE WHEN amount_e4 < 0 THEN -amount_e4 ELSE 0 END), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(CASE WHEN amount_e4 > 0 THEN amount_e4 ELSE 0 END), 0) AS BIGINT) \
+                     FROM transactions WHERE user_id = $1 AND posted_date >= $2 AND posted_date <= $3 \
+                     AND amount_e4 IS NOT NULL GROUP BY account_id, currency, posted_date",
                 )
                 .bind(user)
                 .bind(from.to_string())
                 .bind(to.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|(account_id, date, amount, currency)| {
-                        Ok(FlowRow {
-                            account_id,
-                            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| Error::Internal)?,
-                            amount: amount.parse().map_err(|_| Error::Internal)?,
-                            currency,
-                        })
-                    })
-                    .collect()
+                // Amounts with more than four decimals are summed here, from their text.
+                let finer: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+                    "SELECT account_id, currency, posted_date, amount FROM transactions \
+                     WHERE user_id = $1 AND posted_date >= $2 AND posted_date <= $3 AND amount_e4 IS NULL",
+                )
+                .bind(user)
+                .bind(from.to_string())
+                .bind(to.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::Internal);
+                let e4 = |n: i64| Decimal::new(n, 4);
+                let mut flows = Vec::with_capacity(sums.len() + finer.len());
+                for (account_id, currency, day, money_in, money_out) in sums {
+                    flows.push(DailyFlow { account_id, currency, date: date(&day)?, money_in: e4(money_in), money_out: e4(money_out) });
+                }
+                for (account_id, currency, day, amount) in finer {
+                    let amount: Decimal = amount.parse().map_err(|_| Error::Internal)?;
+                    let (money_in, money_out) =
+                        if amount < Decimal::ZERO { (-amount, Decimal::ZERO) } else { (Decimal::ZERO, amount) };
+                    flows.push(DailyFlow { account_id, currency, date: date(&day)?, money_in, money_out });
+                }
+                Ok(flows)
             }
 
             async fn transaction_count(&self, item_id: &str) -> Result<i64> {
@@ -1026,16 +1043,23 @@ sql_store!(
     upsert_transactions_postgres
 );
 
+/// `amount` in integer ten-thousandths, when it has at most four decimals (reports sum these
+/// in the database; other amounts are read as decimal text).
+fn amount_e4(amount: Decimal) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive;
+    (amount.normalize().scale() <= 4).then(|| (amount * Decimal::new(10_000, 0)).to_i64()).flatten()
+}
+
 /// What an upserted transaction's columns are set to when its id exists already.
 const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
-     amount = excluded.amount, currency = excluded.currency, posted_date = excluded.posted_date, \
+     amount = excluded.amount, amount_e4 = excluded.amount_e4, currency = excluded.currency, posted_date = excluded.posted_date, \
      authorized_date = excluded.authorized_date, name = excluded.name, merchant_name = excluded.merchant_name, \
      category = excluded.category, pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
      updated_at = excluded.updated_at";
 
 /// The columns a transaction is inserted with, in bind order.
 const TRANSACTION_INSERT: &str = "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, \
-     currency, posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) ";
+     amount_e4, currency, posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) ";
 
 /// SQLite: multi-row statements, one round trip per [`ROWS_PER_STATEMENT`] rows.
 async fn upsert_transactions_sqlite(
@@ -1053,6 +1077,7 @@ async fn upsert_transactions_sqlite(
                 .push_bind(item_id)
                 .push_bind(user)
                 .push_bind(t.amount.to_string())
+                .push_bind(amount_e4(t.amount))
                 .push_bind(&t.currency)
                 .push_bind(t.date.to_string())
                 .push_bind(t.authorized_date.map(|d| d.to_string()))
@@ -1085,10 +1110,10 @@ async fn upsert_transactions_postgres(
     let optional =
         |f: &dyn Fn(&Transaction) -> Option<String>| rows.iter().map(|t| f(t)).collect::<Vec<Option<String>>>();
     sqlx::query(&format!(
-        "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, currency, posted, authorized, name, merchant, category, \
-         pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $7::text[], $8::text[], $9::text[], \
-         $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
-         AS t(id, account, amount, currency, posted, authorized, name, merchant, category, pending, pending_id) \
+        "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, amount_e4, currency, posted, authorized, name, merchant, \
+         category, pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $15::bigint[], $7::text[], \
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
+         AS t(id, account, amount, amount_e4, currency, posted, authorized, name, merchant, category, pending, pending_id) \
          {TRANSACTION_UPSERT}"
     ))
     .bind(text(&|t| t.transaction_id.clone()))
@@ -1105,6 +1130,7 @@ async fn upsert_transactions_postgres(
     .bind(optional(&|t| t.category.clone()))
     .bind(rows.iter().map(|t| t.pending).collect::<Vec<bool>>())
     .bind(optional(&|t| t.pending_transaction_id.clone()))
+    .bind(rows.iter().map(|t| amount_e4(t.amount)).collect::<Vec<Option<i64>>>())
     .execute(&mut *tx)
     .await?;
     Ok(())

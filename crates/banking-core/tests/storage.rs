@@ -323,3 +323,37 @@ async fn postgres_connections_can_require_tls() {
     assert!(encrypted, "the connection is encrypted");
     db.migrate().await.unwrap();
 }
+
+#[tokio::test]
+async fn daily_flows_sum_exactly_in_the_database_and_amounts_finer_than_that_still_count() {
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        let acct = "item-a-0000";
+        let changes = SyncChanges {
+            upserts: vec![
+                txn("item-a", acct, "t1", "0.1", "2026-11-02"),
+                txn("item-a", acct, "t2", "0.2", "2026-11-02"),
+                txn("item-a", acct, "t3", "-1000000.05", "2026-11-02"),
+                txn("item-a", acct, "t4", "0.00001", "2026-11-02"),
+                txn("item-a", acct, "t5", "-7.5", "2026-11-03"),
+                txn("item-a", acct, "t6", "99", "2026-10-01"),
+            ],
+            ..Default::default()
+        };
+        assert!(store.apply_sync("item-a", user, None, "c1", &changes, 10).await.unwrap());
+        let from = "2026-11-01".parse().unwrap();
+        let to = "2026-11-30".parse().unwrap();
+        let mut totals = std::collections::BTreeMap::<String, (Decimal, Decimal)>::new();
+        for day in store.daily_flows(user, from, to).await.unwrap() {
+            let total = totals.entry(day.date.to_string()).or_default();
+            total.0 += day.money_in;
+            total.1 += day.money_out;
+        }
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(totals["2026-11-02"], (d("1000000.05"), d("0.30001")), "{backend}: exact, not 0.30000000000000004");
+        assert_eq!(totals["2026-11-03"], (d("7.5"), d("0")), "{backend}");
+        assert_eq!(totals.len(), 2, "{backend}: October is outside the range");
+    }
+}
