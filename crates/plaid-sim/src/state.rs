@@ -455,10 +455,17 @@ impl SimItem {
                     (current, current - held, None)
                 };
                 // An institution without real-time figures for cards reports when its own
-                // figure was last updated.
+                // figure was last updated: it refreshes them every six hours, two hours late,
+                // so the time stays the same between calls (as a bank's does).
                 let last_updated = (self.institution.id == data::NEEDS_MIN_LAST_UPDATED
                     && t.account_type != "depository")
-                    .then(|| (Utc::now() - Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                    .then(|| {
+                        let late = (Utc::now() - Duration::hours(2)).timestamp();
+                        let refreshed = late - late.rem_euclid(6 * 3600);
+                        DateTime::<Utc>::from_timestamp(refreshed, 0)
+                            .unwrap_or_default()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    });
                 json!({
                     "account_id": a.account_id,
                     "balances": {
