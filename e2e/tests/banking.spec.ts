@@ -1,5 +1,5 @@
 import { expect, test } from '../fixtures';
-import { signInAs } from '../pages/auth';
+import { expectHydrated, signInAs } from '../pages/auth';
 import { expectAccessible } from '../pages/axe';
 import { Dashboard, simControl } from '../pages/dashboard';
 
@@ -115,6 +115,8 @@ test.describe.serial('a trader links a bank and watches it live', () => {
 
   test('removing a bank removes its accounts', async ({ page }) => {
     await signInAs(page, 'trader');
+    // Remove asks for confirmation in the browser: click only once the page is interactive.
+    await expectHydrated(page);
     const dashboard = new Dashboard(page);
     const bank = dashboard.bank('Houndstooth Bank');
     await bank.getByRole('button', { name: 'Remove' }).click();
