@@ -54,14 +54,9 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
         self.entries.lock().expect("cache lock").remove(key);
     }
 
-    /// Entries held (for tests).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.lock().expect("cache lock").len()
-    }
-
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -97,8 +97,8 @@ pub struct Config {
     /// Behind a reverse proxy: the header it sets to the client's address (e.g. `x-real-ip`;
     /// for `x-forwarded-for` the last entry counts). Unset: the TCP peer address. Never set
     /// it without a proxy that overwrites the header, or clients choose their own address.
-    #[arg(long, env = "TRUSTED_CLIENT_IP_HEADER")]
-    pub trusted_client_ip_header: Option<String>,
+    #[arg(long, env = "TRUSTED_CLIENT_IP_HEADER", value_parser = header_name)]
+    pub trusted_client_ip_header: Option<http::HeaderName>,
     /// Sign-in attempts per minute per client address (the burst is the same number).
     #[arg(long, env = "SIGN_IN_RATE_PER_MINUTE", default_value_t = 20)]
     pub sign_in_rate_per_minute: u32,
@@ -133,6 +133,10 @@ pub struct Config {
     /// Sync Items not synced for this many minutes (safety net for lost webhooks).
     #[arg(long, env = "SAFETY_NET_SYNC_MINUTES", default_value_t = 360)]
     pub safety_net_sync_minutes: u64,
+}
+
+fn header_name(value: &str) -> Result<http::HeaderName, String> {
+    http::HeaderName::from_bytes(value.trim().as_bytes()).map_err(|_| format!("`{value}` is not a header name"))
 }
 
 fn secret(value: &str) -> Result<SecretString, String> {
@@ -196,10 +200,6 @@ impl Config {
                 return Err(format!("PUBLIC_URL must start with http:// or https://, not `{url}`"));
             }
         }
-        if let Some(name) = &self.trusted_client_ip_header {
-            http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("TRUSTED_CLIENT_IP_HEADER `{name}` is not a header name"))?;
-        }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
             return Err("DATABASE_URL must start with sqlite: or postgres://".into());
         }
@@ -242,6 +242,13 @@ mod tests {
         assert!(parse(&["--public-url", "http://127.0.0.1:3000"]).validate().is_ok(), "development stays simple");
         let both = parse(&["--simulation", "--plaid-client-id", "id", "--plaid-secret", "s"]);
         assert!(both.validate().unwrap_err().contains("choose one"));
+    }
+
+    #[test]
+    fn a_trusted_client_header_must_be_a_header_name() {
+        let err = Cli::try_parse_from(["app", "--trusted-client-ip-header", "x real ip"]).unwrap_err().to_string();
+        assert!(err.contains("not a header name"), "{err}");
+        assert_eq!(parse(&["--trusted-client-ip-header", "X-Real-IP"]).trusted_client_ip_header.unwrap(), "x-real-ip");
     }
 
     #[test]

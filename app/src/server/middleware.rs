@@ -37,7 +37,7 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
     let allowed = match (fetch_site, origin) {
         (Some("same-origin" | "none"), _) => true,
         (Some(_), _) => false,
-        (None, Some(origin)) => origin_matches(origin, host, state.public_origin.as_deref()),
+        (None, Some(origin)) => origin_matches(origin, host, Some(&state.public_url.origin().ascii_serialization())),
         (None, None) => true,
     };
     if allowed {
@@ -99,7 +99,7 @@ pub async fn private_responses(State(state): State<AppState>, request: Request<B
     if private && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if state.public_origin.as_deref().is_some_and(|o| o.starts_with("https://")) {
+    if state.public_url.scheme() == "https" {
         headers
             .entry(header::STRICT_TRANSPORT_SECURITY)
             .or_insert(HeaderValue::from_static("max-age=31536000; includeSubDomains"));

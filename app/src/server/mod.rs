@@ -203,7 +203,6 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         store,
         banking,
         verifier: WebhookVerifier::new(plaid),
-        public_origin: Some(public_origin),
         public_url: public_base,
         shutdown: shutdown_rx,
         simulation,
@@ -231,13 +230,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
             config.webhook_rate_per_minute,
         ),
     };
-    let client_addrs = rate_limit::ClientAddrSource {
-        trusted_header: config
-            .trusted_client_ip_header
-            .as_deref()
-            .map(|h| http::HeaderName::from_bytes(h.as_bytes()).map_err(|e| format!("TRUSTED_CLIENT_IP_HEADER: {e}")))
-            .transpose()?,
-    };
+    let client_addrs = rate_limit::ClientAddrSource { trusted_header: config.trusted_client_ip_header.clone() };
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let mut router = Router::new();

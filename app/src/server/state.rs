@@ -19,9 +19,8 @@ pub struct AppState {
     pub banking: BankingService,
     /// Webhook verification.
     pub verifier: plaid_client::webhook::WebhookVerifier,
-    /// Our public origin (`https://host`), when configured.
-    pub public_origin: Option<String>,
-    /// Our public URL, the base `next` redirects are resolved against.
+    /// Our public URL (`PUBLIC_URL`, else the listen address): its origin is the only one
+    /// allowed to POST, its scheme decides HSTS, and `next` redirects resolve against it.
     pub public_url: url::Url,
     /// Flips to true when shutdown starts; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,

@@ -7,15 +7,13 @@
 //! `cargo bench -p banking-core --bench cash_flow_report` (Postgres at TEST_DATABASE_URL;
 //! skipped with a message if absent).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use banking_core::{
-    crypto::TokenCipher,
-    db::Database,
-    events::EventBus,
-    model::{Account, BalanceSource, Role, Transaction},
-    store::{NewItem, SealedToken, SyncChanges},
-    testing, BankingConfig, BankingService,
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::SyncChanges, testing, BankingConfig,
+    BankingService,
 };
 use chrono::{Duration as Days, NaiveDate};
 use plaid_client::{Environment, PlaidClient};
@@ -28,61 +26,18 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
 }
 
-fn transaction(i: usize) -> Transaction {
-    Transaction {
-        transaction_id: format!("t{i}"),
-        account_id: "acc".into(),
-        item_id: "item".into(),
-        amount: rust_decimal::Decimal::new(if i % 3 == 0 { -25_000 } else { 1_234 + i as i64 % 5_000 }, 2),
-        currency: Some("USD".into()),
-        date: today() - Days::days((i % 360) as i64),
-        authorized_date: None,
-        name: format!("Merchant {}", i % 97),
-        merchant_name: None,
-        category: None,
-        pending: false,
-        pending_transaction_id: None,
-    }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 async fn bench(backend: &str) {
     for size in SIZES {
         let db = testing::fresh(backend).await;
         let store = db.store();
         let user = store.upsert_user("bench", "h", Role::Trader).await.unwrap();
-        let account = Account {
-            account_id: "acc".into(),
-            item_id: "item".into(),
-            name: "Checking".into(),
-            official_name: None,
-            mask: Some("0000".into()),
-            account_type: "depository".into(),
-            subtype: Some("checking".into()),
-            available: None,
-            current: None,
-            limit: None,
-            currency: Some("USD".into()),
-            balance_as_of: None,
-            fetched_at: 0,
-            balance_source: BalanceSource::Sync,
-        };
-        let item = NewItem {
-            item_id: "item".into(),
-            user_id: user,
-            institution_id: Some("ins".into()),
-            institution_name: "Bank".into(),
-            token: SealedToken { ciphertext: vec![0; 40], key_id: "k".into() },
-            webhook_url: None,
-        };
+        let account = common::checking_account("item");
+        let item = common::item(user, "item");
         store.insert_item(&item, std::slice::from_ref(&account)).await.unwrap();
         let mut cursor: Option<String> = None;
         for (n, start) in (0..size).step_by(CHUNK).enumerate() {
-            let upserts = (start..(start + CHUNK).min(size)).map(transaction).collect();
+            let upserts =
+                (start..(start + CHUNK).min(size)).map(|i| common::transaction("t", "item", i, today(), 360)).collect();
             let changes = SyncChanges { upserts, removed: vec![], accounts: vec![account.clone()] };
             let next = format!("c{n}");
             assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());
@@ -126,7 +81,7 @@ async fn bench(backend: &str) {
             assert_eq!(rows.len(), size);
         }
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let (r, b) = (median(report), median(baseline));
+        let (r, b) = (common::median(report), common::median(baseline));
         println!(
             "{backend:8} {size:>7} transactions: report {:7.1} ms | read the amounts only {:7.1} ms | ratio {:.2}x",
             ms(r),

@@ -7,37 +7,20 @@
 //! `cargo bench -p banking-core --bench full_sync` (Postgres at TEST_DATABASE_URL; skipped
 //! with a message if absent).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use banking_core::{
     crypto::TokenCipher,
     events::EventBus,
-    model::{Role, Transaction},
+    model::Role,
     store::{NewItem, SyncChanges},
     testing, BankingConfig, BankingService,
 };
 use plaid_client::{api::*, Environment, PlaidClient};
 
 const SIZES: [u32; 3] = [10_000, 30_000, 100_000];
-
-fn rows(n: u32) -> Vec<Transaction> {
-    (0..n)
-        .map(|i| Transaction {
-            transaction_id: format!("base-{i}"),
-            account_id: "acc".into(),
-            item_id: "base-item".into(),
-            amount: rust_decimal::Decimal::new(1_000 + i64::from(i % 9_000), 2),
-            currency: Some("USD".into()),
-            date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(i64::from(i % 300)),
-            authorized_date: None,
-            name: format!("Merchant {}", i % 97),
-            merchant_name: None,
-            category: None,
-            pending: false,
-            pending_transaction_id: None,
-        })
-        .collect()
-}
 
 async fn bench(backend: &str) {
     for size in SIZES {
@@ -90,7 +73,9 @@ async fn bench(backend: &str) {
 
         // Baseline: the same number of rows through apply_sync alone.
         store.insert_item(&NewItem { item_id: "base-item".into(), ..item.clone() }, &[]).await.unwrap();
-        let changes = SyncChanges { upserts: rows(stored as u32), removed: vec![], accounts: vec![] };
+        let latest = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let upserts = (0..stored as usize).map(|i| common::transaction("base-", "base-item", i, latest, 300)).collect();
+        let changes = SyncChanges { upserts, removed: vec![], accounts: vec![] };
         let started = Instant::now();
         assert!(store.apply_sync("base-item", user, None, "c", &changes, 1).await.unwrap());
         let applied = started.elapsed();

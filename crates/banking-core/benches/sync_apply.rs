@@ -7,12 +7,14 @@
 //!
 //! `cargo bench -p banking-core` (Postgres at TEST_DATABASE_URL; skipped with a message if absent).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use banking_core::{
     db::Database,
-    model::{Account, Role, Transaction},
-    store::{NewItem, SealedToken, SyncChanges},
+    model::{Role, Transaction},
+    store::SyncChanges,
     testing,
 };
 
@@ -36,11 +38,6 @@ fn transactions(run: usize) -> Vec<Transaction> {
             pending_transaction_id: None,
         })
         .collect()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 macro_rules! baseline_insert {
@@ -68,30 +65,8 @@ async fn bench(backend: &str) {
     let db = testing::fresh(backend).await;
     let store = db.store();
     let user = store.upsert_user("bench", "h", Role::Trader).await.unwrap();
-    let account = Account {
-        account_id: "acc".into(),
-        item_id: "item".into(),
-        name: "Checking".into(),
-        official_name: None,
-        mask: Some("0000".into()),
-        account_type: "depository".into(),
-        subtype: Some("checking".into()),
-        available: None,
-        current: None,
-        limit: None,
-        currency: Some("USD".into()),
-        balance_as_of: None,
-        fetched_at: 0,
-        balance_source: banking_core::model::BalanceSource::Sync,
-    };
-    let item = NewItem {
-        item_id: "item".into(),
-        user_id: user,
-        institution_id: Some("ins".into()),
-        institution_name: "Bank".into(),
-        token: SealedToken { ciphertext: vec![0; 40], key_id: "k".into() },
-        webhook_url: None,
-    };
+    let account = common::checking_account("item");
+    let item = common::item(user, "item");
     store.insert_item(&item, std::slice::from_ref(&account)).await.unwrap();
     let create = "CREATE TABLE bench_baseline (transaction_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, amount TEXT NOT NULL, \
                   posted_date TEXT NOT NULL, name TEXT NOT NULL, pending BOOLEAN NOT NULL)";
@@ -125,7 +100,7 @@ async fn bench(backend: &str) {
         cursor = Some(next);
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let (a, r, b) = (median(applied), median(per_row), median(batched));
+    let (a, r, b) = (common::median(applied), common::median(per_row), common::median(batched));
     println!(
         "{backend:8} apply_sync {ROWS} rows: {:6.1} ms ({:6.0} rows/s) | INSERT per row: {:6.1} ms (ratio {:.2}x) \
          | INSERT 200 rows per statement: {:6.1} ms (ratio {:.2}x)",
