@@ -39,7 +39,7 @@ wait_ready() {
 
 echo "==> the server (simulation mode, Postgres), each user signed in with a linked bank"
 env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="$DB" DATA_DIR="$work" LISTEN_ADDR=127.0.0.1:3201 \
-  PUBLIC_URL=http://127.0.0.1:3201 LEPTOS_OUTPUT_NAME=cashflow LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
+  PUBLIC_URL=http://127.0.0.1:3201 LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
   SIGN_IN_RATE_PER_MINUTE=1000000 RUST_LOG=error "$CARGO_TARGET_DIR/release/app" > "$work/server.log" 2>&1 &
 PIDS+=($!)
 wait_ready http://127.0.0.1:3201/readyz

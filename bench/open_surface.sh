@@ -26,7 +26,7 @@ start_server() {
   local port="$1"; shift
   local dir; dir="$(mktemp -d -t cf-bench.XXXXXX)"
   env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="sqlite://$dir/db.sqlite" DATA_DIR="$dir" \
-    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" LEPTOS_OUTPUT_NAME=cashflow \
+    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
     LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" SIGN_IN_RATE_PER_MINUTE=1000000 WEBHOOK_RATE_PER_MINUTE=1000000 \
     RUST_LOG=error "$@" "$BIN" > "$dir/server.log" 2>&1 &
   PID=$!

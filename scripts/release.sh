@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what is deployed: `cargo leptos build --release` (server binary, optimised wasm), then
-# gathers a self-contained directory, dist/cashflow/, with the binary, the site and a
-# Leptos.toml pointing at it. Migrations are embedded in the binary. Installs what is missing.
+# gathers a self-contained directory, dist/cashflow/, with the binary, the site (asset names
+# carry content hashes, listed in hash.txt beside the binary) and a Leptos.toml pointing at it. Migrations are embedded in the binary. Installs what is missing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
@@ -18,6 +18,8 @@ step "gathering $OUT"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$CARGO_TARGET_DIR/release/app" "$OUT/app"
+# The hashed names of the js, wasm and css: the server reads them beside its binary.
+cp "$CARGO_TARGET_DIR/release/hash.txt" "$OUT/hash.txt"
 cp -r "$CARGO_TARGET_DIR/site" "$OUT/site"
 sed -e 's|^site-root = .*|site-root = "site"|' -e 's|^site-addr = .*|site-addr = "0.0.0.0:3000"|' Leptos.toml > "$OUT/Leptos.toml"
 cp deploy/cashflow.service "$OUT/"
@@ -47,15 +49,26 @@ for _ in $(seq 100); do
   if curl -fs "http://127.0.0.1:$port/login" | grep -q 'cashflow'; then ok=1; break; fi
   sleep 0.1
 done
-encoding=""
+wasm="cashflow.$(sed -n 's/^wasm: *//p' "$OUT/hash.txt").wasm"
+encoding="" caching="" linked=""
 if [ -n "$ok" ]; then
-  encoding="$(curl -s -o /dev/null -D - -H 'Accept-Encoding: br, gzip' "http://127.0.0.1:$port/pkg/cashflow.wasm" \
-    | tr -d '\r' | sed -n 's/^content-encoding: //Ip')"
+  headers="$(curl -s -o /dev/null -D - -H 'Accept-Encoding: br, gzip' "http://127.0.0.1:$port/pkg/$wasm" | tr -d '\r')"
+  encoding="$(sed -n 's/^content-encoding: //Ip' <<<"$headers")"
+  caching="$(sed -n 's/^cache-control: //Ip' <<<"$headers")"
+  curl -fs "http://127.0.0.1:$port/login" | grep -q "/pkg/$wasm" && linked=1
 fi
 kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 if [ -n "$ok" ] && [ "$encoding" != "br" ]; then
-  echo "the wasm was not served brotli-compressed (content-encoding: '$encoding')" >&2
+  echo "the wasm ($wasm) was not served brotli-compressed (content-encoding: '$encoding')" >&2
+  exit 1
+fi
+if [ -n "$ok" ] && [[ "$caching" != *immutable* ]]; then
+  echo "the hashed wasm ($wasm) was not served immutable (cache-control: '$caching')" >&2
+  exit 1
+fi
+if [ -n "$ok" ] && [ -z "$linked" ]; then
+  echo "the sign-in page does not load the hashed wasm ($wasm)" >&2
   exit 1
 fi
 if [ -z "$ok" ]; then

@@ -54,7 +54,7 @@ run_e2e() {
     DATABASE_URL="$database_url" DATA_DIR="$dir" \
     SIGN_IN_RATE_PER_MINUTE=1000 \
     LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
-    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
     "$CARGO_TARGET_DIR/debug/app" > "$dir/server.log" 2>&1 &
   SERVER_PID=$!
   set +e

@@ -1,7 +1,7 @@
 //! The HTML shell and the router.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -13,6 +13,7 @@ use crate::pages::{account::AccountPage, cash_flow::CashFlowPage, login::LoginPa
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy(&options);
+    provide_meta_context();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -21,6 +22,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
+                // The build's file names carry their content's hash when cargo-leptos
+                // `hash-files` is on (read from hash.txt beside the server binary).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -36,14 +40,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/cashflow.css"/>
         <Title text="Cash Flow"/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/account") view=AccountPage/>
-                // Async: the whole page is rendered before it is sent, so it reads without JavaScript.
-                <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::Async/>
+                // In order: the page is sent as it renders, top to bottom, so balances arrive
+                // while the chart's data is still being read, and it reads without JavaScript.
+                <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/") view=LoginPage/>
             </Routes>
         </Router>

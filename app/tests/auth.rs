@@ -256,6 +256,8 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("LOG_FORMAT", "json")
         .env("ENCRYPTION_KEYS", &key)
+        // Built by cargo, not cargo-leptos: no hashed asset names beside this binary.
+        .env("LEPTOS_HASH_FILES", "false")
         .env_remove("PLAID_CLIENT_ID")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())
@@ -585,4 +587,71 @@ async fn pages_are_compressed_for_clients_that_accept_it_and_stay_uncacheable() 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
     assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn hashed_assets_are_kept_for_good_and_everything_else_is_not() {
+    let site = std::env::temp_dir().join(format!("cf-app-test-site-{}", rand_suffix()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/cashflow.0f3a9c.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let cli = Cli::try_parse_from([
+        "app",
+        "--database-url",
+        &fresh_url("sqlite").await,
+        "--data-dir",
+        site.to_str().unwrap(),
+    ])
+    .unwrap();
+    let build_with = |hash_files: bool| {
+        let options = LeptosOptions::builder()
+            .output_name("cashflow")
+            .site_root(site.to_str().unwrap())
+            .hash_files(hash_files)
+            .site_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 3999)))
+            .build();
+        build(&cli.config, options)
+    };
+    let cache_control = |router: Router, uri: &'static str| async move {
+        let response = router.oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap()).await.unwrap();
+        (response.status(), response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_string())
+    };
+    let hashed = build_with(true).await.unwrap().router;
+    assert_eq!(
+        cache_control(hashed.clone(), "/pkg/cashflow.0f3a9c.wasm").await,
+        (StatusCode::OK, "public, max-age=31536000, immutable".to_string()),
+        "a hashed asset never changes under its name"
+    );
+    let (status, policy) = cache_control(hashed.clone(), "/pkg/cashflow.ffffff.wasm").await;
+    assert_eq!((status, policy.as_str()), (StatusCode::NOT_FOUND, "no-store"), "a missing asset is not cached");
+    assert_eq!(cache_control(hashed.clone(), "/favicon.svg").await, (StatusCode::OK, "public, max-age=3600".into()));
+    assert_eq!(cache_control(hashed, "/healthz").await, (StatusCode::OK, "no-store".into()), "JSON stays uncached");
+    let unhashed = build_with(false).await.unwrap().router;
+    assert_eq!(
+        cache_control(unhashed, "/pkg/cashflow.0f3a9c.wasm").await.1,
+        "no-cache",
+        "without hashed names the browser must revalidate"
+    );
+    std::fs::remove_dir_all(&site).ok();
+}
+
+#[tokio::test]
+async fn with_hashed_asset_names_on_and_no_hash_file_the_server_refuses_to_start() {
+    let dir = std::env::temp_dir().join(format!("cf-app-test-{}", rand_suffix()));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_app"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("DATABASE_URL", format!("sqlite://{}/db.sqlite", dir.display()))
+        .env("DATA_DIR", &dir)
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        // Settings from LEPTOS_* variables alone, as cargo-leptos passes them.
+        .env("LEPTOS_OUTPUT_NAME", "cashflow")
+        .env("LEPTOS_HASH_FILES", "true")
+        .env("LEPTOS_HASH_FILE_NAME", "no-such-hash-file.txt")
+        .env_remove("PLAID_CLIENT_ID")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "pages would name assets that cannot be found");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-hash-file.txt is missing"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 struct Server {
     base: String,
+    database_url: String,
     built_state: app::server::state::AppState,
     http: reqwest::Client,
     /// Kept alive: dropping it would tell long-lived streams the server is stopping.
@@ -24,9 +25,14 @@ async fn server() -> Server {
 
 /// A server with extra settings, served by the app's own listener.
 async fn server_with(settings: &[&str]) -> Server {
+    server_on("sqlite", settings).await
+}
+
+/// A server on a fresh database of `backend` with extra settings.
+async fn server_on(backend: &str, settings: &[&str]) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let url = banking_core::testing::fresh_url("sqlite").await;
+    let url = banking_core::testing::fresh_url(backend).await;
     let data_dir = std::env::temp_dir().join(format!("cf-api-{}", addr.port()));
     let base = format!("http://{addr}");
     let mut args = vec!["app", "--database-url", &url, "--data-dir", data_dir.to_str().unwrap(), "--public-url", &base];
@@ -37,7 +43,7 @@ async fn server_with(settings: &[&str]) -> Server {
     let (limits, stopping) = (cli.config.connection_limits(), state.shutdown.clone());
     tokio::spawn(async move { app::server::listener::serve(listener, router, limits, stopping).await });
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Server { base, built_state: state, http, _shutdown: shutdown }
+    Server { base, database_url: url, built_state: state, http, _shutdown: shutdown }
 }
 
 impl Server {
@@ -462,4 +468,56 @@ async fn slow_headers_are_cut_off_and_big_bodies_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413, "bodies over the limit are refused before they are read");
+}
+
+#[tokio::test]
+async fn the_dashboard_sends_balances_while_the_chart_is_still_being_read() {
+    let s = server_on("postgres", &[]).await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    // Wait for the first sync, so nothing else writes transactions while they are locked.
+    let mut synced = false;
+    for _ in 0..100 {
+        let (_, body) = s.call("GET", "/api/v1/banking/transactions?limit=1", Some(&trader), None).await;
+        if body.contains("transaction_id") {
+            synced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(synced, "the first sync did not finish");
+
+    // The chart and the transaction list read the transactions table: lock it, as a slow
+    // report over a long history would hold them up.
+    let pool = sqlx::PgPool::connect(&s.database_url).await.unwrap();
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE transactions IN ACCESS EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+    let response = s.http.get(format!("{}/cash-flow", s.base)).header("cookie", &trader).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let mut page = String::new();
+    let balances_arrived = tokio::time::timeout(Duration::from_secs(10), async {
+        while !page.contains("Platypus Checking") {
+            let chunk = body.next().await.expect("the page ended without the balances").unwrap();
+            page.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(balances_arrived.is_ok(), "the balances were held back by the locked transactions: {page}");
+    assert!(page.contains("data-testid=\"total-cash\""), "the total arrived with the banks");
+    assert!(!page.contains("data-transaction-id="), "the transactions cannot have been read yet");
+    assert!(!page.contains("aria-label=\"Cash flow chart\""), "nor the chart's data");
+
+    lock.rollback().await.unwrap();
+    let rest = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = body.next().await {
+            page.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    })
+    .await;
+    assert!(rest.is_ok(), "the page did not finish after the lock was released");
+    assert!(page.contains("aria-label=\"Cash flow chart\""), "the chart follows: {page}");
+    assert!(page.contains("data-transaction-id="), "and the transactions");
+    assert!(page.contains("</html>"), "the page is complete: {}", &page[page.len().saturating_sub(300)..]);
 }

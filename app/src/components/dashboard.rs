@@ -138,17 +138,29 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 }.into_any()),
                 Ok(_) => None,
             })}
-            <Show when=move || !items().is_empty()>
-                <div class="grid">
-                    <div>
-                        <section aria-label="Cash flow" class="card">
+            // Banks and balances come first in the page, so the server sends them as soon as
+            // the accounts are read; the chart and the transactions follow, each in its own
+            // Transition, and never hold them back (the stylesheet places them side by side).
+            // Hidden rather than removed while there is no bank: removing the last bank then
+            // tears nothing down while its resources reload.
+            <div class="grid" hidden=move || items().is_empty()>
+                <section aria-label="Banks" class="banks">
+                    <For each=items key=card_key let:item>
+                        <BankCard item script_url=card_script.get_value() on_changed=changed/>
+                    </For>
+                </section>
+                <div class="activity">
+                    <section aria-label="Cash flow" class="card">
+                        <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
                             {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
                                 .into_iter()
                                 .map(|(currency, weeks)| view! { <CashFlowChart currency weeks/> })
                                 .collect_view())}
-                        </section>
-                        <section aria-label="Transactions" class="card" style="margin-top: 1rem">
-                            <h2>"Recent transactions"</h2>
+                        </Transition>
+                    </section>
+                    <section aria-label="Transactions" class="card" style="margin-top: 1rem">
+                        <h2>"Recent transactions"</h2>
+                        <Transition fallback=|| view! { <p class="muted">"Loading transactions…"</p> }>
                             {move || transactions.get().map(|t| {
                                 let mut rows = t.unwrap_or_default();
                                 // One row more than shown tells whether there is more.
@@ -163,15 +175,10 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                                     })}
                                 }
                             })}
-                        </section>
-                    </div>
-                    <section aria-label="Banks">
-                        <For each=items key=card_key let:item>
-                            <BankCard item script_url=card_script.get_value() on_changed=changed/>
-                        </For>
+                        </Transition>
                     </section>
                 </div>
-            </Show>
+            </div>
         </Transition>
     }
 }

@@ -177,6 +177,11 @@ pub fn PlaidLinkWidget(
             let (item_id, script_url, handle_outcome) = (item_id.clone(), script_url.clone(), handle_outcome);
             session.update_value(|s| *s = None);
             phase.set(Phase::Loading);
+            // The script downloads while the token is asked for (one round trip less on a
+            // slow network before Connect Bank can open Link).
+            if let Err(e) = browser::start_loading(&script_url) {
+                leptos::logging::warn!("Plaid Link script: {e}");
+            }
             leptos::task::spawn_local(async move {
                 // The "Connect Bank" widget, always on the dashboard, resumes every OAuth
                 // return, including one that started in a bank's update-mode widget.
@@ -356,29 +361,33 @@ mod browser {
         let _ = JsFuture::from(promise).await;
     }
 
+    /// Adds the script tag once per page (an existing one is reused), so the script
+    /// downloads while other work, such as asking for a Link token, goes on.
+    pub fn start_loading(url: &str) -> Result<web_sys::Element, String> {
+        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+        if let Some(existing) = document.get_element_by_id(SCRIPT_ID) {
+            return Ok(existing);
+        }
+        let script: web_sys::HtmlScriptElement =
+            document.create_element("script").map_err(|_| "cannot create script")?.unchecked_into();
+        script.set_id(SCRIPT_ID);
+        script.set_src(url);
+        script.set_async(true);
+        let failed = script.clone();
+        let on_error = Closure::once_into_js(move || {
+            let _ = failed.set_attribute("data-failed", "true");
+        });
+        script.set_onerror(Some(on_error.unchecked_ref()));
+        document.head().ok_or("no head")?.append_child(&script).map_err(|_| "cannot add script")?;
+        Ok(script.into())
+    }
+
     /// Adds the script tag once per page and waits until `window.Plaid` exists.
     pub async fn load_script(url: &str) -> Result<(), String> {
         if plaid_loaded() {
             return Ok(());
         }
-        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-        let script = match document.get_element_by_id(SCRIPT_ID) {
-            Some(existing) => existing,
-            None => {
-                let script: web_sys::HtmlScriptElement =
-                    document.create_element("script").map_err(|_| "cannot create script")?.unchecked_into();
-                script.set_id(SCRIPT_ID);
-                script.set_src(url);
-                script.set_async(true);
-                let failed = script.clone();
-                let on_error = Closure::once_into_js(move || {
-                    let _ = failed.set_attribute("data-failed", "true");
-                });
-                script.set_onerror(Some(on_error.unchecked_ref()));
-                document.head().ok_or("no head")?.append_child(&script).map_err(|_| "cannot add script")?;
-                script.into()
-            }
-        };
+        let script = start_loading(url)?;
         for _ in 0..300 {
             if plaid_loaded() {
                 return Ok(());

@@ -22,6 +22,9 @@ const BANKING_API: &str = "/api/v1/banking/";
 /// Pages that need a signed-in user.
 const PROTECTED_PAGES: &[&str] = &["/cash-flow", "/account"];
 
+/// `Cache-Control` of the build's hashed assets: their content never changes under a name.
+pub const ASSET_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// Refuses state-changing requests from other sites: `Sec-Fetch-Site` must be same-origin
 /// (or `none`, typed by the user), else the `Origin` must be ours. Requests with neither
 /// header (curl, server-to-server) pass: they carry no ambient browser cookies.
@@ -86,18 +89,33 @@ pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Pages and API answers carry users' bank data, so no cache may keep them (a shared proxy,
-/// or the browser showing a signed-out user's page on Back): `Cache-Control: no-store` on
-/// HTML, JSON and event streams that set nothing else. Scripts, wasm and styles stay
-/// cacheable. Over https, browsers are also told to use https only (HSTS).
-pub async fn private_responses(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+/// How long browsers and proxies may keep each response:
+/// - pages and API answers carry users' bank data, so no cache may keep them (a shared proxy,
+///   or the browser showing a signed-out user's page on Back): `no-store` on HTML, JSON and
+///   event streams that set nothing else;
+/// - the build's scripts, wasm and styles under `/pkg/` have the hash of their content in
+///   their names (cargo-leptos `hash-files`), so a found one never changes: `immutable` for a
+///   year. Built without hashing (tests), they are revalidated each time (`no-cache`);
+/// - other static files (the icon) for an hour.
+///
+/// Over https, browsers are also told to use https only (HSTS).
+pub async fn cache_policy(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let pkg = format!("/{}/", state.leptos_options.site_pkg_dir);
+    let in_pkg = request.uri().path().starts_with(&pkg);
     let mut response = next.run(request).await;
+    let found = response.status() == StatusCode::OK || response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let private = ["text/html", "application/json", "text/event-stream"].iter().any(|t| content_type.starts_with(t))
         || content_type.is_empty();
-    if private && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let policy = match (private, found, in_pkg, state.leptos_options.hash_files) {
+        (true, ..) | (false, false, ..) => "no-store",
+        (false, true, true, true) => ASSET_IMMUTABLE,
+        (false, true, true, false) => "no-cache",
+        (false, true, false, _) => "public, max-age=3600",
+    };
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     if state.public_url.scheme() == "https" {
         headers

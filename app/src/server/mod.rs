@@ -265,7 +265,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(axum::middleware::from_fn_with_state(lifetime, sessions::enforce_lifetime))
         .layer(auth_layer)
         .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::private_responses))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::cache_policy))
         // Pages and JSON compressed for clients that accept it (event streams are not, and
         // assets already precompressed keep their own encoding).
         .layer(tower_http::compression::CompressionLayer::new())
@@ -337,8 +337,28 @@ fn leptos_options() -> Result<LeptosOptions, String> {
     get_configuration(Some(&path)).map(|c| c.leptos_options).map_err(|e| format!("{path}: {e}"))
 }
 
+/// With hashed asset names on (cargo-leptos `hash-files`), pages name the js, wasm and css
+/// from the hash file beside the server binary; without it they could not load, so the
+/// server refuses to start rather than serve broken pages.
+fn check_hash_file(options: &LeptosOptions) -> Result<(), String> {
+    if !options.hash_files {
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot locate the server binary: {e}"))?;
+    let path = exe.parent().unwrap_or(std::path::Path::new(".")).join(options.hash_file.as_ref());
+    match path.is_file() {
+        true => Ok(()),
+        false => Err(format!(
+            "hashed asset names are on (hash-files, LEPTOS_HASH_FILES) but {} is missing: build with \
+             `cargo leptos build` (it writes the file), copy it beside the binary, or set LEPTOS_HASH_FILES=false",
+            path.display()
+        )),
+    }
+}
+
 async fn serve(config: Config) -> Result<(), String> {
     let mut options = leptos_options()?;
+    check_hash_file(&options)?;
     if let Some(addr) = config.listen_addr {
         options.site_addr = addr;
     }

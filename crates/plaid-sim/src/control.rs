@@ -28,7 +28,7 @@ pub async fn items(State(sim): State<Simulator>) -> Json<serde_json::Value> {
         .map(|i| {
             json!({
                 "item_id": i.item_id, "institution_id": i.institution.id, "institution_name": i.institution.name,
-                "login_required": i.error.is_some(), "error": i.error, "transactions": i.transactions.len(),
+                "login_required": i.error.is_some(), "error": i.error, "transactions": i.transaction_count(),
                 "webhook": i.webhook,
                 "accounts": i.accounts.iter().map(|a| json!({"account_id": a.account_id, "mask": a.template.mask, "name": a.template.name})).collect::<Vec<_>>(),
                 "unshared": i.unshared.iter().map(|a| a.template.mask).collect::<Vec<_>>(),
@@ -152,9 +152,7 @@ pub async fn revoke_account(
         let Some(position) = position else {
             return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such account on this item" }))).into_response();
         };
-        let account = item.accounts.remove(position);
-        item.transactions.retain(|t| t.account_id != account.account_id);
-        account.account_id
+        item.remove_account(position).account_id
     };
     webhooks::fire_about(&sim, &item_id, "ITEM", "USER_ACCOUNT_REVOKED", Some(&account_id), 1, None).await;
     Json(json!({ "revoked_account_id": account_id })).into_response()

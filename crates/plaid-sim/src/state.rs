@@ -167,8 +167,8 @@ pub struct SimItem {
     pub accounts: Vec<SimAccount>,
     /// Accounts at the bank the user has not shared (not picked in Link, or opened since).
     pub unshared: Vec<SimAccount>,
-    /// Current transactions.
-    pub transactions: Vec<SimTxn>,
+    /// Current transactions (changed only through methods that forget `sums`).
+    transactions: Vec<SimTxn>,
     /// Every change since creation; cursors are positions in it.
     pub log: Vec<Change>,
     /// Fail the sync call after this many more successful ones.
@@ -179,6 +179,10 @@ pub struct SimItem {
     pub last_webhook: Option<(DateTime<Utc>, String)>,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Per account id, the sums of posted amounts and of pending debits, computed once per
+    /// change of `transactions` (every `/transactions/sync` page reports balances: summing
+    /// 100,000 transactions for each page made a long history quadratic).
+    sums: std::cell::OnceCell<HashMap<String, (Decimal, Decimal)>>,
     rng: StdRng,
 }
 
@@ -270,6 +274,7 @@ impl State {
             sync_called: false,
             last_webhook: None,
             created_at: Utc::now(),
+            sums: std::cell::OnceCell::new(),
             rng,
         };
         for date in data::days(start, today) {
@@ -345,6 +350,7 @@ impl SimItem {
     }
 
     fn add_day(&mut self, date: NaiveDate, pending_window: bool) {
+        self.sums.take();
         for account in self.accounts.clone() {
             for draft in data::day(&mut self.rng, account.template, date) {
                 let pending = pending_window && draft.amount > Decimal::ZERO && account.template.subtype != "savings";
@@ -371,6 +377,7 @@ impl SimItem {
     /// `pending_transaction_id`), adds `count` new purchases on `date` and corrects the
     /// amount of `modify` recent posted ones. Returns (added, modified, removed).
     pub fn advance(&mut self, date: NaiveDate, count: u32, pending: bool, modify: u32) -> (usize, usize, usize) {
+        self.sums.take();
         let (mut added, mut modified, mut removed) = (0, 0, 0);
         // Corrections apply to transactions that were already posted before this call.
         let to_modify: Vec<String> = self
@@ -436,6 +443,35 @@ impl SimItem {
         (added, modified, removed)
     }
 
+    /// How many transactions the bank holds for the shared accounts.
+    pub fn transaction_count(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// Removes an account the user stopped sharing, with its transactions.
+    pub fn remove_account(&mut self, position: usize) -> SimAccount {
+        self.sums.take();
+        let account = self.accounts.remove(position);
+        self.transactions.retain(|t| t.account_id != account.account_id);
+        account
+    }
+
+    /// Per account id: the sum of posted amounts and of pending debits.
+    fn sums(&self) -> &HashMap<String, (Decimal, Decimal)> {
+        self.sums.get_or_init(|| {
+            let mut sums: HashMap<String, (Decimal, Decimal)> = HashMap::new();
+            for t in &self.transactions {
+                let (posted, held) = sums.entry(t.account_id.clone()).or_default();
+                match (t.pending, t.amount > Decimal::ZERO) {
+                    (false, _) => *posted += t.amount,
+                    (true, true) => *held += t.amount,
+                    (true, false) => {}
+                }
+            }
+            sums
+        })
+    }
+
     /// Current and available balances computed from the transactions.
     pub fn accounts_json(&self) -> Vec<Value> {
         self.accounts
@@ -443,9 +479,7 @@ impl SimItem {
             .map(|a| {
                 let t = a.template;
                 let opening = Decimal::new(t.opening, 2);
-                let mine = || self.transactions.iter().filter(|x| x.account_id == a.account_id);
-                let posted: Decimal = mine().filter(|x| !x.pending).map(|x| x.amount).sum();
-                let held: Decimal = mine().filter(|x| x.pending && x.amount > Decimal::ZERO).map(|x| x.amount).sum();
+                let (posted, held) = self.sums().get(&a.account_id).copied().unwrap_or_default();
                 let (current, available, limit) = if t.account_type == "credit" {
                     let owed = opening + posted;
                     let limit = Decimal::new(t.limit.unwrap_or(0), 2);
