@@ -135,6 +135,10 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
         store.delete_item(user, "item-a").await.unwrap();
         assert_eq!(store.transaction_count("item-a").await.unwrap(), 0);
         assert!(store.accounts(user).await.unwrap().is_empty());
+        // A sync that lands after the removal writes nothing (the cursor's compare-and-swap finds
+        // no Item: transactions carry no foreign key to stop it).
+        assert!(!store.apply_sync("item-a", user, Some("c2"), "c3", &next, 13).await.unwrap(), "{backend}");
+        assert_eq!(store.transaction_count("item-a").await.unwrap(), 0, "{backend}");
     }
 }
 
