@@ -25,6 +25,9 @@ find "${TMPDIR:-/tmp}" -maxdepth 1 -mmin +60 \( -name 'cf-test-*' -o -name 'cf-a
 step "cargo fmt --check (rustfmt.toml)"
 cargo fmt --all --check
 
+step "cargo clippy (every target, server features; warnings are errors)"
+cargo clippy --workspace --all-targets --features app/ssr --locked -- -D warnings
+
 step "cargo test --workspace (Postgres: $TEST_DATABASE_URL, plus SQLite)"
 cargo test --workspace --features app/ssr --locked
 

@@ -17,6 +17,10 @@ pub struct ErrorBody {
     /// For `duplicate_item`: the connection to re-authenticate instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_item_id: Option<String>,
+    /// The request's id (also its `X-Request-Id` header and in each of its log lines), set by
+    /// the server on every API error so a user's report leads to the logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An API error: the HTTP status is set separately by the server (see [`AppError::status`]).
@@ -30,7 +34,9 @@ pub struct AppError {
 impl AppError {
     /// An error with a code and message.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { error: ErrorBody { code: code.into(), message: message.into(), existing_item_id: None } }
+        Self {
+            error: ErrorBody { code: code.into(), message: message.into(), existing_item_id: None, request_id: None },
+        }
     }
 
     /// Not signed in.

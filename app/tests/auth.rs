@@ -124,9 +124,15 @@ async fn sign_in_cycle_logout_and_restart_on_both_backends() {
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{backend}");
         assert!(wrong.body.contains(r#""code":"invalid_credentials""#), "{backend}: {}", wrong.body);
         let unknown = login(&router, "nobody", "nope-nope-nope", None).await;
+        // The same answer for unknown users, but for each request's own id.
+        let error = |body: &str| {
+            let mut body: serde_json::Value = serde_json::from_str(body).unwrap();
+            body["error"].as_object_mut().unwrap().remove("request_id").expect("a request id");
+            body
+        };
         assert_eq!(
-            (unknown.status, unknown.body.clone()),
-            (wrong.status, wrong.body.clone()),
+            (unknown.status, error(&unknown.body)),
+            (wrong.status, error(&wrong.body)),
             "same answer for unknown users"
         );
 
@@ -308,6 +314,8 @@ async fn sigterm_stops_the_server_cleanly_and_json_logs_hold_no_secrets() {
         "{logs}"
     );
     assert!(logs.contains("\"path\":\"/readyz\""), "requests are logged with their path");
+    let readyz = logs.lines().find(|l| l.contains("\"path\":\"/readyz\"")).unwrap();
+    assert!(readyz.contains("\"request_id\":\""), "and their request id: {readyz}");
     let exit_line = logs.lines().find(|l| l.contains("Link closed on an error")).expect("the Link exit is logged");
     for id in ["link-session-77", "req-link-88", "INSTITUTION_DOWN", "\"level\":\"WARN\""] {
         assert!(exit_line.contains(id), "{id} missing: {exit_line}");
@@ -654,4 +662,23 @@ async fn with_hashed_asset_names_on_and_no_hash_file_the_server_refuses_to_start
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-hash-file.txt is missing"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn every_api_error_carries_the_request_id_the_response_and_its_logs_carry() {
+    let Built { router, .. } = app(&fresh_url("sqlite").await).await;
+    let request = Request::builder()
+        .uri("/api/v1/banking/accounts")
+        .header("x-request-id", "chosen-by-the-client")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id, "chosen-by-the-client", "ids in our logs are ours");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let body: serde_json::Value =
+        serde_json::from_slice(&axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(body["error"]["request_id"], id.as_str(), "{body}");
 }

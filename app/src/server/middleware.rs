@@ -144,22 +144,44 @@ pub async fn rate_limits(State(limits): State<RateLimits>, request: Request<Body
     RateLimiter::layer(State(limiter), request, next).await
 }
 
-/// Server functions answer every error with 500; give API errors the status their code
-/// means (400 for a malformed body, 409 for a duplicate, …).
+/// API error bodies: server functions answer every error with 500, so each gets the status
+/// its code means (400 for a malformed body, 409 for a duplicate, …), and every one carries
+/// the request's id.
 pub async fn api_error_status(request: Request<Body>, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let request_id = request.headers().get(REQUEST_ID).cloned();
     let response = next.run(request).await;
-    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !is_api || !is_json || !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, Json(AppError::internal())).into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+    let Ok(mut error) = serde_json::from_slice::<AppError>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if parts.status == StatusCode::INTERNAL_SERVER_ERROR {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    error.error.request_id = request_id.and_then(|id| id.to_str().ok().map(str::to_string));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    (parts, Json(error)).into_response()
+}
+
+/// The header that carries each request's id.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request a new id (a client's own `X-Request-Id` is replaced: ids in our logs are
+/// ours), for the request's log span, its error body and the response's `X-Request-Id`.
+pub async fn request_id(mut request: Request<Body>, next: Next) -> Response {
+    let id = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a valid header value");
+    request.headers_mut().insert(REQUEST_ID, id.clone());
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
 }
 
 #[cfg(test)]

@@ -258,7 +258,6 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(limits, middleware::rate_limits))
-        .layer(axum::middleware::from_fn(middleware::api_error_status))
         .layer(axum::middleware::from_fn(middleware::banking_api_guard))
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::refuse_cross_site))
@@ -266,6 +265,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(auth_layer)
         .layer(axum::middleware::from_fn_with_state(client_addrs, rate_limit::client_addr))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::cache_policy))
+        // Every API error, whichever layer answered it, gets its status and the request id.
+        .layer(axum::middleware::from_fn(middleware::api_error_status))
         // Pages and JSON compressed for clients that accept it (event streams are not, and
         // assets already precompressed keep their own encoding).
         .layer(tower_http::compression::CompressionLayer::new())
@@ -284,12 +285,15 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    let id = request.headers().get(middleware::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                 })
                 .on_response(|response: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
                     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
                 }),
         )
+        // Outermost: the id exists before the request's span opens.
+        .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state.clone());
     Ok(Built { router, state, shutdown: shutdown_tx })
 }

@@ -38,7 +38,7 @@ impl ClientAddrSource {
     /// The client address of a request with `headers` from `peer`.
     pub fn resolve(&self, headers: &http::HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
         let from_header = self.trusted_header.as_ref().and_then(|name| {
-            let value = headers.get_all(name).iter().last()?.to_str().ok()?;
+            let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
             value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
         });
         from_header.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED))

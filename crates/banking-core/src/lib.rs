@@ -21,6 +21,7 @@ pub mod reports;
 mod service;
 pub mod store;
 mod sync;
+#[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod throttle;
 pub mod users;

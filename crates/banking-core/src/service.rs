@@ -184,7 +184,7 @@ impl BankingService {
     /// Exchanges Link's public token and stores the new Item with its accounts, then starts
     /// the first sync in the background. A bank the user already linked (same institution,
     /// same account masks) is refused with [`Error::Conflict`] before anything is exchanged.
-    #[tracing::instrument(skip_all, fields(user))]
+    #[tracing::instrument(skip_all, fields(user = user))]
     pub async fn exchange_public_token(
         &self,
         user: UserId,

@@ -455,7 +455,7 @@ macro_rules! sql_store {
 
         #[async_trait]
         impl Store for $name {
-            #[tracing::instrument(skip_all, fields(username))]
+            #[tracing::instrument(skip_all, fields(username = %username))]
             async fn upsert_user(&self, username: &str, password_hash: &str, role: Role) -> Result<UserId> {
                 let id = sqlx::query_scalar(
                     "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
@@ -506,7 +506,7 @@ macro_rules! sql_store {
                     .transpose()
             }
 
-            #[tracing::instrument(skip_all, fields(user, institution_id))]
+            #[tracing::instrument(skip_all, fields(user = user, institution_id = %institution_id))]
             async fn find_duplicate_item(&self, user: UserId, institution_id: &str, masks: &[String]) -> Result<Option<Item>> {
                 // One query for every (item, account mask) pair at this institution.
                 let pairs: Vec<(String, Option<String>)> = sqlx::query_as(
@@ -707,7 +707,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(skip_all, fields(user, item_id))]
+            #[tracing::instrument(skip_all, fields(user = user, item_id = %item_id))]
             async fn delete_item(&self, user: UserId, item_id: &str) -> Result<()> {
                 let mut tx = self.pool.begin().await?;
                 // Children first: foreign keys may be off in older SQLite files.
@@ -837,7 +837,7 @@ macro_rules! sql_store {
                 Ok(requested.unwrap_or(false))
             }
 
-            #[tracing::instrument(skip_all, fields(item_id, added = changes.upserts.len(), removed = changes.removed.len()))]
+            #[tracing::instrument(skip_all, fields(item_id = %item_id, user = user, added = changes.upserts.len(), removed = changes.removed.len()))]
             async fn apply_sync(&self, item_id: &str, user: UserId, expected_cursor: Option<&str>, next_cursor: &str, changes: &SyncChanges, now: i64) -> Result<bool> {
                 let mut tx = self.pool.begin().await?;
                 // Compare-and-swap on the cursor: a concurrent sync that committed first wins,

@@ -125,7 +125,7 @@ async fn every_error_update_mode_fixes_offers_re_authentication_with_a_message()
         let failures = broken.sync_failures;
         assert_eq!(failures, 1, "{backend}");
         let first_wait = broken.sync_retry_at.unwrap() - chrono::Utc::now().timestamp();
-        assert!(first_wait >= 280 && first_wait <= 86_400, "{backend}: {first_wait}");
+        assert!((280..=86_400).contains(&first_wait), "{backend}: {first_wait}");
         assert!(h.service.sync_item(&item_id).await.is_err());
         let again = item().await;
         let second_wait = again.sync_retry_at.unwrap() - chrono::Utc::now().timestamp();

@@ -291,7 +291,7 @@ async fn a_cached_balance_never_replaces_a_newer_real_time_one() {
         store.upsert_accounts(user, "item-a", &[realtime]).await.unwrap();
         // A sync a minute later brings Plaid's cached figure of unknown age: kept out.
         let cached = Account { fetched_at: now + 60, ..account("item-a", "item-a-0000", "0000", "450.00") };
-        store.upsert_accounts(user, "item-a", &[cached.clone()]).await.unwrap();
+        store.upsert_accounts(user, "item-a", std::slice::from_ref(&cached)).await.unwrap();
         let shown = store.accounts(user).await.unwrap().remove(0);
         assert_eq!(
             (shown.current, shown.balance_source),

@@ -55,7 +55,7 @@ pub fn transaction(prefix: &str, item_id: &str, i: usize, latest: NaiveDate, spr
         transaction_id: format!("{prefix}{i}"),
         account_id: "acc".into(),
         item_id: item_id.into(),
-        amount: rust_decimal::Decimal::new(if i % 3 == 0 { -25_000 } else { 1_234 + (i % 5_000) as i64 }, 2),
+        amount: rust_decimal::Decimal::new(if i.is_multiple_of(3) { -25_000 } else { 1_234 + (i % 5_000) as i64 }, 2),
         currency: Some("USD".into()),
         date: latest - chrono::Duration::days((i % spread) as i64),
         authorized_date: None,
