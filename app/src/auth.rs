@@ -4,23 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-
-/// The signed-in user as the browser sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserInfo {
-    /// Username.
-    pub username: String,
-    /// `trader`, `admin` or `viewer`.
-    pub role: String,
-}
-
-impl UserInfo {
-    /// Whether the user may link and change banks.
-    pub fn can_manage_banks(&self) -> bool {
-        self.role == "trader" || self.role == "admin"
-    }
-}
+use cashflow_api::{users::UserInfo, AppError};
 
 /// A password as typed into the sign-in form: `Debug` never shows it (server functions'
 /// argument structs derive `Debug`).
@@ -57,7 +41,7 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         let minutes = wait.as_secs().div_ceil(60).max(1);
         retry_after_header(wait);
         let message = format!("Too many failed sign-ins. Try again in {minutes} minute(s).");
-        return refuse(AppError::new("too_many_attempts", message), "locked", &next).await;
+        return refuse(AppError::new(cashflow_api::ErrorCode::TooManyAttempts, message), &next).await;
     }
     let credentials =
         crate::server::auth_backend::Credentials { username: username.clone(), password: password.0.into() };
@@ -68,13 +52,16 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
             if let Err(e) = throttle.failed(&username, &client).await {
                 tracing::error!(error = %e, "could not count a failed sign-in");
             }
-            let error = AppError::new("invalid_credentials", "Wrong username or password.");
-            return refuse(error, "1", &next).await;
+            let error = AppError::new(cashflow_api::ErrorCode::InvalidCredentials, "Wrong username or password.");
+            return refuse(error, &next).await;
         }
         Err(axum_login::Error::Backend(banking_core::Error::Busy { retry_after })) => {
             retry_after_header(retry_after);
-            let error = AppError::new("busy", "Too many sign-ins at once. Please try again in a moment.");
-            return refuse(error, "busy", &next).await;
+            let error = AppError::new(
+                cashflow_api::ErrorCode::Busy,
+                "Too many sign-ins at once. Please try again in a moment.",
+            );
+            return refuse(error, &next).await;
         }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
@@ -109,7 +96,10 @@ pub async fn change_password(current: Password, new: Password, confirm: Password
         return Err(fail(AppError::unauthorized()));
     };
     if new != confirm {
-        return Err(fail(AppError::new("invalid_input", "The new password and its repetition differ.")));
+        return Err(fail(AppError::new(
+            cashflow_api::ErrorCode::InvalidInput,
+            "The new password and its repetition differ.",
+        )));
     }
     let state = use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?;
     let checked = users::authenticate(&state.store, &state.hashing, &user.username, current.0.into()).await;
@@ -117,7 +107,10 @@ pub async fn change_password(current: Password, new: Password, confirm: Password
         Ok(Some(_)) => {}
         Ok(None) => {
             tracing::info!(user = user.id, "password change refused: wrong current password");
-            return Err(fail(AppError::new("invalid_input", "Your current password is not right.")));
+            return Err(fail(AppError::new(
+                cashflow_api::ErrorCode::InvalidInput,
+                "Your current password is not right.",
+            )));
         }
         Err(e) => return Err(fail(e.into())),
     }
@@ -159,7 +152,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api/auth", endpoint = "me")]
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
     let session = ssr::auth_session().await?;
-    Ok(session.user.map(|u| UserInfo { username: u.username.clone(), role: u.role.as_str().to_string() }))
+    Ok(session.user.map(|u| UserInfo { username: u.username.clone(), role: u.role.into() }))
 }
 
 /// Server-side helpers for server functions.
@@ -169,7 +162,7 @@ pub mod ssr {
     use banking_core::model::Role;
     use leptos::prelude::*;
 
-    use crate::error::AppError;
+    use cashflow_api::AppError;
 
     /// axum-login's session for our backend.
     pub type AuthSession = axum_login::AuthSession<crate::server::auth_backend::Backend>;
@@ -214,11 +207,12 @@ pub mod ssr {
     }
 
     /// Answers a refused sign-in: a plain form post (no JavaScript yet) is sent back to the
-    /// sign-in page with `?error=` (`query_error`) and its `next`; a fetch gets `error` with
+    /// sign-in page with `?error=` (the error's code) and its `next`; a fetch gets `error` with
     /// its status.
-    pub async fn refuse(error: AppError, query_error: &str, next: &str) -> Result<(), AppError> {
+    pub async fn refuse(error: AppError, next: &str) -> Result<(), AppError> {
         if is_plain_form_post().await {
-            leptos_axum::redirect(&format!("/login?error={query_error}&next={}", encode(next)));
+            let code = error.error.code.as_str();
+            leptos_axum::redirect(&format!("/login?error={code}&next={}", encode(next)));
             return Ok(());
         }
         Err(fail(error))

@@ -11,7 +11,6 @@ pub mod app;
 pub mod auth;
 pub mod banking;
 pub mod components;
-pub mod error;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

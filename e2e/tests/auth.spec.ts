@@ -69,7 +69,7 @@ test.describe('without JavaScript', () => {
     const signIn = new SignInPage(page);
     await signIn.open('/login?next=/cash-flow');
     await signIn.signIn('viewer', 'not-the-password');
-    await expect(page).toHaveURL(/\/login\?error=1&next=%2Fcash-flow|\/login\?error=1&next=\/cash-flow/);
+    await expect(page).toHaveURL(/\/login\?error=invalid_credentials&next=%2Fcash-flow|\/login\?error=invalid_credentials&next=\/cash-flow/);
     await expect(signIn.error()).toHaveText('Wrong username or password.');
   });
 });

@@ -8,10 +8,7 @@ use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Path, State},
     http::{HeaderMap, StatusCode},
-    response::{
-        sse::{Event as SseEvent, KeepAlive, Sse},
-        IntoResponse, Response,
-    },
+    response::sse::{Event as SseEvent, KeepAlive, Sse},
     routing::{delete, get, post},
     Json, Router,
 };
@@ -44,27 +41,6 @@ pub async fn trader() -> Result<(AppState, SessionUser), AppError> {
     Ok((state, user))
 }
 
-impl From<banking_core::Error> for AppError {
-    fn from(e: banking_core::Error) -> Self {
-        use banking_core::Error as E;
-        match e {
-            E::NotFound(what) => AppError::new("not_found", format!("That {what} does not exist.")),
-            E::Conflict { message, existing_item_id } => {
-                let mut err = AppError::new("duplicate_item", message);
-                err.error.existing_item_id = existing_item_id;
-                err
-            }
-            E::InvalidInput(message) => AppError::new("invalid_input", message),
-            E::Plaid { code, message, .. } if code == "PLAID_UNAVAILABLE" => {
-                AppError::new("plaid_unavailable", message)
-            }
-            E::Plaid { message, .. } => AppError::new("plaid_error", message),
-            E::Busy { .. } => AppError::new("busy", "The server is busy. Please try again in a moment."),
-            E::Config(_) | E::Internal => AppError::internal(),
-        }
-    }
-}
-
 fn money(d: Option<Decimal>) -> Option<String> {
     d.map(|d| d.round_dp(2).to_string())
 }
@@ -84,7 +60,7 @@ fn account_view(a: &Account) -> AccountView {
         current: money(a.current),
         currency: a.currency.clone(),
         as_of: time(a.fetched_at),
-        balance_source: a.balance_source.as_str().to_string(),
+        balance_source: a.balance_source.into(),
         balance_as_of: a.balance_as_of.map(time),
     }
 }
@@ -93,7 +69,7 @@ fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
     ItemView {
         item_id: item.item_id.clone(),
         institution_name: item.institution_name.clone(),
-        status: item.status.as_str().to_string(),
+        status: item.status.into(),
         status_detail: item.status_detail.clone(),
         status_message: item.status_message.clone(),
         status_deadline: item.status_deadline.map(time),
@@ -186,8 +162,12 @@ pub async fn transactions(
     let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, AppError> {
         v.filter(|s| !s.is_empty())
             .map(|s| {
-                s.parse()
-                    .map_err(|_| AppError::new("invalid_input", format!("`{name}` must be a date like 2026-11-24")))
+                s.parse().map_err(|_| {
+                    AppError::new(
+                        cashflow_api::ErrorCode::InvalidInput,
+                        format!("`{name}` must be a date like 2026-11-24"),
+                    )
+                })
             })
             .transpose()
     };
@@ -260,14 +240,6 @@ pub async fn complete_update(state: &AppState, user: UserId, item_id: &str) -> R
     Ok(item_view(&item, &accounts))
 }
 
-/// An error as a JSON response with its status.
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self)).into_response()
-    }
-}
-
 fn rest_user(auth: &AuthSession) -> Result<SessionUser, AppError> {
     check_role(auth.user.as_ref(), TRADERS)
 }
@@ -303,7 +275,7 @@ async fn events(
     let Some(slot) = state.streams.take(user) else {
         tracing::warn!(user, "live-event stream refused: at the cap");
         return Err(AppError::new(
-            "too_many_streams",
+            cashflow_api::ErrorCode::TooManyStreams,
             "Too many live connections are open. Close some tabs and reload.",
         ));
     };

@@ -6,34 +6,34 @@ use super::{
     format::{money, when},
     plaid_link::PlaidLinkWidget,
 };
-use crate::banking::{refresh_item, remove_item, ItemView};
+use crate::banking::{refresh_item, remove_item};
+use cashflow_api::banking::{BalanceSource, ItemStatus, ItemView};
 
+/// The badge's CSS class (the status's name) and its text.
 fn badge(item: &ItemView) -> (&'static str, String) {
-    match item.status.as_str() {
-        "login_required" if item.status_detail.as_deref() == Some("ITEM_LOCKED") => {
-            ("login_required", "Locked at the bank".into())
+    let text = match item.status {
+        ItemStatus::LoginRequired if item.status_detail.as_deref() == Some("ITEM_LOCKED") => {
+            "Locked at the bank".into()
         }
-        "login_required" => ("login_required", "Needs re-authentication".into()),
-        "pending_expiration" => (
-            "pending_expiration",
-            match &item.status_deadline {
-                Some(d) => format!("Access ends {}", when(d)),
-                None => "Access ends soon".into(),
-            },
-        ),
-        "revoked" => ("revoked", "Access revoked".into()),
-        _ if item.needs_update => ("needs_update", "New accounts available".into()),
-        _ => ("good", "Connected".into()),
-    }
+        ItemStatus::LoginRequired => "Needs re-authentication".into(),
+        ItemStatus::PendingExpiration => match &item.status_deadline {
+            Some(d) => format!("Access ends {}", when(d)),
+            None => "Access ends soon".into(),
+        },
+        ItemStatus::Revoked => "Access revoked".into(),
+        ItemStatus::Good if item.needs_update => return ("needs_update", "New accounts available".into()),
+        ItemStatus::Good => "Connected".into(),
+    };
+    (item.status.as_str(), text)
 }
 
 /// A bank card.
 #[component]
 pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) -> AnyView {
     let (badge_class, badge_text) = badge(&item);
-    let revoked = item.status == "revoked";
+    let revoked = item.status == ItemStatus::Revoked;
     // Update mode fixes an error state; with only new accounts to share it adds them.
-    let needs_login = item.status == "login_required" || item.status == "pending_expiration";
+    let needs_login = matches!(item.status, ItemStatus::LoginRequired | ItemStatus::PendingExpiration);
     let needs_link = !revoked && (needs_login || item.needs_update);
     let link_label = if needs_login { "Re-authenticate" } else { "Add accounts" };
     let confirming = RwSignal::new(false);
@@ -58,8 +58,8 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         .map(|a| {
             let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
             let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
-            let source = match (a.balance_source.as_str(), &a.balance_as_of) {
-                ("realtime", _) => format!("real-time · as of {}", when(&a.as_of)),
+            let source = match (a.balance_source, &a.balance_as_of) {
+                (BalanceSource::Realtime, _) => format!("real-time · as of {}", when(&a.as_of)),
                 (_, Some(at)) => format!("bank figure as of {}", when(at)),
                 _ => format!("from the last sync · fetched {}", when(&a.as_of)),
             };
@@ -69,7 +69,7 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                         <strong>{a.name.clone()}</strong>
                         " ••" {a.mask.clone().unwrap_or_default()}
                         <br/>
-                        <small class="muted" data-balance-source=a.balance_source.clone()>
+                        <small class="muted" data-balance-source=a.balance_source.as_str()>
                             {a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · " {source}
                         </small>
                     </span>
@@ -88,9 +88,9 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         <article class="card bank" aria-label=name.clone() data-item-id=item_id.clone()>
             <div class="bank-head">
                 <h3>{name.clone()}</h3>
-                <span class=format!("badge {badge_class}") data-status=item.status.clone()>{badge_text}</span>
+                <span class=format!("badge {badge_class}") data-status=item.status.as_str()>{badge_text}</span>
             </div>
-            {item.status_message.clone().filter(|_| item.status != "good").map(|m| view! {
+            {item.status_message.clone().filter(|_| item.status != ItemStatus::Good).map(|m| view! {
                 <p class="warning" role="status" data-testid="status-message">{m}</p>
             })}
             {item.needs_update.then(|| (!revoked).then(|| view! {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::format::{cents, money, money_from_cents};
-use crate::banking::WeekFlowView;
+use cashflow_api::banking::WeekFlowView;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;

@@ -15,13 +15,11 @@ use super::{
     bank_card::BankCard, chart::CashFlowChart, format::money, live_events, plaid_link::PlaidLinkWidget,
     transactions::TransactionList,
 };
-use crate::{
-    auth::UserInfo,
-    banking::{
-        cash_flow, get_accounts, link_settings, list_transactions, AccountsView, CurrencyAmountView, ItemView,
-        LinkSettingsView, TransactionView, WeekFlowView,
-    },
-    error::AppError,
+use crate::banking::{cash_flow, get_accounts, link_settings, list_transactions};
+use cashflow_api::{
+    banking::{AccountsView, CurrencyAmountView, ItemView, LinkSettingsView, TransactionView, WeekFlowView},
+    users::UserInfo,
+    AppError,
 };
 
 type Loaded<T> = Resource<Result<T, AppError>>;

@@ -1,31 +1,15 @@
 //! Live updates: the page listens to `/api/v1/banking/events` (Server-Sent Events) and
 //! reloads its data when something the user sees changed.
 
+use cashflow_api::events::EventHeader;
 use leptos::prelude::*;
-
-/// Event types after which the page reloads its data.
-const RELOAD_ON: &[&str] = &[
-    "item_added",
-    "item_removed",
-    "item_status_changed",
-    "balances_changed",
-    "sync_finished",
-    "sync_failed",
-    "resync",
-];
 
 /// What one event means for the page: (reload data?, syncing now?).
 pub fn effect_of(event_json: &str) -> (bool, Option<bool>) {
-    let kind = serde_json::from_str::<serde_json::Value>(event_json)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
-        .unwrap_or_default();
-    let syncing = match kind.as_str() {
-        "sync_started" => Some(true),
-        "sync_finished" | "sync_failed" => Some(false),
-        _ => None,
-    };
-    (RELOAD_ON.contains(&kind.as_str()), syncing)
+    match serde_json::from_str::<EventHeader>(event_json) {
+        Ok(header) => (header.kind.changes_data(), header.kind.syncing()),
+        Err(_) => (false, None),
+    }
 }
 
 /// Opens the event stream for the life of the calling component (browser only): bumps

@@ -10,9 +10,12 @@
 
 use leptos::prelude::*;
 
-use crate::banking::{complete_update, exchange_public_token, LinkExitView, LinkMetadataView};
+use crate::banking::{complete_update, exchange_public_token};
+use cashflow_api::{banking::ItemStatus, AppError, ErrorCode};
+
 #[cfg(feature = "hydrate")]
 use crate::banking::{create_link_token, report_link_exit};
+use cashflow_api::banking::{LinkExitView, LinkMetadataView};
 
 /// What Link reported when it closed.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,10 +109,10 @@ pub fn PlaidLinkWidget(
                 phase.set(Phase::Exchanging);
                 leptos::task::spawn_local(async move {
                     let result = match item_id {
-                        Some(id) => complete_update(id).await.and_then(|item| match item.status.as_str() {
-                            "good" => Ok(format!("{} is reconnected.", item.institution_name)),
-                            _ => Err(crate::error::AppError::new(
-                                "still_broken",
+                        Some(id) => complete_update(id).await.and_then(|item| match item.status {
+                            ItemStatus::Good => Ok(format!("{} is reconnected.", item.institution_name)),
+                            _ => Err(AppError::new(
+                                ErrorCode::PlaidError,
                                 format!("{} still reports a problem. Please try again.", item.institution_name),
                             )),
                         }),
@@ -122,7 +125,7 @@ pub fn PlaidLinkWidget(
                             notice.try_set(Some(Notice::Success(message)));
                             on_changed.run(());
                         }
-                        Err(e) if e.error.code == "duplicate_item" => {
+                        Err(e) if e.error.code == ErrorCode::DuplicateItem => {
                             notice.try_set(Some(Notice::Duplicate {
                                 message: e.error.message.clone(),
                                 existing_item_id: e.error.existing_item_id.clone(),
@@ -319,7 +322,7 @@ mod browser {
     use wasm_bindgen_futures::JsFuture;
 
     use super::LinkOutcome;
-    use crate::banking::LinkExitView;
+    use cashflow_api::banking::LinkExitView;
 
     /// An RFC 3339 time as milliseconds since the epoch (0 when unreadable).
     pub fn parse_time(rfc3339: &str) -> f64 {

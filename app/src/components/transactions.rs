@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::format::signed_amount;
-use crate::banking::{AccountView, TransactionView};
+use cashflow_api::banking::{AccountView, TransactionView};
 
 /// A table of transactions.
 #[component]

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 
+use cashflow_api::users::UserInfo;
+
 use crate::{
-    auth::{current_user, Logout, UserInfo},
+    auth::{current_user, Logout},
     components::dashboard::{CashFlowDashboard, DashboardData},
 };
 
@@ -50,7 +52,7 @@ fn Header(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
                 >
                     {move || if hide_amounts.get() { "Show amounts" } else { "Hide amounts" }}
                 </button>
-                <span class="who">{user.username.clone()} <span class="role">{user.role.clone()}</span></span>
+                <span class="who">{user.username.clone()} <span class="role">{user.role.as_str()}</span></span>
                 <a class="ghost" href="/account">"Password"</a>
                 <ActionForm action=logout>
                     <button type="submit" class="ghost">"Sign out"</button>

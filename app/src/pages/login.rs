@@ -1,3 +1,4 @@
+use cashflow_api::ErrorCode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -14,12 +15,15 @@ pub fn LoginPage() -> impl IntoView {
         if let Some(Err(e)) = login.value().get() {
             return Some(e.error.message);
         }
-        match query.read().get("error").as_deref() {
-            Some("locked") => Some("Too many failed sign-ins. Try again in a few minutes.".to_string()),
-            Some("busy") => Some("Too many sign-ins at once. Please try again in a moment.".to_string()),
-            Some(_) => Some("Wrong username or password.".to_string()),
-            None => None,
-        }
+        let code = query.read().get("error")?;
+        Some(
+            match ErrorCode::parse(&code) {
+                Some(ErrorCode::TooManyAttempts) => "Too many failed sign-ins. Try again in a few minutes.",
+                Some(ErrorCode::Busy) => "Too many sign-ins at once. Please try again in a moment.",
+                _ => "Wrong username or password.",
+            }
+            .to_string(),
+        )
     };
     let show_password = RwSignal::new(false);
     view! {

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 
 use super::cache::TtlCache;
 
-use crate::error::AppError;
+use cashflow_api::AppError;
 
 /// The user kept in the session. `Debug` shows no secrets; the session holds only a
 /// fingerprint of the password hash (changing the password ends old sessions).

@@ -11,7 +11,8 @@ use axum::{
 };
 
 use super::{rate_limit::RateLimiter, state::AppState};
-use crate::{auth::ssr::AuthSession, error::AppError};
+use crate::auth::ssr::AuthSession;
+use cashflow_api::AppError;
 
 /// The only route that accepts cross-site POSTs (Plaid calls it; its body is verified).
 pub const WEBHOOK_PATH: &str = "/api/v1/banking/plaid/webhook";
@@ -47,7 +48,10 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
         next.run(request).await
     } else {
         tracing::warn!(path = request.uri().path(), ?origin, ?fetch_site, "cross-site request refused");
-        (StatusCode::FORBIDDEN, Json(AppError::new("cross_site", "Cross-site requests are not allowed.")))
+        (
+            StatusCode::FORBIDDEN,
+            Json(AppError::new(cashflow_api::ErrorCode::CrossSite, "Cross-site requests are not allowed.")),
+        )
             .into_response()
     }
 }

@@ -16,7 +16,7 @@ use axum::{
     Json,
 };
 
-use crate::error::AppError;
+use cashflow_api::AppError;
 
 /// Clients tracked at once per limiter; beyond it, idle ones are forgotten, and if none is
 /// idle new clients are refused (memory stays bounded under an address-rotating flood).
@@ -110,7 +110,10 @@ impl RateLimiter {
                 tracing::warn!(limiter = limiter.name, client = %addr, "rate limit reached");
                 let mut response = (
                     StatusCode::TOO_MANY_REQUESTS,
-                    Json(AppError::new("rate_limited", "Too many requests. Please wait a moment and try again.")),
+                    Json(AppError::new(
+                        cashflow_api::ErrorCode::RateLimited,
+                        "Too many requests. Please wait a moment and try again.",
+                    )),
                 )
                     .into_response();
                 let secs = wait.as_secs_f64().ceil() as u64;

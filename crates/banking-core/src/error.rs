@@ -87,3 +87,26 @@ impl From<plaid_client::Error> for Error {
         }
     }
 }
+
+/// What the web API answers for each error: a code, and a message safe to show (internals
+/// are never sent; they were logged where they happened).
+impl From<Error> for cashflow_api::AppError {
+    fn from(e: Error) -> Self {
+        use cashflow_api::{AppError, ErrorCode};
+        match e {
+            Error::NotFound(what) => AppError::new(ErrorCode::NotFound, format!("That {what} does not exist.")),
+            Error::Conflict { message, existing_item_id } => {
+                let mut err = AppError::new(ErrorCode::DuplicateItem, message);
+                err.error.existing_item_id = existing_item_id;
+                err
+            }
+            Error::InvalidInput(message) => AppError::new(ErrorCode::InvalidInput, message),
+            Error::Plaid { code, message, .. } if code == "PLAID_UNAVAILABLE" => {
+                AppError::new(ErrorCode::PlaidUnavailable, message)
+            }
+            Error::Plaid { message, .. } => AppError::new(ErrorCode::PlaidError, message),
+            Error::Busy { .. } => AppError::new(ErrorCode::Busy, "The server is busy. Please try again in a moment."),
+            Error::Config(_) | Error::Internal => AppError::internal(),
+        }
+    }
+}

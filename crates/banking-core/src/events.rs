@@ -67,6 +67,24 @@ pub enum Event {
     Resync,
 }
 
+impl Event {
+    /// The event's kind as the browser reads it (its serialised `type`).
+    pub fn kind(&self) -> cashflow_api::events::EventKind {
+        use cashflow_api::events::EventKind as K;
+        match self {
+            Self::ItemAdded { .. } => K::ItemAdded,
+            Self::ItemRemoved { .. } => K::ItemRemoved,
+            Self::ItemStatusChanged { .. } => K::ItemStatusChanged,
+            Self::BalancesChanged { .. } => K::BalancesChanged,
+            Self::TransactionsChanged { .. } => K::TransactionsChanged,
+            Self::SyncStarted { .. } => K::SyncStarted,
+            Self::SyncFinished { .. } => K::SyncFinished,
+            Self::SyncFailed { .. } => K::SyncFailed,
+            Self::Resync => K::Resync,
+        }
+    }
+}
+
 /// An event for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserEvent {
@@ -179,5 +197,32 @@ impl UserEvent {
     /// Whether `user` should receive it.
     pub fn is_for(&self, user: UserId) -> bool {
         self.user_id == user || (self.user_id == 0 && self.event == Event::Resync)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_event_reaches_the_browser_as_its_kind() {
+        let item_id = || "item-1".to_string();
+        let events = [
+            Event::ItemAdded { item_id: item_id() },
+            Event::ItemRemoved { item_id: item_id() },
+            Event::ItemStatusChanged { item_id: item_id(), status: ItemStatus::Revoked },
+            Event::BalancesChanged { item_id: item_id() },
+            Event::TransactionsChanged { item_id: item_id(), counts: SyncCounts::default() },
+            Event::SyncStarted { item_id: item_id() },
+            Event::SyncFinished { item_id: item_id(), counts: SyncCounts::default() },
+            Event::SyncFailed { item_id: item_id(), message: "x".into() },
+            Event::Resync,
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).unwrap();
+            let header: cashflow_api::events::EventHeader = serde_json::from_str(&json).unwrap();
+            assert_eq!(header.kind, event.kind(), "{json}");
+            assert_ne!(header.kind, cashflow_api::events::EventKind::Unknown, "{json}");
+        }
     }
 }

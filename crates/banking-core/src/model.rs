@@ -271,3 +271,34 @@ pub struct DailyFlow {
     /// Money spent or sent (Plaid's positive amounts).
     pub money_out: rust_decimal::Decimal,
 }
+
+/// The API's name for each domain value (one place maps them).
+impl From<ItemStatus> for cashflow_api::banking::ItemStatus {
+    fn from(status: ItemStatus) -> Self {
+        match status {
+            ItemStatus::Good => Self::Good,
+            ItemStatus::LoginRequired => Self::LoginRequired,
+            ItemStatus::PendingExpiration => Self::PendingExpiration,
+            ItemStatus::Revoked => Self::Revoked,
+        }
+    }
+}
+
+impl From<BalanceSource> for cashflow_api::banking::BalanceSource {
+    fn from(source: BalanceSource) -> Self {
+        match source {
+            BalanceSource::Sync => Self::Sync,
+            BalanceSource::Realtime => Self::Realtime,
+        }
+    }
+}
+
+impl From<Role> for cashflow_api::users::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Trader => Self::Trader,
+            Role::Admin => Self::Admin,
+            Role::Viewer => Self::Viewer,
+        }
+    }
+}

@@ -138,12 +138,16 @@ impl Harness {
     }
 
     /// Our stored transaction count equals the simulator's.
+    /// The simulator's count is read again each time: a background sync (started by the link's
+    /// webhooks) may still make the simulator add a transaction mid-paging.
     pub async fn wait_synced(&self, item_id: &str) -> i64 {
-        let expected = self.sim_item(item_id).await["transactions"].as_i64().unwrap();
+        let expected = std::sync::atomic::AtomicI64::new(-1);
         self.eventually("transactions synced", || async {
-            self.store.transaction_count(item_id).await.unwrap() == expected
+            let sim = self.sim_item(item_id).await["transactions"].as_i64().unwrap();
+            expected.store(sim, std::sync::atomic::Ordering::SeqCst);
+            self.store.transaction_count(item_id).await.unwrap() == sim
         })
         .await;
-        expected
+        expected.into_inner()
     }
 }

@@ -1,0 +1,241 @@
+//! The banking API's request and response types. Money is exact decimal text, times are
+//! RFC 3339, dates `YYYY-MM-DD`.
+
+use serde::{Deserialize, Serialize};
+
+/// The state of a linked bank's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Syncing normally.
+    Good,
+    /// The user must sign in to the bank again through Link's update mode (`status_detail`
+    /// holds Plaid's code, e.g. `ITEM_LOCKED`).
+    LoginRequired,
+    /// Consent or the connection ends soon (`status_deadline`).
+    PendingExpiration,
+    /// The user revoked access at the bank: no more syncing; remove and link again.
+    Revoked,
+}
+
+impl ItemStatus {
+    /// The name used in the API and in CSS classes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::LoginRequired => "login_required",
+            Self::PendingExpiration => "pending_expiration",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+/// Where an account's balances came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceSource {
+    /// Plaid's cached figure, delivered with a sync.
+    Sync,
+    /// Asked of the bank just now (Refresh).
+    Realtime,
+}
+
+impl BalanceSource {
+    /// The name used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::Realtime => "realtime",
+        }
+    }
+}
+
+/// A Link token for `Plaid.create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkTokenView {
+    /// The token.
+    pub link_token: String,
+    /// When it expires (RFC 3339).
+    pub expiration: String,
+}
+
+/// What Link's `onSuccess` reported, as the widget forwards it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkMetadataView {
+    /// `{ name, institution_id }`.
+    #[serde(default)]
+    pub institution: Option<InstitutionView>,
+    /// Selected accounts.
+    #[serde(default)]
+    pub accounts: Vec<LinkAccountView>,
+    /// Link session id (for support).
+    #[serde(default)]
+    pub link_session_id: Option<String>,
+}
+
+/// `metadata.institution`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstitutionView {
+    /// Name.
+    pub name: String,
+    /// Plaid id.
+    pub institution_id: String,
+}
+
+/// An account in `metadata.accounts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkAccountView {
+    /// Account id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Last digits.
+    #[serde(default)]
+    pub mask: Option<String>,
+}
+
+/// An account with its balances. Money is exact decimal text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    /// Plaid account id.
+    pub account_id: String,
+    /// Name.
+    pub name: String,
+    /// Last digits.
+    pub mask: Option<String>,
+    /// `depository`, `credit`, … (Plaid's open set of account types).
+    #[serde(rename = "type")]
+    pub account_type: String,
+    /// `checking`, `credit card`, …
+    pub subtype: Option<String>,
+    /// Available balance.
+    pub available: Option<String>,
+    /// Current balance.
+    pub current: Option<String>,
+    /// Currency code.
+    pub currency: Option<String>,
+    /// When these balances were fetched (RFC 3339).
+    pub as_of: String,
+    /// Where the balances came from.
+    pub balance_source: BalanceSource,
+    /// When the bank's figure dates from, when known (RFC 3339).
+    pub balance_as_of: Option<String>,
+}
+
+/// A linked bank (Plaid Item) with its accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// Plaid Item id.
+    pub item_id: String,
+    /// Bank name.
+    pub institution_name: String,
+    /// The connection's state.
+    pub status: ItemStatus,
+    /// Why, when not good: Plaid's error code or reason.
+    pub status_detail: Option<String>,
+    /// What the user is told about the state (Plaid's message, or ours).
+    pub status_message: Option<String>,
+    /// Deadline of a pending expiration (RFC 3339).
+    pub status_deadline: Option<String>,
+    /// New accounts are available: offer update mode.
+    pub needs_update: bool,
+    /// Last successful sync (RFC 3339).
+    pub last_sync_at: Option<String>,
+    /// Last sync failure.
+    pub last_sync_error: Option<String>,
+    /// Accounts.
+    pub accounts: Vec<AccountView>,
+}
+
+/// An amount in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyAmountView {
+    /// ISO currency code (empty when the bank gave none).
+    pub currency: String,
+    /// Exact decimal text.
+    pub amount: String,
+}
+
+/// `GET /api/v1/banking/accounts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountsView {
+    /// Linked banks.
+    pub items: Vec<ItemView>,
+    /// Current balances of depository accounts, summed per currency (never across them).
+    pub total_cash: Vec<CurrencyAmountView>,
+}
+
+/// `GET /api/v1/banking/link-settings`: how the browser loads Link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSettingsView {
+    /// Where the Link script is loaded from (Plaid's CDN, or the simulator's).
+    pub link_script_url: String,
+}
+
+/// A transaction. `amount` > 0 is money out, as in Plaid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransactionView {
+    /// Id.
+    pub transaction_id: String,
+    /// Account.
+    pub account_id: String,
+    /// Date (YYYY-MM-DD).
+    pub date: String,
+    /// Description.
+    pub name: String,
+    /// Amount (positive = out).
+    pub amount: String,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Pending.
+    pub pending: bool,
+}
+
+/// One week of the cash-flow chart, in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekFlowView {
+    /// ISO currency code of the amounts.
+    pub currency: String,
+    /// Monday (YYYY-MM-DD).
+    pub week_start: String,
+    /// Money in.
+    pub money_in: String,
+    /// Money out.
+    pub money_out: String,
+}
+
+/// A refresh result: balances, fresh or last known with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshView {
+    /// The bank with its accounts.
+    pub item: ItemView,
+    /// None if fresh; otherwise why the last known balances are shown.
+    pub stale_reason: Option<String>,
+}
+
+/// What Link's `onExit` reported, for the server's log (support asks for these ids).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkExitView {
+    /// Plaid's `error_code`, when Link closed on an error.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// Plaid's `error_type`.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// `metadata.status`, e.g. `requires_credentials`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `metadata.link_session_id`.
+    #[serde(default)]
+    pub link_session_id: Option<String>,
+    /// `metadata.request_id`.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// `metadata.institution.institution_id`.
+    #[serde(default)]
+    pub institution_id: Option<String>,
+}

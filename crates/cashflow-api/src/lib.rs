@@ -1,0 +1,11 @@
+//! The contract between the server and the browser: every type the JSON API and the server
+//! functions take or return, with the closed sets of values (error codes, item statuses,
+//! roles, balance sources, live event kinds) as enums, so a typo fails to compile instead of
+//! failing at run time. Browser-safe: no server dependency.
+
+pub mod banking;
+pub mod error;
+pub mod events;
+pub mod users;
+
+pub use error::{AppError, ErrorBody, ErrorCode};
