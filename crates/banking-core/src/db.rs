@@ -10,6 +10,11 @@ use sqlx::{
 
 use crate::{Error, Result};
 
+/// The schema's migrations for SQLite; [`POSTGRES_MIGRATIONS`] has the same versions.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+/// The schema's migrations for Postgres.
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
 /// One connection pool for the process, SQLite or Postgres.
 #[derive(Clone, Debug)]
 pub enum Database {
@@ -51,11 +56,11 @@ impl Database {
         }
     }
 
-    /// Applies `migrations/<backend>/` (embedded at build time).
+    /// Applies this crate's `migrations/<backend>/` (embedded at build time).
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Self::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Self::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -63,8 +68,8 @@ impl Database {
     /// True when the database answers and every embedded migration has been applied.
     pub async fn ready(&self) -> bool {
         let expected = match self {
-            Self::Sqlite(_) => sqlx::migrate!("../../migrations/sqlite").migrations.len() as i64,
-            Self::Postgres(_) => sqlx::migrate!("../../migrations/postgres").migrations.len() as i64,
+            Self::Sqlite(_) => SQLITE_MIGRATIONS.migrations.len() as i64,
+            Self::Postgres(_) => POSTGRES_MIGRATIONS.migrations.len() as i64,
         };
         let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
         let applied: std::result::Result<i64, _> = match self {
@@ -72,5 +77,18 @@ impl Database {
             Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
         };
         matches!(applied, Ok(n) if n == expected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_carry_the_same_migrations() {
+        let versions =
+            |m: &sqlx::migrate::Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert!(SQLITE_MIGRATIONS.iter().count() >= 10);
     }
 }
