@@ -128,6 +128,18 @@ test.describe.serial('a trader links a bank and watches it live', () => {
   });
 });
 
+test('when the Link script cannot be loaded the widget says so instead of waiting', async ({ page }) => {
+  // The script's error event ends the wait at once (no polling until a timeout).
+  await page.route('**/sim/link/link-initialize.js', (route) => route.abort('connectionrefused'));
+  await signInAs(page, 'trader');
+  await expectHydrated(page);
+  const summary = page.getByRole('region', { name: 'Summary' });
+  await expect(summary.getByRole('alert')).toHaveText(
+    'Plaid Link could not be loaded. Check your connection and reload the page.',
+    { timeout: 5_000 },
+  );
+});
+
 test('a viewer cannot connect a bank', async ({ page }) => {
   await signInAs(page, 'viewer');
   await expect(page.getByText('Bank data is not available to viewers')).toBeVisible();

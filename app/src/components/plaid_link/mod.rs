@@ -8,14 +8,16 @@
 //! answering `INVALID_LINK_TOKEN`) fetches a new one and opens Link with it. Why Link closed
 //! is reported to the server's log with Plaid's `link_session_id` and `request_id`.
 
+mod link_js;
+mod oauth;
+
+use cashflow_api::{
+    banking::{ItemStatus, LinkExitView, LinkMetadataView},
+    AppError, ErrorCode,
+};
 use leptos::prelude::*;
 
-use crate::banking::{complete_update, exchange_public_token};
-use cashflow_api::{banking::ItemStatus, AppError, ErrorCode};
-
-#[cfg(feature = "hydrate")]
-use crate::banking::{create_link_token, report_link_exit};
-use cashflow_api::banking::{LinkExitView, LinkMetadataView};
+use crate::banking::{complete_update, create_link_token, exchange_public_token, report_link_exit};
 
 /// What Link reported when it closed.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,8 +40,7 @@ pub enum LinkOutcome {
     },
 }
 
-/// Where the widget is in its flow (some phases are only reached in the browser).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+/// Where the widget is in its flow (the server renders `Loading`; the rest happen in the browser).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Loading,
@@ -58,12 +59,10 @@ enum Notice {
 }
 
 /// Local-storage key of the token kept for the OAuth return.
-#[cfg(feature = "hydrate")]
 const OAUTH_TOKEN_KEY: &str = "cashflow.plaid_link_token";
 
 /// What the widget says when an OAuth bank sent the user back to a browser that holds no
 /// Link session (another browser or device, or storage cleared).
-#[cfg(feature = "hydrate")]
 const ORPHAN_OAUTH_RETURN: &str = "Your bank sent you back here, but this browser has no record of the connection \
      you started, so it could not be finished. Press Connect Bank to start again.";
 
@@ -94,16 +93,13 @@ pub fn PlaidLinkWidget(
     let open_when_ready = StoredValue::new(false);
     // A click retries an expired token once, never in a loop.
     let retried = StoredValue::new(false);
-    #[cfg(feature = "hydrate")]
-    let session = StoredValue::new_local(None::<browser::Session>);
-    #[cfg(feature = "hydrate")]
+    let session = link_js::session_slot();
     let expires_at = StoredValue::new(0.0_f64);
 
     let handle_outcome = move |outcome: LinkOutcome| {
         let item_id = target.get_value();
         // Link closed on this page, so no bank redirect will need the token.
-        #[cfg(feature = "hydrate")]
-        browser::forget_token(OAUTH_TOKEN_KEY);
+        oauth::forget_token(OAUTH_TOKEN_KEY);
         match outcome {
             LinkOutcome::Success { public_token, metadata } => {
                 phase.set(Phase::Exchanging);
@@ -140,12 +136,9 @@ pub fn PlaidLinkWidget(
                 });
             }
             LinkOutcome::Exit { error_code, message, report } => {
-                #[cfg(feature = "hydrate")]
                 leptos::task::spawn_local(async move {
                     let _ = report_link_exit(report).await;
                 });
-                #[cfg(not(feature = "hydrate"))]
-                let _ = report;
                 let invalid_token = error_code.as_deref() == Some("INVALID_LINK_TOKEN");
                 if invalid_token && !retried.get_value() {
                     // The token expired while the page was open: get a new one and open Link.
@@ -170,8 +163,7 @@ pub fn PlaidLinkWidget(
         }
     };
 
-    // Prepare a token and a handler (browser only; effects do not run on the server).
-    #[cfg(feature = "hydrate")]
+    // Prepare a token and a handler (browser only: effects do not run on the server).
     {
         let item_id = item_id.clone();
         let script_url = script_url.clone();
@@ -182,29 +174,29 @@ pub fn PlaidLinkWidget(
             phase.set(Phase::Loading);
             // The script downloads while the token is asked for (one round trip less on a
             // slow network before Connect Bank can open Link).
-            if let Err(e) = browser::start_loading(&script_url) {
+            if let Err(e) = link_js::start_loading(&script_url) {
                 leptos::logging::warn!("Plaid Link script: {e}");
             }
             leptos::task::spawn_local(async move {
                 // The "Connect Bank" widget, always on the dashboard, resumes every OAuth
                 // return, including one that started in a bank's update-mode widget.
                 let oauth = match item_id {
-                    None => browser::oauth_return(OAUTH_TOKEN_KEY),
-                    Some(_) => browser::OAuthReturn::None,
+                    None => oauth::oauth_return(OAUTH_TOKEN_KEY),
+                    Some(_) => oauth::OAuthReturn::None,
                 };
                 let oauth = match oauth {
-                    browser::OAuthReturn::Resume(back) => Some(back),
-                    browser::OAuthReturn::Orphan => {
+                    oauth::OAuthReturn::Resume(back) => Some(back),
+                    oauth::OAuthReturn::Orphan => {
                         notice.try_set(Some(Notice::Error(ORPHAN_OAUTH_RETURN.into())));
                         None
                     }
-                    browser::OAuthReturn::None => None,
+                    oauth::OAuthReturn::None => None,
                 };
                 let token = match &oauth {
                     Some(back) => back.token.clone(),
                     None => match create_link_token(item_id.clone()).await {
                         Ok(t) => {
-                            expires_at.try_set_value(browser::parse_time(&t.expiration));
+                            expires_at.try_set_value(link_js::parse_time(&t.expiration));
                             t.link_token
                         }
                         Err(e) => {
@@ -214,13 +206,13 @@ pub fn PlaidLinkWidget(
                         }
                     },
                 };
-                if let Err(e) = browser::load_script(&script_url).await {
+                if let Err(e) = link_js::load_script(&script_url).await {
                     notice.try_set(Some(Notice::Error(e)));
                     phase.try_set(Phase::Unavailable);
                     return;
                 }
                 let redirect = oauth.as_ref().map(|back| back.href.clone());
-                match browser::Session::new(&token, redirect, handle_outcome) {
+                match link_js::Session::new(&token, redirect, handle_outcome) {
                     Ok(created) => {
                         resumed.try_set_value(oauth.is_some());
                         target.try_set_value(match &oauth {
@@ -231,7 +223,7 @@ pub fn PlaidLinkWidget(
                         if oauth.is_some() || open_when_ready.try_get_value().unwrap_or(false) {
                             open_when_ready.try_set_value(false);
                             if oauth.is_none() {
-                                browser::remember_token(
+                                oauth::remember_token(
                                     OAUTH_TOKEN_KEY,
                                     target.try_get_value().flatten().as_deref(),
                                     created.token(),
@@ -253,24 +245,19 @@ pub fn PlaidLinkWidget(
         });
         on_cleanup(move || session.update_value(|s| *s = None));
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (&handle_outcome, &script_url, generation, open_when_ready);
-
     let open = move |_| {
         notice.set(None);
         retried.set_value(false);
         // A token about to expire (update-mode tokens live 30 minutes) is replaced first.
-        #[cfg(feature = "hydrate")]
-        if expires_at.get_value() > 0.0 && js_sys::Date::now() > expires_at.get_value() - 60_000.0 {
+        if expires_at.get_value() > 0.0 && link_js::now_ms() > expires_at.get_value() - 60_000.0 {
             open_when_ready.set_value(true);
             generation.update(|g| *g += 1);
             return;
         }
-        #[cfg(feature = "hydrate")]
         session.with_value(|s| {
             if let Some(s) = s {
                 // An OAuth bank leaves the page; the return re-creates Link with this token.
-                browser::remember_token(OAUTH_TOKEN_KEY, target.get_value().as_deref(), s.token());
+                oauth::remember_token(OAUTH_TOKEN_KEY, target.get_value().as_deref(), s.token());
                 s.open();
                 phase.set(Phase::Open);
             }
@@ -311,247 +298,4 @@ pub fn PlaidLinkWidget(
         </div>
     }
     .into_any()
-}
-
-/// The browser side: wasm-bindgen bindings to `window.Plaid` and the script loader.
-#[cfg(feature = "hydrate")]
-mod browser {
-    use std::{cell::Cell, rc::Rc};
-
-    use wasm_bindgen::{prelude::*, JsCast};
-    use wasm_bindgen_futures::JsFuture;
-
-    use super::LinkOutcome;
-    use cashflow_api::banking::LinkExitView;
-
-    /// An RFC 3339 time as milliseconds since the epoch (0 when unreadable).
-    pub fn parse_time(rfc3339: &str) -> f64 {
-        let parsed = js_sys::Date::parse(rfc3339);
-        if parsed.is_nan() {
-            0.0
-        } else {
-            parsed
-        }
-    }
-
-    #[wasm_bindgen]
-    extern "C" {
-        type Handler;
-
-        #[wasm_bindgen(catch, js_namespace = Plaid, js_name = create)]
-        fn plaid_create(config: &JsValue) -> Result<Handler, JsValue>;
-
-        #[wasm_bindgen(method)]
-        fn open(this: &Handler);
-
-        #[wasm_bindgen(method)]
-        fn exit(this: &Handler, options: &JsValue);
-
-        #[wasm_bindgen(method)]
-        fn destroy(this: &Handler);
-    }
-
-    const SCRIPT_ID: &str = "plaid-link-initialize";
-
-    fn plaid_loaded() -> bool {
-        js_sys::Reflect::get(&js_sys::global(), &"Plaid".into()).is_ok_and(|p| !p.is_undefined())
-    }
-
-    async fn sleep(ms: i32) {
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        });
-        let _ = JsFuture::from(promise).await;
-    }
-
-    /// Adds the script tag once per page (an existing one is reused), so the script
-    /// downloads while other work, such as asking for a Link token, goes on.
-    pub fn start_loading(url: &str) -> Result<web_sys::Element, String> {
-        let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-        if let Some(existing) = document.get_element_by_id(SCRIPT_ID) {
-            return Ok(existing);
-        }
-        let script: web_sys::HtmlScriptElement =
-            document.create_element("script").map_err(|_| "cannot create script")?.unchecked_into();
-        script.set_id(SCRIPT_ID);
-        script.set_src(url);
-        script.set_async(true);
-        let failed = script.clone();
-        let on_error = Closure::once_into_js(move || {
-            let _ = failed.set_attribute("data-failed", "true");
-        });
-        script.set_onerror(Some(on_error.unchecked_ref()));
-        document.head().ok_or("no head")?.append_child(&script).map_err(|_| "cannot add script")?;
-        Ok(script.into())
-    }
-
-    /// Adds the script tag once per page and waits until `window.Plaid` exists.
-    pub async fn load_script(url: &str) -> Result<(), String> {
-        if plaid_loaded() {
-            return Ok(());
-        }
-        let script = start_loading(url)?;
-        for _ in 0..300 {
-            if plaid_loaded() {
-                return Ok(());
-            }
-            if script.get_attribute("data-failed").is_some() {
-                break;
-            }
-            sleep(50).await;
-        }
-        Err("Plaid Link could not be loaded. Check your connection and reload the page.".into())
-    }
-
-    fn json(value: &JsValue) -> serde_json::Value {
-        js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or(serde_json::Value::Null)
-    }
-
-    /// A Link handler and the callbacks it calls; dropping it exits and destroys Link.
-    pub struct Session {
-        handler: Handler,
-        token: String,
-        alive: Rc<Cell<bool>>,
-        _on_success: Closure<dyn FnMut(JsValue, JsValue)>,
-        _on_exit: Closure<dyn FnMut(JsValue, JsValue)>,
-    }
-
-    impl Session {
-        /// `Plaid.create({token, onSuccess, onExit, receivedRedirectUri})`.
-        pub fn new(
-            token: &str,
-            received_redirect_uri: Option<String>,
-            report: impl Fn(LinkOutcome) + Clone + 'static,
-        ) -> Result<Self, String> {
-            let alive = Rc::new(Cell::new(true));
-            let (live, success_report) = (alive.clone(), report.clone());
-            let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token: JsValue, metadata: JsValue| {
-                if live.get() {
-                    let metadata = serde_json::from_value(json(&metadata)).unwrap_or_default();
-                    success_report(LinkOutcome::Success {
-                        public_token: token.as_string().unwrap_or_default(),
-                        metadata,
-                    });
-                }
-            });
-            let live = alive.clone();
-            let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, metadata: JsValue| {
-                if live.get() {
-                    let (error, metadata) = (json(&error), json(&metadata));
-                    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|v| v.as_str()).map(str::to_string);
-                    let exit = LinkExitView {
-                        error_code: text(&error, "error_code"),
-                        error_type: text(&error, "error_type"),
-                        status: text(&metadata, "status"),
-                        link_session_id: text(&metadata, "link_session_id"),
-                        request_id: text(&metadata, "request_id"),
-                        institution_id: metadata.get("institution").and_then(|i| text(i, "institution_id")),
-                    };
-                    report(LinkOutcome::Exit {
-                        error_code: text(&error, "error_code"),
-                        message: text(&error, "display_message").or(text(&error, "error_message")),
-                        report: exit,
-                    });
-                }
-            });
-            let config = js_sys::Object::new();
-            let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
-            set("token", &token.into()).map_err(|_| "bad config")?;
-            set("onSuccess", on_success.as_ref()).map_err(|_| "bad config")?;
-            set("onExit", on_exit.as_ref()).map_err(|_| "bad config")?;
-            if let Some(uri) = received_redirect_uri {
-                set("receivedRedirectUri", &uri.into()).map_err(|_| "bad config")?;
-            }
-            let handler = plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
-            Ok(Self { handler, token: token.to_string(), alive, _on_success: on_success, _on_exit: on_exit })
-        }
-
-        /// The Link token this session was created with.
-        pub fn token(&self) -> &str {
-            &self.token
-        }
-
-        /// Opens Link.
-        pub fn open(&self) {
-            self.handler.open();
-        }
-    }
-
-    impl Drop for Session {
-        fn drop(&mut self) {
-            self.alive.set(false);
-            let options = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&options, &"force".into(), &true.into());
-            self.handler.exit(&options);
-            self.handler.destroy();
-        }
-    }
-
-    /// Keeps the token of the Link session being opened, with the Item it is for (empty for
-    /// a new bank), so the OAuth return can re-create Link with the same token in the same
-    /// widget.
-    pub fn remember_token(key: &str, item_id: Option<&str>, token: &str) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.set_item(key, &format!("{}\n{token}", item_id.unwrap_or_default()));
-        }
-    }
-
-    /// Forgets the kept token.
-    pub fn forget_token(key: &str) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.remove_item(key);
-        }
-    }
-
-    /// What the page's address says about an OAuth bank's redirect.
-    pub enum OAuthReturn {
-        /// No redirect: an ordinary visit.
-        None,
-        /// A redirect with the session to resume.
-        Resume(OAuthResume),
-        /// A redirect this browser kept no session for.
-        Orphan,
-    }
-
-    /// A Link session to resume after a bank's OAuth redirect.
-    pub struct OAuthResume {
-        /// The token Link was opened with.
-        pub token: String,
-        /// The Item it was opened for (update mode), or `None` for a new bank.
-        pub item_id: Option<String>,
-        /// The full URL, for `receivedRedirectUri`.
-        pub href: String,
-    }
-
-    /// When the page was reopened by the bank's OAuth redirect (`?oauth_state_id=`): what to
-    /// resume, if a token was kept. Used once: the kept token is forgotten and the query is
-    /// taken off the address bar (also when there is nothing to resume), so a reload or a
-    /// later token refresh starts afresh.
-    pub fn oauth_return(key: &str) -> OAuthReturn {
-        let Some(window) = web_sys::window() else { return OAuthReturn::None };
-        let Some(url) = window.location().href().ok().and_then(|href| web_sys::Url::new(&href).ok()) else {
-            return OAuthReturn::None;
-        };
-        if url.search_params().get("oauth_state_id").is_none() {
-            return OAuthReturn::None;
-        }
-        let href = url.href();
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url.pathname()));
-        }
-        let stored = window.local_storage().ok().flatten().and_then(|s| s.get_item(key).ok().flatten());
-        forget_token(key);
-        match stored.as_deref().and_then(|s| s.split_once('\n')) {
-            Some((owner, token)) => OAuthReturn::Resume(OAuthResume {
-                token: token.to_string(),
-                item_id: (!owner.is_empty()).then(|| owner.to_string()),
-                href,
-            }),
-            None => OAuthReturn::Orphan,
-        }
-    }
 }
