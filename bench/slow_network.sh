@@ -8,7 +8,8 @@ cd "$ROOT"
 [ -x dist/cashflow/app ] || scripts/release.sh
 dir="$(mktemp -d -t cf-bench-3g.XXXXXX)"
 port=3211
-(cd dist/cashflow && env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="sqlite://$dir/db.sqlite" DATA_DIR="$dir" \
+# exec: $! is the server itself, so the trap stops it (not just the subshell).
+(cd dist/cashflow && exec env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="sqlite://$dir/db.sqlite" DATA_DIR="$dir" \
   LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=error ./app > "$dir/server.log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT

@@ -40,13 +40,19 @@ node -e '
 step "checking the bundle starts (simulation mode, a throwaway database)"
 check_dir="$(mktemp -d -t cf-release.XXXXXX)"
 port=3197
-(cd "$OUT" && env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="sqlite://$check_dir/db.sqlite" DATA_DIR="$check_dir" \
+if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+  echo "port $port is already in use (a server left from an earlier run?): the check would ask it, not this bundle" >&2
+  exit 1
+fi
+# exec: $! is the server itself, so the trap stops it (not just the subshell).
+(cd "$OUT" && exec env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="sqlite://$check_dir/db.sqlite" DATA_DIR="$check_dir" \
   LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" ./app > "$check_dir/server.log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 ok=""
 for _ in $(seq 100); do
   if curl -fs "http://127.0.0.1:$port/login" | grep -q 'cashflow'; then ok=1; break; fi
+  kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
 wasm="cashflow.$(sed -n 's/^wasm: *//p' "$OUT/hash.txt").wasm"
