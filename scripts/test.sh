@@ -81,6 +81,36 @@ run_e2e() {
   if [ -n "$name" ]; then psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null; fi
 }
 
+# schemathesis against the OpenAPI document, on a fresh server in simulation mode whose event
+# streams end after 1 s idle (a request that never ends would count as a timeout).
+run_schemathesis() {
+  local port="$1" dir
+  dir="$(mktemp -d -t cashflow-e2e.XXXXXX)"
+  step "schemathesis: server on 127.0.0.1:$port, data in $dir"
+  env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS -u SIMULATION \
+    DATABASE_URL="sqlite://$dir/cashflow.db" DATA_DIR="$dir" \
+    SIGN_IN_RATE_PER_MINUTE=100000 WEBHOOK_RATE_PER_MINUTE=100000 EVENT_STREAM_IDLE_SECS=1 \
+    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
+    "$CARGO_TARGET_DIR/debug/app" > "$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break; sleep 0.1; done
+  set +e
+  "$ROOT/scripts/schemathesis.sh" "http://127.0.0.1:$port"
+  local status=$?
+  set -e
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  if [ "$status" -ne 0 ]; then
+    echo "schemathesis found failures; server log follows ($dir/server.log):" >&2
+    tail -n 40 "$dir/server.log" >&2
+    exit "$status"
+  fi
+  rm -rf "$dir"
+}
+
 run_e2e sqlite "${E2E_PORT:-3100}"
 run_e2e postgres "$(( ${E2E_PORT:-3100} + 1 ))"
+run_schemathesis "$(( ${E2E_PORT:-3100} + 2 ))"
 step "all tests passed"

@@ -132,18 +132,6 @@ async fn the_role_guard_answers_401_403_and_200() {
     let response =
         s.http.get(format!("{}/api/v1/banking/accounts", s.base)).header("cookie", &trader).send().await.unwrap();
     assert_eq!(response.headers()["cache-control"], "no-store");
-    // Every banking route is described in the OpenAPI document.
-    let (status, body) = s.call("GET", "/api/v1/openapi.json", None, None).await;
-    assert_eq!(status, 200);
-    let doc: Value = serde_json::from_str(&body).unwrap();
-    for path in [
-        "/api/v1/banking/plaid/create-link-token",
-        "/api/v1/banking/accounts",
-        "/api/v1/banking/events",
-        "/api/v1/banking/plaid/webhook",
-    ] {
-        assert!(doc["paths"][path].is_object(), "{path} undocumented");
-    }
     let (_, body) = s.call("GET", "/api/v1/banking/link-settings", Some(&trader), None).await;
     assert!(body.contains(r#""link_script_url":"/sim/link/link-initialize.js""#), "{body}");
 }
@@ -520,4 +508,56 @@ async fn the_dashboard_sends_balances_while_the_chart_is_still_being_read() {
     assert!(page.contains("aria-label=\"Cash flow chart\""), "the chart follows: {page}");
     assert!(page.contains("data-transaction-id="), "and the transactions");
     assert!(page.contains("</html>"), "the page is complete: {}", &page[page.len().saturating_sub(300)..]);
+}
+
+/// Every API route, server function or not, is an operation of the served OpenAPI document,
+/// and each request type the document gives for a server function is what that function reads.
+#[tokio::test]
+async fn every_api_route_is_in_the_openapi_document() {
+    let s = server().await;
+    let (status, body) = s.call("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    let rest = app::banking::ssr::rest_routes().into_iter().map(|(path, method, _)| (path, method));
+    let server_fns = server_fn::axum::server_fn_paths().filter(|(path, _)| path.starts_with("/api/v1/"));
+    let routes: Vec<_> = rest.chain(server_fns).collect();
+    assert!(routes.len() >= 14, "the routes were not all found: {routes:?}");
+    for (path, method) in routes {
+        let operation = &doc["paths"][path][method.as_str().to_lowercase()];
+        assert!(operation.is_object(), "{method} {path} is not in the OpenAPI document");
+        assert!(operation["responses"]["200"].is_object() || operation["responses"]["204"].is_object());
+    }
+    // Schemas come from the types: the error codes are the closed set the server answers with.
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap().len();
+    assert_eq!(codes, cashflow_api::ErrorCode::ALL.len());
+    assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
+    let from = doc["paths"]["/api/v1/banking/transactions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "from")
+        .cloned()
+        .unwrap();
+    assert_eq!(from["schema"]["format"], "date", "{from}");
+
+    // The documented request bodies are what the server functions read.
+    use app::banking::*;
+    use cashflow_api::banking::*;
+    fn reads<Request: serde::Serialize, Args: serde::de::DeserializeOwned>(request: Request) -> Args {
+        serde_json::from_value(serde_json::to_value(request).unwrap()).expect("the server function reads the request")
+    }
+    let CreateLinkToken { item_id } = reads(CreateLinkTokenRequest { item_id: Some("item".into()) });
+    assert_eq!(item_id.as_deref(), Some("item"));
+    let request = ExchangePublicTokenRequest { public_token: "public".into(), metadata: LinkMetadataView::default() };
+    let ExchangePublicToken { public_token, .. } = reads(request);
+    assert_eq!(public_token, "public");
+    let CompleteUpdate { item_id } = reads(ItemRequest { item_id: "a".into() });
+    let RefreshItem { item_id: refreshed } = reads(ItemRequest { item_id: "b".into() });
+    let RemoveItem { item_id: removed } = reads(ItemRequest { item_id: "c".into() });
+    assert_eq!((item_id.as_str(), refreshed.as_str(), removed.as_str()), ("a", "b", "c"));
+    let ReportLinkExit { exit } = reads(LinkExitRequest { exit: LinkExitView::default() });
+    assert_eq!(exit, LinkExitView::default());
+    let query = TransactionsQuery { from: Some("2026-01-01".into()), limit: Some(5), ..Default::default() };
+    let ListTransactions { from, limit, .. } = reads(query);
+    assert_eq!((from.as_deref(), limit), (Some("2026-01-01"), Some(5)));
 }

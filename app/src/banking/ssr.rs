@@ -7,9 +7,9 @@ use std::{convert::Infallible, time::Duration};
 use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Path, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, Method, StatusCode},
     response::sse::{Event as SseEvent, KeepAlive, Sse},
-    routing::{delete, get, post},
+    routing::{delete, get, post, MethodRouter},
     Json, Router,
 };
 use banking_core::{
@@ -366,11 +366,18 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
 }
 
-/// The banking routes that are not server functions.
+/// The banking routes that are not server functions, as (path, method, handler): the router
+/// is built from this list, and a test checks each is in the OpenAPI document.
+pub fn rest_routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
+    vec![
+        ("/api/v1/banking/items/{id}/refresh", Method::POST, post(refresh_by_path)),
+        ("/api/v1/banking/items/{id}", Method::DELETE, delete(delete_by_path)),
+        ("/api/v1/banking/events", Method::GET, get(events)),
+        (WEBHOOK_PATH, Method::POST, post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))),
+    ]
+}
+
+/// The router of [`rest_routes`].
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/banking/items/{id}/refresh", post(refresh_by_path))
-        .route("/api/v1/banking/items/{id}", delete(delete_by_path))
-        .route("/api/v1/banking/events", get(events))
-        .route(WEBHOOK_PATH, post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)))
+    rest_routes().into_iter().fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
 }

@@ -22,7 +22,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     }
 }
 
-/// `GET /api/v1/openapi.json`: the banking API described as OpenAPI 3.
+/// `GET /api/v1/openapi.json`: the banking API described as OpenAPI 3.1.
 pub async fn openapi() -> impl axum::response::IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], super::openapi::DOCUMENT.as_str())
 }

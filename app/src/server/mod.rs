@@ -6,6 +6,7 @@ pub mod config;
 mod health;
 pub mod listener;
 pub mod middleware;
+pub mod openapi;
 pub mod rate_limit;
 pub mod redirect;
 pub mod sessions;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The state of a linked bank's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     /// Syncing normally.
@@ -32,6 +33,7 @@ impl ItemStatus {
 
 /// Where an account's balances came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BalanceSource {
     /// Plaid's cached figure, delivered with a sync.
@@ -52,6 +54,7 @@ impl BalanceSource {
 
 /// A Link token for `Plaid.create`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkTokenView {
     /// The token.
     pub link_token: String,
@@ -61,6 +64,7 @@ pub struct LinkTokenView {
 
 /// What Link's `onSuccess` reported, as the widget forwards it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkMetadataView {
     /// `{ name, institution_id }`.
     #[serde(default)]
@@ -75,6 +79,7 @@ pub struct LinkMetadataView {
 
 /// `metadata.institution`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InstitutionView {
     /// Name.
     pub name: String,
@@ -84,6 +89,7 @@ pub struct InstitutionView {
 
 /// An account in `metadata.accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkAccountView {
     /// Account id.
     #[serde(default)]
@@ -98,6 +104,7 @@ pub struct LinkAccountView {
 
 /// An account with its balances. Money is exact decimal text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountView {
     /// Plaid account id.
     pub account_id: String,
@@ -126,6 +133,7 @@ pub struct AccountView {
 
 /// A linked bank (Plaid Item) with its accounts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemView {
     /// Plaid Item id.
     pub item_id: String,
@@ -151,6 +159,7 @@ pub struct ItemView {
 
 /// An amount in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CurrencyAmountView {
     /// ISO currency code (empty when the bank gave none).
     pub currency: String,
@@ -160,6 +169,7 @@ pub struct CurrencyAmountView {
 
 /// `GET /api/v1/banking/accounts`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountsView {
     /// Linked banks.
     pub items: Vec<ItemView>,
@@ -169,6 +179,7 @@ pub struct AccountsView {
 
 /// `GET /api/v1/banking/link-settings`: how the browser loads Link.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkSettingsView {
     /// Where the Link script is loaded from (Plaid's CDN, or the simulator's).
     pub link_script_url: String,
@@ -176,6 +187,7 @@ pub struct LinkSettingsView {
 
 /// A transaction. `amount` > 0 is money out, as in Plaid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransactionView {
     /// Id.
     pub transaction_id: String,
@@ -197,6 +209,7 @@ pub struct TransactionView {
 
 /// One week of the cash-flow chart, in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeekFlowView {
     /// ISO currency code of the amounts.
     pub currency: String,
@@ -210,6 +223,7 @@ pub struct WeekFlowView {
 
 /// A refresh result: balances, fresh or last known with why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshView {
     /// The bank with its accounts.
     pub item: ItemView,
@@ -219,6 +233,7 @@ pub struct RefreshView {
 
 /// What Link's `onExit` reported, for the server's log (support asks for these ids).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkExitView {
     /// Plaid's `error_code`, when Link closed on an error.
     #[serde(default)]
@@ -238,4 +253,58 @@ pub struct LinkExitView {
     /// `metadata.institution.institution_id`.
     #[serde(default)]
     pub institution_id: Option<String>,
+}
+
+/// `POST /api/v1/banking/plaid/create-link-token`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateLinkTokenRequest {
+    /// A linked bank to re-authenticate (Link's update mode); absent to link a new one.
+    #[serde(default)]
+    pub item_id: Option<String>,
+}
+
+/// `POST /api/v1/banking/plaid/exchange-public-token`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExchangePublicTokenRequest {
+    /// The `public_token` Link's `onSuccess` gave.
+    pub public_token: String,
+    /// Link's `onSuccess` metadata (the institution and the accounts chosen).
+    #[serde(default)]
+    pub metadata: LinkMetadataView,
+}
+
+/// A request about one linked bank: `update-complete`, `items/refresh`, `items/remove`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemRequest {
+    /// The bank's Plaid Item id.
+    pub item_id: String,
+}
+
+/// `POST /api/v1/banking/plaid/link-exit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkExitRequest {
+    /// What Link's `onExit` reported.
+    pub exit: LinkExitView,
+}
+
+/// `GET /api/v1/banking/transactions` query: which transactions, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct TransactionsQuery {
+    /// Only this account's.
+    pub account_id: Option<String>,
+    /// Dated on or after (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub from: Option<String>,
+    /// Dated on or before (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub to: Option<String>,
+    /// Page size, 1 to 500 (default 50; larger values are read as 500).
+    pub limit: Option<u32>,
+    /// Transactions to skip.
+    pub offset: Option<u32>,
 }

@@ -9,6 +9,7 @@ use server_fn::{
 
 /// What went wrong, for programs; each code has one HTTP status ([`ErrorCode::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Not signed in (401).
@@ -108,6 +109,7 @@ impl ErrorCode {
 
 /// The body of an error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable machine-readable code.
     pub code: ErrorCode,
@@ -124,6 +126,7 @@ pub struct ErrorBody {
 
 /// An API error: the HTTP status follows from its code ([`AppError::status`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{}", error.message)]
 pub struct AppError {
     /// The body.

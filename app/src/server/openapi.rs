@@ -1,0 +1,242 @@
+//! The banking API's OpenAPI 3.1 document, served at `GET /api/v1/openapi.json`.
+//!
+//! Every schema is generated from the `cashflow-api` types the handlers and server functions
+//! use (`utoipa::ToSchema`), so the document cannot describe a field the code does not have.
+//! Each operation below names its path, its request and response types and the statuses it
+//! can answer with; [`SessionErrors`] adds what every signed-in route answers alike.
+//! `app/tests/banking_api.rs` checks every API route is here, and `scripts/schemathesis.sh`
+//! (in the test command) checks the running server against the document.
+
+// The operation functions below exist for their `#[utoipa::path]`; nothing calls them.
+#![allow(dead_code)]
+
+use std::sync::LazyLock;
+
+use cashflow_api::{banking::*, events::EventHeader, AppError, ErrorBody, ErrorCode};
+use utoipa::{
+    openapi::{
+        security::{ApiKey, ApiKeyValue, SecurityScheme},
+        ContentBuilder, Ref, ResponseBuilder,
+    },
+    Modify, OpenApi,
+};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cash Flow banking API",
+        version = "1.0.0",
+        description = "JSON API of the Cash Flow app. Every route but the Plaid webhook needs a session cookie \
+            (sign in at POST /api/auth/login) with role trader or admin; viewers get 403, signed-out callers 401. \
+            Errors are {\"error\": {\"code\", \"message\", \"request_id\"}}. State-changing requests from other \
+            origins are refused (403 cross_site), except the Plaid webhook. Money is exact decimal text; Plaid's \
+            sign convention holds for transactions (positive = money out)."
+    ),
+    paths(
+        create_link_token,
+        exchange_public_token,
+        update_complete,
+        link_exit,
+        link_settings,
+        accounts,
+        transactions,
+        cash_flow,
+        refresh_item,
+        remove_item,
+        refresh_by_path,
+        delete_by_path,
+        events,
+        webhook
+    ),
+    components(schemas(AppError, ErrorBody, ErrorCode, EventHeader)),
+    modifiers(&SessionErrors)
+)]
+pub struct ApiDoc;
+
+/// The document as served (built once).
+pub static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serialises"));
+
+/// Adds the session cookie scheme, and to every operation that needs a session the statuses
+/// the session and origin checks answer with (401 signed out, 403 wrong role or cross-site);
+/// to every operation with a body, 400 (unreadable) and 413 (over 64 KiB).
+struct SessionErrors;
+
+impl Modify for SessionErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("cashflow_session"))),
+        );
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("AppError"))).build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.security.is_some() {
+                    responses.entry("401".into()).or_insert_with(|| error("Not signed in (`unauthorized`)").into());
+                    responses.entry("403".into()).or_insert_with(|| {
+                        error("Signed in without the trader or admin role (`forbidden`), or sent from another site (`cross_site`)")
+                            .into()
+                    });
+                }
+                if operation.request_body.is_some() {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| error("The body is not the JSON described (`invalid_input`)").into());
+                    responses.entry("413".into()).or_insert_with(|| error("The body is over 64 KiB").into());
+                }
+            }
+        }
+    }
+}
+
+/// `POST /api/v1/banking/plaid/create-link-token`.
+#[utoipa::path(post, path = "/api/v1/banking/plaid/create-link-token", tag = "link",
+    request_body = CreateLinkTokenRequest,
+    responses(
+        (status = 200, description = "A Link token for `Plaid.create`", body = LinkTokenView),
+        (status = 404, description = "Update mode for a bank the user has not linked (`not_found`)", body = AppError),
+        (status = 429, description = "Too many Link tokens asked for at once (`busy`)", body = AppError),
+        (status = 502, description = "Plaid refused (`plaid_error`)", body = AppError),
+        (status = 503, description = "Plaid cannot be reached (`plaid_unavailable`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn create_link_token() {}
+
+/// `POST /api/v1/banking/plaid/exchange-public-token`.
+#[utoipa::path(post, path = "/api/v1/banking/plaid/exchange-public-token", tag = "link",
+    request_body = ExchangePublicTokenRequest,
+    responses(
+        (status = 200, description = "The bank just linked, with its accounts", body = ItemView),
+        (status = 400, description = "A malformed or expired public token (`invalid_input`); nothing stored", body = AppError),
+        (status = 409, description = "This bank is already linked (`duplicate_item`, with `existing_item_id`)", body = AppError),
+        (status = 429, description = "Too many links at once (`busy`)", body = AppError),
+        (status = 502, description = "Plaid refused (`plaid_error`)", body = AppError),
+        (status = 503, description = "Plaid cannot be reached (`plaid_unavailable`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn exchange_public_token() {}
+
+/// `POST /api/v1/banking/plaid/update-complete`.
+#[utoipa::path(post, path = "/api/v1/banking/plaid/update-complete", tag = "link",
+    request_body = ItemRequest,
+    responses(
+        (status = 200, description = "The bank after update mode, syncing again", body = ItemView),
+        (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
+        (status = 502, description = "Plaid refused (`plaid_error`)", body = AppError),
+        (status = 503, description = "Plaid cannot be reached (`plaid_unavailable`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn update_complete() {}
+
+/// `POST /api/v1/banking/plaid/link-exit`.
+#[utoipa::path(post, path = "/api/v1/banking/plaid/link-exit", tag = "link",
+    request_body = LinkExitRequest,
+    responses((status = 200, description = "Logged (Plaid's ids only)", body = ())),
+    security(("session" = [])))]
+fn link_exit() {}
+
+/// `GET /api/v1/banking/link-settings`.
+#[utoipa::path(get, path = "/api/v1/banking/link-settings", tag = "link",
+    responses((status = 200, description = "Where the browser loads Link from", body = LinkSettingsView)),
+    security(("session" = [])))]
+fn link_settings() {}
+
+/// `GET /api/v1/banking/accounts`.
+#[utoipa::path(get, path = "/api/v1/banking/accounts", tag = "banking",
+    responses((status = 200, description = "Linked banks, their accounts and balances, and total cash per currency", body = AccountsView)),
+    security(("session" = [])))]
+fn accounts() {}
+
+/// `GET /api/v1/banking/transactions`.
+#[utoipa::path(get, path = "/api/v1/banking/transactions", tag = "banking",
+    params(TransactionsQuery),
+    responses(
+        (status = 200, description = "Transactions, newest first", body = Vec<TransactionView>),
+        (status = 400, description = "A date that is not YYYY-MM-DD (`invalid_input`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn transactions() {}
+
+/// `GET /api/v1/banking/cash-flow`.
+#[utoipa::path(get, path = "/api/v1/banking/cash-flow", tag = "banking",
+    responses((status = 200, description = "Money in and out per week and currency, the last 13 weeks", body = Vec<WeekFlowView>)),
+    security(("session" = [])))]
+fn cash_flow() {}
+
+/// `POST /api/v1/banking/items/refresh` (the widget's form of the path below).
+#[utoipa::path(post, path = "/api/v1/banking/items/refresh", tag = "banking",
+    request_body = ItemRequest,
+    responses(
+        (status = 200, description = "Balances asked of the bank now, or the last known with why", body = RefreshView),
+        (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
+        (status = 429, description = "Refreshed moments ago (`rate_limited`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn refresh_item() {}
+
+/// `POST /api/v1/banking/items/remove` (the widget's form of the path below).
+#[utoipa::path(post, path = "/api/v1/banking/items/remove", tag = "banking",
+    request_body = ItemRequest,
+    responses(
+        (status = 200, description = "Removed at Plaid and here, with its accounts and transactions", body = ()),
+        (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn remove_item() {}
+
+/// `POST /api/v1/banking/items/{id}/refresh`.
+#[utoipa::path(post, path = "/api/v1/banking/items/{id}/refresh", tag = "banking",
+    params(("id" = String, Path, description = "The bank's Plaid Item id")),
+    responses(
+        (status = 200, description = "Balances asked of the bank now, or the last known with why", body = RefreshView),
+        (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
+        (status = 429, description = "Refreshed moments ago (`rate_limited`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn refresh_by_path() {}
+
+/// `DELETE /api/v1/banking/items/{id}`.
+#[utoipa::path(delete, path = "/api/v1/banking/items/{id}", tag = "banking",
+    params(("id" = String, Path, description = "The bank's Plaid Item id")),
+    responses(
+        (status = 204, description = "Removed at Plaid and here, with its accounts and transactions"),
+        (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn delete_by_path() {}
+
+/// `GET /api/v1/banking/events`.
+#[utoipa::path(get, path = "/api/v1/banking/events", tag = "banking",
+    responses(
+        (status = 200, description = "Server-Sent Events named `banking`; each one's data is JSON with a `type` and \
+            that kind's fields (`item_id`, and `status`, `counts` or `message` for some). Ends on sign-out, shutdown \
+            or when idle; the browser reconnects.", content_type = "text/event-stream", body = EventHeader),
+        (status = 429, description = "Too many live connections open (`too_many_streams`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn events() {}
+
+/// `POST /api/v1/banking/plaid/webhook`.
+#[utoipa::path(post, path = "/api/v1/banking/plaid/webhook", tag = "plaid",
+    params(("Plaid-Verification" = String, Header, description = "Plaid's JWT over the body's SHA-256")),
+    request_body(content = Object, description = "Plaid's webhook JSON, verified before it is read"),
+    responses(
+        (status = 200, description = "Verified and recorded"),
+        (status = 401, description = "Not signed by Plaid"),
+        (status = 413, description = "Over 64 KiB"),
+        (status = 429, description = "Too many webhooks from this address"),
+        (status = 503, description = "Cannot be verified or recorded now; Plaid delivers it again"),
+    ))]
+fn webhook() {}

@@ -1,0 +1,134 @@
+//! Accounts and their balances.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+
+use super::{
+    backend::Column,
+    rows::{AccountRow, ACCOUNT_COLUMNS},
+    Backend, SqlStore,
+};
+use crate::{model::*, Result};
+
+/// The user's accounts and their latest balances.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// The user's accounts.
+    async fn accounts(&self, user: UserId) -> Result<Vec<Account>>;
+    /// Updates balances of the Item's accounts (inserting new accounts).
+    async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()>;
+    /// Deletes one account of the user's Item and its transactions (the user revoked it).
+    async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()>;
+}
+
+#[async_trait]
+impl<DB> AccountStore for SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB> + sqlx::ColumnIndex<DB::Row>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+    Option<i64>: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<String>: Column<DB>,
+    Vec<u8>: Column<DB>,
+{
+    async fn accounts(&self, user: UserId) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE user_id = $1 \
+             ORDER BY item_id, CASE WHEN account_type = 'depository' THEN 0 ELSE 1 END, name"
+        ))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for account in accounts.iter().filter(|a| a.item_id == item_id) {
+            upsert_account::<DB>(&mut tx, user, account).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM transactions WHERE item_id = $1 AND account_id = $2")
+            .bind(item_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM accounts WHERE item_id = $1 AND account_id = $2")
+            .bind(item_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// True for a stored balance that an incoming one must not replace: the incoming figure is
+/// Plaid's cached one (from a sync) and the stored real-time figure is as new or newer; a
+/// cached figure without Plaid's as-of time counts as a day old.
+const KEEP_STORED_BALANCE: &str = "excluded.balance_source = 'sync' AND accounts.balance_source = 'realtime' \
+     AND COALESCE(accounts.balance_as_of, accounts.fetched_at) >= COALESCE(excluded.balance_as_of, excluded.fetched_at - 86400)";
+
+/// Inserts an account or updates its names and, unless [`KEEP_STORED_BALANCE`], its balance.
+static UPSERT_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
+    let balance_columns =
+        ["available", "current_balance", "credit_limit", "currency", "balance_as_of", "fetched_at", "balance_source"]
+            .map(|c| format!("{c} = CASE WHEN {KEEP_STORED_BALANCE} THEN accounts.{c} ELSE excluded.{c} END"))
+            .join(", ");
+    format!(
+        "INSERT INTO accounts (account_id, item_id, user_id, name, official_name, mask, account_type, subtype, \
+         available, current_balance, credit_limit, currency, balance_as_of, fetched_at, balance_source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, official_name = excluded.official_name, \
+         {balance_columns}"
+    )
+});
+
+/// Writes one account row (insert or balance update) inside a database transaction.
+pub(super) async fn upsert_account<DB>(conn: &mut DB::Connection, user: UserId, a: &Account) -> Result<()>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB> + sqlx::ColumnIndex<DB::Row>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+    Option<i64>: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<String>: Column<DB>,
+    Vec<u8>: Column<DB>,
+{
+    sqlx::query(UPSERT_ACCOUNT.as_str())
+        .bind(&a.account_id)
+        .bind(&a.item_id)
+        .bind(user)
+        .bind(&a.name)
+        .bind(&a.official_name)
+        .bind(&a.mask)
+        .bind(&a.account_type)
+        .bind(&a.subtype)
+        .bind(a.available.map(|d| d.to_string()))
+        .bind(a.current.map(|d| d.to_string()))
+        .bind(a.limit.map(|d| d.to_string()))
+        .bind(&a.currency)
+        .bind(a.balance_as_of)
+        .bind(a.fetched_at)
+        .bind(a.balance_source.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
