@@ -113,12 +113,50 @@ mod browser {
         }
     }
 
-    fn json(value: &JsValue) -> serde_json::Value {
-        js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or(serde_json::Value::Null)
+    /// The plain part of `Plaid.create`'s config (the callbacks are added to it as functions).
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LinkConfig<'a> {
+        token: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        received_redirect_uri: Option<String>,
+    }
+
+    /// `onExit`'s error argument (null when the user closed Link).
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct LinkError {
+        error_code: Option<String>,
+        error_type: Option<String>,
+        display_message: Option<String>,
+        error_message: Option<String>,
+    }
+
+    /// `onExit`'s metadata argument: what the server's log keeps.
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct ExitMetadata {
+        status: Option<String>,
+        link_session_id: Option<String>,
+        request_id: Option<String>,
+        institution: Option<ExitInstitution>,
+    }
+
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct ExitInstitution {
+        institution_id: Option<String>,
+    }
+
+    /// `handler.exit(options)`.
+    #[derive(serde::Serialize)]
+    struct ExitOptions {
+        force: bool,
+    }
+
+    /// A JS value read as `T` (the default when it is null, undefined or not of that shape).
+    fn read<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> T {
+        serde_wasm_bindgen::from_value(value).unwrap_or_default()
     }
 
     /// A Link handler and the callbacks it calls; dropping it exits and destroys Link.
@@ -141,41 +179,36 @@ mod browser {
             let (live, success_report) = (alive.clone(), report.clone());
             let on_success = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |token: JsValue, metadata: JsValue| {
                 if live.get() {
-                    let metadata = serde_json::from_value(json(&metadata)).unwrap_or_default();
                     success_report(LinkOutcome::Success {
                         public_token: token.as_string().unwrap_or_default(),
-                        metadata,
+                        metadata: read(metadata),
                     });
                 }
             });
             let live = alive.clone();
             let on_exit = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |error: JsValue, metadata: JsValue| {
                 if live.get() {
-                    let (error, metadata) = (json(&error), json(&metadata));
-                    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    let (error, metadata): (LinkError, ExitMetadata) = (read(error), read(metadata));
                     let exit = LinkExitView {
-                        error_code: text(&error, "error_code"),
-                        error_type: text(&error, "error_type"),
-                        status: text(&metadata, "status"),
-                        link_session_id: text(&metadata, "link_session_id"),
-                        request_id: text(&metadata, "request_id"),
-                        institution_id: metadata.get("institution").and_then(|i| text(i, "institution_id")),
+                        error_code: error.error_code.clone(),
+                        error_type: error.error_type,
+                        status: metadata.status,
+                        link_session_id: metadata.link_session_id,
+                        request_id: metadata.request_id,
+                        institution_id: metadata.institution.and_then(|i| i.institution_id),
                     };
                     report(LinkOutcome::Exit {
-                        error_code: text(&error, "error_code"),
-                        message: text(&error, "display_message").or(text(&error, "error_message")),
+                        message: error.display_message.or(error.error_message),
+                        error_code: error.error_code,
                         report: exit,
                     });
                 }
             });
-            let config = js_sys::Object::new();
+            let config = serde_wasm_bindgen::to_value(&LinkConfig { token, received_redirect_uri })
+                .map_err(|_| "Plaid Link could not start.".to_string())?;
             let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
-            set("token", &token.into()).map_err(|_| "bad config")?;
             set("onSuccess", on_success.as_ref()).map_err(|_| "bad config")?;
             set("onExit", on_exit.as_ref()).map_err(|_| "bad config")?;
-            if let Some(uri) = received_redirect_uri {
-                set("receivedRedirectUri", &uri.into()).map_err(|_| "bad config")?;
-            }
             let handler = plaid_create(&config).map_err(|_| "Plaid Link could not start.".to_string())?;
             Ok(Self { handler, token: token.to_string(), alive, _on_success: on_success, _on_exit: on_exit })
         }
@@ -194,9 +227,9 @@ mod browser {
     impl Drop for Session {
         fn drop(&mut self) {
             self.alive.set(false);
-            let options = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&options, &"force".into(), &true.into());
-            self.handler.exit(&options);
+            if let Ok(options) = serde_wasm_bindgen::to_value(&ExitOptions { force: true }) {
+                self.handler.exit(&options);
+            }
             self.handler.destroy();
         }
     }

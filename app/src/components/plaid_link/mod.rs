@@ -43,11 +43,50 @@ pub enum LinkOutcome {
 /// Where the widget is in its flow (the server renders `Loading`; the rest happen in the browser).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    /// Asking for a Link token and loading Link's script.
     Loading,
+    /// Link is ready: Connect Bank opens it.
     Ready,
+    /// Link's window is open.
     Open,
+    /// Link succeeded: exchanging the public token (or checking the repaired bank).
     Exchanging,
+    /// Link cannot be used (no token, no script); the notice says why.
     Unavailable,
+}
+
+/// What happens to the widget, moving it from one phase to the next ([`Phase::after`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// A new Link session is being prepared (first render, after each use, token renewal).
+    Prepare,
+    /// The session is ready; `opened` when it was opened at once (OAuth return, renewed token).
+    Prepared { opened: bool },
+    /// The token or the script could not be had.
+    Fail,
+    /// The user opened Link.
+    Open,
+    /// Link closed without linking.
+    Close,
+    /// Link reported success.
+    Link,
+}
+
+impl Phase {
+    /// The phase after `step`. A step that does not apply where the widget is (a click while
+    /// loading, a late close while exchanging) leaves the phase as it is.
+    fn after(self, step: Step) -> Phase {
+        match (self, step) {
+            (_, Step::Prepare) => Phase::Loading,
+            (Phase::Loading, Step::Fail) => Phase::Unavailable,
+            (Phase::Loading, Step::Prepared { opened: true }) => Phase::Open,
+            (Phase::Loading, Step::Prepared { opened: false }) => Phase::Ready,
+            (Phase::Ready, Step::Open) => Phase::Open,
+            (Phase::Open, Step::Close) => Phase::Ready,
+            (Phase::Ready | Phase::Open, Step::Link) => Phase::Exchanging,
+            (phase, _) => phase,
+        }
+    }
 }
 
 /// A message that outlives the phase.
@@ -102,7 +141,7 @@ pub fn PlaidLinkWidget(
         oauth::forget_token(OAUTH_TOKEN_KEY);
         match outcome {
             LinkOutcome::Success { public_token, metadata } => {
-                phase.set(Phase::Exchanging);
+                phase.update(|p| *p = p.after(Step::Link));
                 leptos::task::spawn_local(async move {
                     let result = match item_id {
                         Some(id) => complete_update(id).await.and_then(|item| match item.status {
@@ -157,7 +196,7 @@ pub fn PlaidLinkWidget(
                 if invalid_token || resumed.get_value() {
                     generation.update(|g| *g += 1);
                 } else {
-                    phase.set(Phase::Ready);
+                    phase.update(|p| *p = p.after(Step::Close));
                 }
             }
         }
@@ -171,7 +210,7 @@ pub fn PlaidLinkWidget(
             generation.track();
             let (item_id, script_url, handle_outcome) = (item_id.clone(), script_url.clone(), handle_outcome);
             session.update_value(|s| *s = None);
-            phase.set(Phase::Loading);
+            phase.update(|p| *p = p.after(Step::Prepare));
             // The script downloads while the token is asked for (one round trip less on a
             // slow network before Connect Bank can open Link).
             if let Err(e) = link_js::start_loading(&script_url) {
@@ -201,14 +240,14 @@ pub fn PlaidLinkWidget(
                         }
                         Err(e) => {
                             notice.try_set(Some(Notice::Error(e.error.message)));
-                            phase.try_set(Phase::Unavailable);
+                            phase.try_update(|p| *p = p.after(Step::Fail));
                             return;
                         }
                     },
                 };
                 if let Err(e) = link_js::load_script(&script_url).await {
                     notice.try_set(Some(Notice::Error(e)));
-                    phase.try_set(Phase::Unavailable);
+                    phase.try_update(|p| *p = p.after(Step::Fail));
                     return;
                 }
                 let redirect = oauth.as_ref().map(|back| back.href.clone());
@@ -230,15 +269,15 @@ pub fn PlaidLinkWidget(
                                 );
                             }
                             created.open();
-                            phase.try_set(Phase::Open);
+                            phase.try_update(|p| *p = p.after(Step::Prepared { opened: true }));
                         } else {
-                            phase.try_set(Phase::Ready);
+                            phase.try_update(|p| *p = p.after(Step::Prepared { opened: false }));
                         }
                         session.try_update_value(|s| *s = Some(created));
                     }
                     Err(e) => {
                         notice.try_set(Some(Notice::Error(e)));
-                        phase.try_set(Phase::Unavailable);
+                        phase.try_update(|p| *p = p.after(Step::Fail));
                     }
                 }
             });
@@ -259,7 +298,7 @@ pub fn PlaidLinkWidget(
                 // An OAuth bank leaves the page; the return re-creates Link with this token.
                 oauth::remember_token(OAUTH_TOKEN_KEY, target.get_value().as_deref(), s.token());
                 s.open();
-                phase.set(Phase::Open);
+                phase.update(|p| *p = p.after(Step::Open));
             }
         });
     };
@@ -298,4 +337,27 @@ pub fn PlaidLinkWidget(
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Phase, Step};
+
+    #[test]
+    fn link_opens_only_when_ready_and_a_late_step_changes_nothing() {
+        let ready = Phase::Loading.after(Step::Prepared { opened: false });
+        assert_eq!(ready, Phase::Ready);
+        assert_eq!(ready.after(Step::Open).after(Step::Close), Phase::Ready);
+        assert_eq!(ready.after(Step::Open).after(Step::Link), Phase::Exchanging);
+        // An OAuth return opens the resumed session at once.
+        assert_eq!(Phase::Loading.after(Step::Prepared { opened: true }), Phase::Open);
+        // A click while the session is prepared, or Link closing while exchanging, is ignored.
+        assert_eq!(Phase::Loading.after(Step::Open), Phase::Loading);
+        assert_eq!(Phase::Exchanging.after(Step::Close), Phase::Exchanging);
+        // Only preparing can fail, and a failed widget prepares again on the next round.
+        assert_eq!(Phase::Loading.after(Step::Fail), Phase::Unavailable);
+        assert_eq!(Phase::Ready.after(Step::Fail), Phase::Ready);
+        assert_eq!(Phase::Unavailable.after(Step::Prepare), Phase::Loading);
+        assert_eq!(Phase::Exchanging.after(Step::Prepare), Phase::Loading);
+    }
 }
