@@ -152,7 +152,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api/auth", endpoint = "me")]
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
     let session = ssr::auth_session().await?;
-    Ok(session.user.map(|u| UserInfo { username: u.username.clone(), role: u.role.into() }))
+    Ok(session.user.map(|u| UserInfo { username: u.username.clone(), role: u.role }))
 }
 
 /// Server-side helpers for server functions.

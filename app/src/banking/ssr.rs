@@ -60,7 +60,7 @@ fn account_view(a: &Account) -> AccountView {
         current: money(a.current),
         currency: a.currency.clone(),
         as_of: time(a.fetched_at),
-        balance_source: a.balance_source.into(),
+        balance_source: a.balance_source,
         balance_as_of: a.balance_as_of.map(time),
     }
 }
@@ -69,7 +69,7 @@ fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
     ItemView {
         item_id: item.item_id.clone(),
         institution_name: item.institution_name.clone(),
-        status: item.status.into(),
+        status: item.status,
         status_detail: item.status_detail.clone(),
         status_message: item.status_message.clone(),
         status_deadline: item.status_deadline.map(time),

@@ -91,7 +91,7 @@ pub async fn open_database(config: &Config) -> Result<Database, String> {
 }
 
 async fn create_user(config: &Config, username: &str, role: &str) -> Result<(), String> {
-    let role: Role = role.parse().map_err(|e: banking_core::Error| e.to_string())?;
+    let role: Role = role.parse().map_err(|e: cashflow_api::names::UnknownName| e.to_string())?;
     let password = match std::env::var("NEW_USER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {

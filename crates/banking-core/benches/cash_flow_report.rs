@@ -94,11 +94,5 @@ async fn bench(backend: &str) {
 #[tokio::main]
 async fn main() {
     println!("median of {RUNS} runs; weekly cash flow over 52 weeks of one bank");
-    bench("sqlite").await;
-    let admin = testing::postgres_admin_url();
-    if sqlx::PgPool::connect(&admin).await.is_ok() {
-        bench("postgres").await;
-    } else {
-        println!("postgres: skipped, nothing at TEST_DATABASE_URL={admin}");
-    }
+    common::on_each_backend(bench).await;
 }

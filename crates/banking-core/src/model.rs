@@ -8,40 +8,11 @@ use serde::{Deserialize, Serialize};
 /// Our user id.
 pub type UserId = i64;
 
-/// What a signed-in user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Links banks and sees their data.
-    Trader,
-    /// Everything a trader can, plus administration.
-    Admin,
-    /// Read-only: may not link or change banks.
-    Viewer,
-}
-
-impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Trader => "trader",
-            Self::Admin => "admin",
-            Self::Viewer => "viewer",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s {
-            "trader" => Ok(Self::Trader),
-            "admin" => Ok(Self::Admin),
-            "viewer" => Ok(Self::Viewer),
-            other => Err(crate::Error::InvalidInput(format!("unknown role `{other}` (trader, admin or viewer)"))),
-        }
-    }
-}
+/// The closed sets shared with the browser: one definition each, in `cashflow-api`.
+pub use cashflow_api::{
+    banking::{BalanceSource, ItemStatus},
+    users::Role,
+};
 
 /// A user with the password hash, for sign-in. `Debug` hides the hash.
 #[derive(Clone)]
@@ -66,44 +37,6 @@ impl std::fmt::Debug for User {
             .field("role", &self.role)
             .field("password_hash", &"[redacted]")
             .finish()
-    }
-}
-
-/// Health of a linked Item, as the user sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// Syncing normally.
-    Good,
-    /// The bank needs the user in Link's update mode: a new login (`ITEM_LOGIN_REQUIRED`,
-    /// `INVALID_CREDENTIALS`, `INVALID_MFA`), an account unlocked at the bank (`ITEM_LOCKED`),
-    /// access granted again, … `status_detail` holds Plaid's code.
-    LoginRequired,
-    /// Consent or the connection ends soon (see the deadline).
-    PendingExpiration,
-    /// The user revoked access at the bank; no more syncing.
-    Revoked,
-}
-
-impl ItemStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Good => "good",
-            Self::LoginRequired => "login_required",
-            Self::PendingExpiration => "pending_expiration",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    /// Parses a stored name; unknown values read as `Good` never happen because of the CHECK.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "login_required" => Self::LoginRequired,
-            "pending_expiration" => Self::PendingExpiration,
-            "revoked" => Self::Revoked,
-            _ => Self::Good,
-        }
     }
 }
 
@@ -136,26 +69,6 @@ pub struct Item {
     pub sync_failures: i64,
     /// The safety net leaves the Item alone until then (Unix seconds), after failures.
     pub sync_retry_at: Option<i64>,
-}
-
-/// Where an account's balance came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BalanceSource {
-    /// Plaid's cached figure, delivered with a sync or `/accounts/get`.
-    Sync,
-    /// A real-time figure from `/accounts/balance/get`.
-    Realtime,
-}
-
-impl BalanceSource {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sync => "sync",
-            Self::Realtime => "realtime",
-        }
-    }
 }
 
 /// An account with its last known balances.
@@ -270,35 +183,4 @@ pub struct DailyFlow {
     pub money_in: rust_decimal::Decimal,
     /// Money spent or sent (Plaid's positive amounts).
     pub money_out: rust_decimal::Decimal,
-}
-
-/// The API's name for each domain value (one place maps them).
-impl From<ItemStatus> for cashflow_api::banking::ItemStatus {
-    fn from(status: ItemStatus) -> Self {
-        match status {
-            ItemStatus::Good => Self::Good,
-            ItemStatus::LoginRequired => Self::LoginRequired,
-            ItemStatus::PendingExpiration => Self::PendingExpiration,
-            ItemStatus::Revoked => Self::Revoked,
-        }
-    }
-}
-
-impl From<BalanceSource> for cashflow_api::banking::BalanceSource {
-    fn from(source: BalanceSource) -> Self {
-        match source {
-            BalanceSource::Sync => Self::Sync,
-            BalanceSource::Realtime => Self::Realtime,
-        }
-    }
-}
-
-impl From<Role> for cashflow_api::users::Role {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Trader => Self::Trader,
-            Role::Admin => Self::Admin,
-            Role::Viewer => Self::Viewer,
-        }
-    }
 }

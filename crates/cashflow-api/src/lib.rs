@@ -6,6 +6,7 @@
 pub mod banking;
 pub mod error;
 pub mod events;
+pub mod names;
 pub mod users;
 
 pub use error::{AppError, ErrorBody, ErrorCode};

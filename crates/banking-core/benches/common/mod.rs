@@ -10,6 +10,18 @@ use banking_core::{
 };
 use chrono::NaiveDate;
 
+/// Runs `bench` on SQLite, then on Postgres at `TEST_DATABASE_URL` (skipped with a message
+/// when nothing answers there).
+pub async fn on_each_backend<F: std::future::Future<Output = ()>>(bench: impl Fn(&'static str) -> F) {
+    bench("sqlite").await;
+    let admin = banking_core::testing::postgres_admin_url();
+    if sqlx::PgPool::connect(&admin).await.is_ok() {
+        bench("postgres").await;
+    } else {
+        println!("postgres: skipped, nothing at TEST_DATABASE_URL={admin}");
+    }
+}
+
 /// The middle sample.
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

@@ -22,7 +22,10 @@ impl TryFrom<UserRow> for User {
         Ok(User {
             id: r.id,
             username: r.username,
-            role: r.role.parse()?,
+            role: r.role.parse().map_err(|e| {
+                tracing::error!(error = %e, "a stored user has an unknown role");
+                Error::Internal
+            })?,
             password_hash: r.password_hash.into(),
             demo: r.demo,
         })
@@ -72,7 +75,8 @@ impl From<ItemViewRow> for Item {
             user_id: r.user_id,
             institution_id: r.institution_id,
             institution_name: r.institution_name,
-            status: ItemStatus::parse(&r.status),
+            // The schema's CHECK allows only known statuses.
+            status: r.status.parse().unwrap_or(ItemStatus::Good),
             status_detail: r.status_detail,
             status_message: r.status_message,
             status_deadline: r.status_deadline,
@@ -137,7 +141,7 @@ impl From<AccountRow> for Account {
             currency: r.currency,
             balance_as_of: r.balance_as_of,
             fetched_at: r.fetched_at,
-            balance_source: if r.balance_source == "realtime" { BalanceSource::Realtime } else { BalanceSource::Sync },
+            balance_source: r.balance_source.parse().unwrap_or(BalanceSource::Sync),
         }
     }
 }
