@@ -38,6 +38,7 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
     })?;
     if let Some(wait) = locked {
         tracing::warn!("sign-in refused: too many failed attempts");
+        metrics::counter!("cashflow_rate_limit_refusals_total", "limit" => "sign-in-lockout").increment(1);
         let minutes = wait.as_secs().div_ceil(60).max(1);
         retry_after_header(wait);
         let message = format!("Too many failed sign-ins. Try again in {minutes} minute(s).");
@@ -49,6 +50,7 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
         Ok(Some(user)) => user,
         Ok(None) => {
             tracing::info!("sign-in refused");
+            metrics::counter!("cashflow_sign_in_failures_total").increment(1);
             if let Err(e) = throttle.failed(&username, &client).await {
                 tracing::error!(error = %e, "could not count a failed sign-in");
             }

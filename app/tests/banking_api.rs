@@ -561,3 +561,82 @@ async fn every_api_route_is_in_the_openapi_document() {
     let ListTransactions { from, limit, .. } = reads(query);
     assert_eq!((from.as_deref(), limit), (Some("2026-01-01"), Some(5)));
 }
+
+/// `/metrics` after a bank was linked and synced through the outbox to NATS: every family
+/// an operator watches is there with counts, and only allowed addresses or the token read it.
+#[tokio::test]
+async fn metrics_count_requests_plaid_calls_syncs_webhooks_sign_ins_and_the_outbox() {
+    let tag = format!("m{}", rand::random::<u32>());
+    let stream = tag.to_uppercase();
+    let s = server_with(&[
+        "--events-nats-url",
+        "nats://127.0.0.1:4222",
+        "--events-stream",
+        &stream,
+        "--events-subject-prefix",
+        &tag,
+        "--metrics-token",
+        "scrape-secret",
+    ])
+    .await;
+    let trader = s.sign_in("trader").await;
+    let refused =
+        s.http.post(format!("{}/api/auth/login", s.base)).form(&[("username", "trader"), ("password", "wrong")]);
+    assert!(refused.send().await.unwrap().status().is_client_error());
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) =
+        s.call("POST", "/api/v1/banking/plaid/webhook", None, Some(json!({"webhook_type": "ITEM"}))).await;
+    assert_eq!(status, 401);
+
+    // The sync and the relay run in the background: wait until both have done their part.
+    let mut text = String::new();
+    for _ in 0..100 {
+        let response = s.http.get(format!("{}/metrics", s.base)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "127.0.0.1 may scrape");
+        text = response.text().await.unwrap();
+        let synced = metric(&text, r#"cashflow_syncs_total{outcome="ok"}"#).is_some_and(|n| n >= 1.0);
+        let published = metric(&text, r#"cashflow_events_published_total{result="new"}"#).is_some_and(|n| n >= 1.0);
+        if synced && published && metric(&text, "cashflow_outbox_backlog") == Some(0.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let value = |line_start: &str| -> f64 {
+        metric(&text, line_start).unwrap_or_else(|| panic!("no `{line_start}` in /metrics:\n{text}"))
+    };
+    assert!(
+        value(
+            r#"cashflow_http_requests_total{route="/api/v1/banking/plaid/exchange-public-token",method="POST",status="200"}"#
+        ) >= 1.0
+    );
+    assert!(
+        value(r#"cashflow_http_request_duration_seconds_count{route="/api/v1/banking/plaid/exchange-public-token""#)
+            >= 1.0
+    );
+    assert!(value(r#"cashflow_plaid_requests_total{endpoint="/item/public_token/exchange",outcome="ok""#) >= 1.0);
+    assert!(value(r#"cashflow_plaid_request_duration_seconds_count{endpoint="/transactions/sync"}"#) >= 1.0);
+    assert!(value(r#"cashflow_syncs_total{outcome="ok"}"#) >= 1.0);
+    assert!(value(r#"cashflow_sync_transactions_total{change="added"}"#) >= 1.0);
+    assert!(value(r#"cashflow_webhooks_received_total{type="unknown",code="unknown",verification="refused"}"#) >= 1.0);
+    assert!(value("cashflow_sign_in_failures_total") >= 1.0);
+    assert!(value(r#"cashflow_events_published_total{result="new"}"#) >= 1.0, "the relay published the bank's events");
+    assert_eq!(value("cashflow_outbox_backlog"), 0.0);
+    assert!(text.contains("cashflow_relay_lag_seconds"));
+
+    // From an address not allowed, only the token opens it.
+    let elsewhere = server_with(&["--metrics-allow", "10.9.9.9", "--metrics-token", "scrape-secret"]).await;
+    let url = format!("{}/metrics", elsewhere.base);
+    assert_eq!(elsewhere.http.get(&url).send().await.unwrap().status(), 404);
+    let wrong = elsewhere.http.get(&url).bearer_auth("guess").send().await.unwrap();
+    assert_eq!(wrong.status(), 404);
+    let right = elsewhere.http.get(&url).bearer_auth("scrape-secret").send().await.unwrap();
+    assert_eq!(right.status(), 200);
+    let context = async_nats::jetstream::new(async_nats::connect("nats://127.0.0.1:4222").await.unwrap());
+    let _ = context.delete_stream(&stream).await;
+}
+
+/// The value of the first `/metrics` line that starts with `line_start`.
+fn metric(text: &str, line_start: &str) -> Option<f64> {
+    text.lines().find(|l| l.starts_with(line_start)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
+}

@@ -338,7 +338,17 @@ impl OpenStream {
 /// be recorded (database down), gets 503, so Plaid delivers it again instead of it being lost.
 async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = headers.get("plaid-verification").and_then(|v| v.to_str().ok());
-    match state.verifier.verify(header, &body).await {
+    let verified = state.verifier.verify(header, &body).await;
+    let (kind, verification) = match &verified {
+        Ok(payload) => (payload.kind(), "verified"),
+        Err(plaid_client::Error::Webhook(_)) => ("unknown/unknown".to_string(), "refused"),
+        Err(_) => ("unknown/unknown".to_string(), "unavailable"),
+    };
+    let (webhook_type, webhook_code) = kind.split_once('/').unwrap_or((kind.as_str(), ""));
+    metrics::counter!("cashflow_webhooks_received_total", "type" => webhook_type.to_string(),
+        "code" => webhook_code.to_string(), "verification" => verification)
+    .increment(1);
+    match verified {
         Ok(payload) => {
             let recorded = match state.banking.record_webhook(&payload, &body).await {
                 Ok(recorded) => recorded,

@@ -23,6 +23,12 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app (the default).
     Serve,
+    /// The durable event stream (needs EVENTS_NATS_URL).
+    Events {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: EventsCommand,
+    },
     /// Create a user, or reset an existing user's password and role. The password is read
     /// from the NEW_USER_PASSWORD environment variable, or else from the first line of stdin.
     CreateUser {
@@ -33,6 +39,33 @@ pub enum Command {
         #[arg(long, default_value = "trader")]
         role: String,
     },
+}
+
+/// `app events …`.
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print the stream's events as JSON lines as they arrive.
+    Tail {
+        /// Only this user's events.
+        #[arg(long)]
+        user: Option<i64>,
+        /// Start from the oldest event the stream keeps instead of new ones.
+        #[arg(long)]
+        from_start: bool,
+    },
+    /// Print the JSON Schema of the events (`docs/events.schema.json`).
+    Schema,
+}
+
+impl Config {
+    /// The relay's settings for `url`, with this configuration's stream and subjects.
+    pub fn relay_config(&self, url: &str) -> banking_core::relay::RelayConfig {
+        banking_core::relay::RelayConfig {
+            stream: self.events_stream.clone(),
+            subject_prefix: self.events_subject_prefix.clone(),
+            ..banking_core::relay::RelayConfig::new(url)
+        }
+    }
 }
 
 /// Log output format.
@@ -124,6 +157,23 @@ pub struct Config {
     /// reconnects).
     #[arg(long, env = "EVENT_STREAM_IDLE_SECS", default_value_t = 300)]
     pub event_stream_idle_secs: u64,
+    /// NATS server of the durable event stream (e.g. `nats://127.0.0.1:4222`). Set: every
+    /// change also writes its events to the outbox, and this instance's relay publishes
+    /// them to JetStream stream `BANKING`. Unset: no outbox, no broker needed.
+    #[arg(long, env = "EVENTS_NATS_URL")]
+    pub events_nats_url: Option<String>,
+    /// JetStream stream the relay publishes to (created if missing).
+    #[arg(long, env = "EVENTS_STREAM", default_value = "BANKING")]
+    pub events_stream: String,
+    /// Subject prefix: events go to `<prefix>.<user_id>.<type>`.
+    #[arg(long, env = "EVENTS_SUBJECT_PREFIX", default_value = "banking")]
+    pub events_subject_prefix: String,
+    /// Client addresses that may read `/metrics` without a token (comma-separated).
+    #[arg(long, env = "METRICS_ALLOW", value_delimiter = ',', default_value = "127.0.0.1,::1")]
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that may read `/metrics` from anywhere.
+    #[arg(long, env = "METRICS_TOKEN")]
+    pub metrics_token: Option<SecretString>,
     /// Minutes without a request after which a session ends.
     #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u64,

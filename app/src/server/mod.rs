@@ -5,6 +5,7 @@ pub mod cache;
 pub mod config;
 mod health;
 pub mod listener;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
@@ -19,8 +20,8 @@ use axum::http::{header, HeaderValue};
 use axum::{routing::get, Router};
 use axum_login::AuthManagerLayerBuilder;
 use banking_core::{
-    crypto::TokenCipher, db::Database, events::EventBus, model::Role, store::Store, throttle::SignInThrottle,
-    BankingConfig, BankingService,
+    crypto::TokenCipher, db::Database, events::EventBus, model::Role, relay::Relay, store::Store,
+    throttle::SignInThrottle, BankingConfig, BankingService,
 };
 use clap::Parser;
 use leptos::prelude::*;
@@ -32,7 +33,7 @@ use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use self::{
     auth_backend::Backend,
-    config::{Cli, Command, Config, LogFormat},
+    config::{Cli, Command, Config, EventsCommand, LogFormat},
     sessions::Sessions,
     state::AppState,
 };
@@ -53,6 +54,13 @@ pub async fn main() -> ExitCode {
     let result = match cli.command {
         None | Some(Command::Serve) => serve(cli.config).await,
         Some(Command::CreateUser { username, role }) => create_user(&cli.config, &username, &role).await,
+        Some(Command::Events { action: EventsCommand::Tail { user, from_start } }) => {
+            tail_events(&cli.config, user, from_start).await
+        }
+        Some(Command::Events { action: EventsCommand::Schema }) => {
+            println!("{}", openapi::events_schema());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,6 +118,19 @@ async fn create_user(config: &Config, username: &str, role: &str) -> Result<(), 
     Ok(())
 }
 
+/// `app events tail`: the stream's events as JSON lines on stdout.
+async fn tail_events(config: &Config, user: Option<i64>, from_start: bool) -> Result<(), String> {
+    use futures::StreamExt;
+    let url = config.events_nats_url.as_deref().ok_or("EVENTS_NATS_URL is not set")?;
+    let events =
+        banking_core::relay::tail(&config.relay_config(url), user, from_start).await.map_err(|e| e.to_string())?;
+    let mut events = std::pin::pin!(events);
+    while let Some(event) = events.next().await {
+        println!("{}", event.map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
 /// Everything the router needs, built from configuration.
 pub struct Built {
     /// The router, ready to serve.
@@ -122,8 +143,10 @@ pub struct Built {
 
 /// Builds the app: database, Plaid (or the simulator), banking, sessions, routes.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Built, String> {
+    // The metrics recorder exists before anything records.
+    metrics::handle();
     let db = open_database(config).await?;
-    let store: Arc<dyn Store> = db.store();
+    let store: Arc<dyn Store> = db.store_with_outbox(config.events_nats_url.is_some());
     let listen = leptos_options.site_addr;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
     let public_origin = public_url.trim_end_matches('/').to_string();
@@ -197,6 +220,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
     .build();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    if let Some(url) = &config.events_nats_url {
+        // Every instance relays; the database lease lets one publish at a time.
+        let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
+        tokio::spawn(Relay::new(store.clone(), config.relay_config(url), holder).run(shutdown_rx.clone()));
+        tracing::info!(nats = %url, stream = %config.events_stream, "event stream: changes go through the outbox to JetStream");
+    }
     let sign_in_throttle = SignInThrottle::new(store.clone());
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -247,6 +276,13 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(health::openapi))
+        .route("/metrics", {
+            let access = metrics::MetricsAccess {
+                allow: config.metrics_allow.clone(),
+                token: config.metrics_token.clone(),
+            };
+            get(move |request: axum::extract::Request| metrics::scrape(access.clone(), request))
+        })
         .merge(crate::banking::ssr::routes())
         .leptos_routes_with_context(
             &state,
@@ -293,6 +329,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
                     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
                 }),
         )
+        // Every request counted by its route and status, whichever layer answered it.
+        .layer(axum::middleware::from_fn(metrics::http_metrics))
         // Outermost: the id exists before the request's span opens.
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state.clone());

@@ -58,6 +58,34 @@ pub struct ApiDoc;
 pub static DOCUMENT: LazyLock<String> =
     LazyLock::new(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serialises"));
 
+/// The event stream's types, for their JSON Schema.
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    cashflow_api::stream::StreamEvent,
+    cashflow_api::stream::Change,
+    cashflow_api::stream::StreamTransaction,
+    cashflow_api::stream::StreamAccount,
+    ItemStatus,
+    BalanceSource
+)))]
+struct EventsDoc;
+
+/// The JSON Schema (2020-12) of the event stream's messages, generated from the
+/// `cashflow_api::stream` types: `docs/events.schema.json` (a test keeps the file in step).
+pub fn events_schema() -> String {
+    let components = EventsDoc::openapi().components.expect("the event types are components");
+    let defs = serde_json::to_value(&components.schemas).expect("schemas serialise");
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://cashflow.example/schemas/events.schema.json",
+        "title": "Cash Flow banking event (NATS JetStream stream BANKING, subject banking.<user_id>.<type>)",
+        "$ref": "#/$defs/StreamEvent",
+        "$defs": defs,
+    });
+    let text = serde_json::to_string_pretty(&schema).expect("the schema serialises");
+    text.replace("#/components/schemas/", "#/$defs/")
+}
+
 /// Adds the session cookie scheme, and to every operation that needs a session the statuses
 /// the session and origin checks answer with (401 signed out, 403 wrong role or cross-site);
 /// to every operation with a body, 400 (unreadable) and 413 (over 64 KiB).
@@ -240,3 +268,17 @@ fn events() {}
         (status = 503, description = "Cannot be verified or recorded now; Plaid delivers it again"),
     ))]
 fn webhook() {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_checked_in_event_schema_is_the_generated_one() {
+        let file = include_str!("../../../docs/events.schema.json");
+        assert_eq!(
+            file.trim_end(),
+            super::events_schema(),
+            "docs/events.schema.json is stale: regenerate it with \
+             `cargo run -p app --features ssr -- events schema > docs/events.schema.json`"
+        );
+    }
+}

@@ -108,6 +108,7 @@ impl RateLimiter {
             Ok(()) => next.run(request).await,
             Err(wait) => {
                 tracing::warn!(limiter = limiter.name, client = %addr, "rate limit reached");
+                metrics::counter!("cashflow_rate_limit_refusals_total", "limit" => limiter.name).increment(1);
                 let mut response = (
                     StatusCode::TOO_MANY_REQUESTS,
                     Json(AppError::new(

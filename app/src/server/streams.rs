@@ -59,6 +59,7 @@ impl StreamSlots {
         }
         counts.total += 1;
         counts.per_user.insert(user, mine + 1);
+        metrics::gauge!("cashflow_event_streams_open").set(counts.total as f64);
         Some(StreamSlot { slots: self.clone(), user })
     }
 }
@@ -67,6 +68,7 @@ impl Drop for StreamSlot {
     fn drop(&mut self) {
         let mut counts = self.slots.counts.lock().expect("stream slots lock");
         counts.total = counts.total.saturating_sub(1);
+        metrics::gauge!("cashflow_event_streams_open").set(counts.total as f64);
         if let Some(n) = counts.per_user.get_mut(&self.user) {
             *n -= 1;
             if *n == 0 {

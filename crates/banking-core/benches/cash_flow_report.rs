@@ -38,7 +38,7 @@ async fn bench(backend: &str) {
         for (n, start) in (0..size).step_by(CHUNK).enumerate() {
             let upserts =
                 (start..(start + CHUNK).min(size)).map(|i| common::transaction("t", "item", i, today(), 360)).collect();
-            let changes = SyncChanges { upserts, removed: vec![], accounts: vec![account.clone()] };
+            let changes = SyncChanges { upserts, accounts: vec![account.clone()], ..Default::default() };
             let next = format!("c{n}");
             assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());
             cursor = Some(next);

@@ -75,7 +75,7 @@ async fn bench(backend: &str) {
         store.insert_item(&NewItem { item_id: "base-item".into(), ..item.clone() }, &[]).await.unwrap();
         let latest = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         let upserts = (0..stored as usize).map(|i| common::transaction("base-", "base-item", i, latest, 300)).collect();
-        let changes = SyncChanges { upserts, removed: vec![], accounts: vec![] };
+        let changes = SyncChanges { upserts, ..Default::default() };
         let started = Instant::now();
         assert!(store.apply_sync("base-item", user, None, "c", &changes, 1).await.unwrap());
         let applied = started.elapsed();

@@ -92,7 +92,7 @@ async fn bench(backend: &str) {
                 }
             }
         }
-        let changes = SyncChanges { upserts: rows, removed: vec![], accounts: vec![account.clone()] };
+        let changes = SyncChanges { upserts: rows, accounts: vec![account.clone()], ..Default::default() };
         let next = format!("c{run}");
         let started = Instant::now();
         assert!(store.apply_sync("item", user, cursor.as_deref(), &next, &changes, 1).await.unwrap());

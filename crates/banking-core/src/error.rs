@@ -38,6 +38,10 @@ pub enum Error {
         /// When to try again (sent as `Retry-After`).
         retry_after: std::time::Duration,
     },
+    /// The event stream (NATS) could not be reached or refused a publish; events wait in
+    /// the outbox.
+    #[error("event stream: {0}")]
+    Events(String),
     /// Something on our side failed; details were logged.
     #[error("internal error")]
     Internal,
@@ -106,7 +110,7 @@ impl From<Error> for cashflow_api::AppError {
             }
             Error::Plaid { message, .. } => AppError::new(ErrorCode::PlaidError, message),
             Error::Busy { .. } => AppError::new(ErrorCode::Busy, "The server is busy. Please try again in a moment."),
-            Error::Config(_) | Error::Internal => AppError::internal(),
+            Error::Config(_) | Error::Events(_) | Error::Internal => AppError::internal(),
         }
     }
 }

@@ -6,6 +6,8 @@
 //! * [`store::Store`] is the storage trait; [`store::SqliteStore`] and [`store::PgStore`] implement it.
 //! * [`crypto::TokenCipher`] encrypts access tokens (AES-256-GCM, user and item bound).
 //! * [`BankingService`] is what the app calls; [`events::EventBus`] carries live updates.
+//! * [`relay`] publishes the outbox's events (written with each change when the store is
+//!   opened with the outbox) to NATS JetStream.
 //! * [`users`] hashes and checks passwords for the app's sign-in; [`throttle`] locks out
 //!   a username after repeated failures.
 
@@ -17,6 +19,7 @@ mod error;
 pub mod events;
 pub mod lifecycle;
 pub mod model;
+pub mod relay;
 pub mod reports;
 mod service;
 pub mod store;

@@ -15,6 +15,19 @@ use crate::{
 /// How long a sync may hold an Item's lease before another process may take over.
 const LEASE: Duration = Duration::from_secs(120);
 
+/// `cashflow_syncs_total{outcome}`, `cashflow_sync_duration_seconds` and
+/// `cashflow_sync_transactions_total{change}` for one sync pass.
+fn record_sync_metrics(result: &Result<SyncCounts>, took: std::time::Duration) {
+    metrics::histogram!("cashflow_sync_duration_seconds").record(took.as_secs_f64());
+    let outcome = if result.is_ok() { "ok" } else { "failed" };
+    metrics::counter!("cashflow_syncs_total", "outcome" => outcome).increment(1);
+    if let Ok(counts) = result {
+        for (change, n) in [("added", counts.added), ("modified", counts.modified), ("removed", counts.removed)] {
+            metrics::counter!("cashflow_sync_transactions_total", "change" => change).increment(n as u64);
+        }
+    }
+}
+
 impl BankingService {
     /// Syncs the Item now and returns what changed, or `None` when another sync holds the
     /// Item (it was asked to run once more after it finishes, so nothing is lost). Follow-up
@@ -30,7 +43,9 @@ impl BankingService {
             if !store.try_lease_sync(item_id, now, until).await? && !store.try_lease_sync(item_id, now, until).await? {
                 return Ok(total);
             }
+            let started = std::time::Instant::now();
             let result = self.sync_once(item_id).await;
+            record_sync_metrics(&result, started.elapsed());
             let again = store.release_sync(item_id).await?;
             let counts = result?;
             let sum = total.get_or_insert_with(SyncCounts::default);
@@ -100,6 +115,7 @@ impl BankingService {
                 .chain(result.modified.iter())
                 .map(|t| transaction_from_plaid(item_id, t))
                 .collect(),
+            modified: result.modified.iter().map(|t| t.transaction_id.clone()).collect(),
             removed: result.removed.iter().map(|r| r.transaction_id.clone()).collect(),
             accounts: result
                 .accounts

@@ -54,7 +54,7 @@ async fn store_spans_carry_the_user_and_the_item() {
     };
     store.insert_item(&item, &[]).await.unwrap();
     store.find_duplicate_item(user, "ins_1", &["0000".into()]).await.unwrap();
-    let changes = SyncChanges { upserts: vec![], removed: vec![], accounts: vec![] };
+    let changes = SyncChanges::default();
     assert!(store.apply_sync("item-span", user, None, "c1", &changes, 1).await.unwrap());
     store.delete_item(user, "item-span").await.unwrap();
 

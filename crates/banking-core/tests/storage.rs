@@ -107,8 +107,8 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
                 txn("item-a", "item-a-0000", "t1", "12.50", "2026-11-01"),
                 txn("item-a", "item-a-0000", "t2", "-100", "2026-11-02"),
             ],
-            removed: vec![],
             accounts: vec![account("item-a", "item-a-0000", "0000", "88.60")],
+            ..Default::default()
         };
         assert!(store.apply_sync("item-a", user, None, "c1", &changes, 10).await.unwrap(), "{backend}");
         // A second writer that started from the old cursor loses and changes nothing.
@@ -121,7 +121,7 @@ async fn apply_sync_is_all_or_nothing_on_the_cursor() {
         let next = SyncChanges {
             upserts: vec![txn("item-a", "item-a-0000", "t1", "13.75", "2026-11-01")],
             removed: vec!["t2".into()],
-            accounts: vec![],
+            ..Default::default()
         };
         assert!(store.apply_sync("item-a", user, Some("c1"), "c2", &next, 12).await.unwrap());
         let all = store.transactions(user, &TransactionFilter { limit: 10, ..Default::default() }).await.unwrap();

@@ -7,6 +7,7 @@ pub mod banking;
 pub mod error;
 pub mod events;
 pub mod names;
+pub mod stream;
 pub mod users;
 
 pub use error::{AppError, ErrorBody, ErrorCode};

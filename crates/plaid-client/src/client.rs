@@ -101,8 +101,22 @@ impl PlaidClient {
     /// Sends one request, retrying per the policy, and decodes the typed response.
     /// A call that finally fails is logged at warn with Plaid's `error_type`, `error_code`
     /// and `request_id` (never the request body, which may hold an access token).
+    /// Counted in `cashflow_plaid_requests_total{endpoint,outcome,error_code}` and timed in
+    /// `cashflow_plaid_request_duration_seconds{endpoint}` (retries included).
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response, Error> {
+        let started = std::time::Instant::now();
         let result = self.send_with_retries(request).await;
+        let (outcome, error_code) = match &result {
+            Ok(_) => ("ok", String::new()),
+            Err(Error::Api(e)) => ("plaid_error", e.error_code.clone()),
+            Err(Error::Timeout { .. }) => ("timeout", String::new()),
+            Err(Error::Transport { .. }) => ("unreachable", String::new()),
+            Err(_) => ("invalid_response", String::new()),
+        };
+        metrics::counter!("cashflow_plaid_requests_total", "endpoint" => E::PATH, "outcome" => outcome, "error_code" => error_code)
+            .increment(1);
+        metrics::histogram!("cashflow_plaid_request_duration_seconds", "endpoint" => E::PATH)
+            .record(started.elapsed().as_secs_f64());
         if let Err(e) = &result {
             match e.api() {
                 Some(api) => tracing::warn!(

@@ -6,9 +6,12 @@ use async_trait::async_trait;
 
 use super::{
     backend::Column,
+    outbox,
     rows::{AccountRow, ACCOUNT_COLUMNS},
     Backend, SqlStore,
 };
+use cashflow_api::stream::Change;
+
 use crate::{model::*, Result};
 
 /// The user's accounts and their latest balances.
@@ -50,9 +53,17 @@ where
     }
 
     async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()> {
+        let mine: Vec<&Account> = accounts.iter().filter(|a| a.item_id == item_id).collect();
         let mut tx = self.pool.begin().await?;
-        for account in accounts.iter().filter(|a| a.item_id == item_id) {
+        if self.outbox {
+            outbox::lock_item::<DB>(&mut tx, item_id).await?;
+        }
+        for account in &mine {
             upsert_account::<DB>(&mut tx, user, account).await?;
+        }
+        if self.outbox && !mine.is_empty() {
+            let updated = Change::BalancesUpdated { accounts: outbox::stored_accounts::<DB>(&mut tx, item_id).await? };
+            outbox::write::<DB>(&mut tx, user, item_id, vec![updated], chrono::Utc::now().timestamp()).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -60,16 +71,24 @@ where
 
     async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        if self.outbox {
+            outbox::lock_item::<DB>(&mut tx, item_id).await?;
+        }
         sqlx::query("DELETE FROM transactions WHERE item_id = $1 AND account_id = $2")
             .bind(item_id)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM accounts WHERE item_id = $1 AND account_id = $2")
-            .bind(item_id)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        let owner: Option<i64> =
+            sqlx::query_scalar("DELETE FROM accounts WHERE item_id = $1 AND account_id = $2 RETURNING user_id")
+                .bind(item_id)
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let (true, Some(user)) = (self.outbox, owner) {
+            let removed = Change::AccountRemoved { account_id: account_id.to_string() };
+            outbox::write::<DB>(&mut tx, user, item_id, vec![removed], chrono::Utc::now().timestamp()).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

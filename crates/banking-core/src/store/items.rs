@@ -5,9 +5,12 @@ use async_trait::async_trait;
 use super::{
     accounts::upsert_account,
     backend::Column,
+    outbox,
     rows::{ItemRow, ItemViewRow, ITEM_COLUMNS, ITEM_VIEW_COLUMNS},
     Backend, NewItem, SealedToken, SqlStore, StoredItem,
 };
+use cashflow_api::stream::Change;
+
 use crate::{model::*, Error, Result};
 
 /// The user's bank connections.
@@ -96,6 +99,7 @@ where
 
     #[tracing::instrument(skip_all, fields(item_id = %item.item_id, user = item.user_id))]
     async fn insert_item(&self, item: &NewItem, accounts: &[Account]) -> Result<()> {
+        let now = chrono::Utc::now().timestamp();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO plaid_items (item_id, user_id, institution_id, institution_name, \
@@ -107,12 +111,20 @@ where
         .bind(&item.institution_name)
         .bind(&item.token.ciphertext)
         .bind(&item.token.key_id)
-        .bind(chrono::Utc::now().timestamp())
+        .bind(now)
         .bind(&item.webhook_url)
         .execute(&mut *tx)
         .await?;
         for account in accounts {
             upsert_account::<DB>(&mut tx, item.user_id, account).await?;
+        }
+        if self.outbox {
+            let linked = Change::BankLinked {
+                institution_id: item.institution_id.clone(),
+                institution_name: item.institution_name.clone(),
+                accounts: outbox::stored_accounts::<DB>(&mut tx, &item.item_id).await?,
+            };
+            outbox::write::<DB>(&mut tx, item.user_id, &item.item_id, vec![linked], now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -178,21 +190,32 @@ where
         message: Option<&str>,
         deadline: Option<i64>,
     ) -> Result<bool> {
-        let result = sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let owner: Option<i64> = sqlx::query_scalar(
             "UPDATE plaid_items SET status = $2, status_detail = $3, status_deadline = $4, status_message = $5 \
              WHERE item_id = $1 \
              AND (status <> $2 OR COALESCE(status_detail, '') <> COALESCE($3, '') \
                   OR COALESCE(status_deadline, 0) <> COALESCE($4, 0) \
-                  OR COALESCE(status_message, '') <> COALESCE($5, ''))",
+                  OR COALESCE(status_message, '') <> COALESCE($5, '')) \
+             RETURNING user_id",
         )
         .bind(item_id)
         .bind(status.as_str())
         .bind(detail)
         .bind(deadline)
         .bind(message)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(DB::rows_affected(&result) > 0)
+        let Some(user) = owner else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        if self.outbox {
+            let changed = Change::BankStatusChanged { status, detail: detail.map(str::to_string) };
+            outbox::write::<DB>(&mut tx, user, item_id, vec![changed], chrono::Utc::now().timestamp()).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn set_needs_update(&self, item_id: &str, needs_update: bool) -> Result<()> {
@@ -276,6 +299,10 @@ where
             .await?;
         if DB::rows_affected(&gone) == 0 {
             return Err(Error::NotFound("bank connection"));
+        }
+        if self.outbox {
+            let removed = vec![Change::BankRemoved {}];
+            outbox::write::<DB>(&mut tx, user, item_id, removed, chrono::Utc::now().timestamp()).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -12,6 +12,7 @@
 //! * [`transactions`]: transactions, reports and the atomic sync ([`TransactionStore`]),
 //! * [`webhooks`]: recorded webhook deliveries and their episodes ([`WebhookStore`]),
 //! * [`leases`]: cross-instance leases and throttles ([`LeaseStore`]),
+//! * [`outbox`]: the events each change writes for the event stream ([`OutboxStore`]),
 //! * [`backend`]: the dialect differences and the bounds the shared SQL needs,
 //! * [`rows`]: database rows and their conversion into the model.
 
@@ -19,6 +20,7 @@ pub mod accounts;
 pub mod backend;
 pub mod items;
 pub mod leases;
+pub mod outbox;
 mod rows;
 pub mod transactions;
 pub mod users;
@@ -30,6 +32,7 @@ pub use accounts::AccountStore;
 pub use backend::Backend;
 pub use items::ItemStore;
 pub use leases::LeaseStore;
+pub use outbox::OutboxStore;
 pub use transactions::TransactionStore;
 pub use users::UserStore;
 pub use webhooks::WebhookStore;
@@ -38,19 +41,27 @@ use crate::{db::Database, model::*};
 
 /// Everything the app and the service store. Every method that reads or changes user data
 /// takes the user id and only ever touches that user's rows.
-pub trait Store: UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore {}
+pub trait Store:
+    UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
+{
+}
 
-impl<T: UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore> Store for T {}
+impl<T> Store for T where
+    T: UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
+{
+}
 
 /// The [`Store`] on one sqlx backend: SQLite (the embedded default) or Postgres (production).
 #[derive(Debug)]
 pub struct SqlStore<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
+    /// Whether each change also writes its events to the outbox.
+    outbox: bool,
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
-        Self { pool: self.pool.clone() }
+        Self { pool: self.pool.clone(), outbox: self.outbox }
     }
 }
 
@@ -60,11 +71,17 @@ pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 pub type PgStore = SqlStore<sqlx::Postgres>;
 
 impl Database {
-    /// The [`Store`] for this database.
+    /// The [`Store`] for this database, without the outbox.
     pub fn store(&self) -> Arc<dyn Store> {
+        self.store_with_outbox(false)
+    }
+
+    /// The [`Store`] for this database; with `outbox`, every change also writes its events
+    /// for the event stream in the same database transaction.
+    pub fn store_with_outbox(&self, outbox: bool) -> Arc<dyn Store> {
         match self {
-            Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone() }),
-            Database::Postgres(pool) => Arc::new(PgStore { pool: pool.clone() }),
+            Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone(), outbox }),
+            Database::Postgres(pool) => Arc::new(PgStore { pool: pool.clone(), outbox }),
         }
     }
 }
@@ -117,6 +134,8 @@ pub struct StoredItem {
 pub struct SyncChanges {
     /// Inserted or replaced.
     pub upserts: Vec<Transaction>,
+    /// The ids among `upserts` that Plaid reported as modified (the others are new).
+    pub modified: std::collections::HashSet<String>,
     /// Ids to delete.
     pub removed: Vec<String>,
     /// Accounts with their latest balances.

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::{
     accounts::upsert_account,
     backend::{Column, ROWS_PER_STATEMENT},
+    outbox,
     rows::{TransactionRow, TRANSACTION_COLUMNS},
     Backend, SqlStore, SyncChanges,
 };
@@ -158,6 +159,13 @@ where
         }
         for account in &changes.accounts {
             upsert_account::<DB>(&mut tx, user, account).await?;
+        }
+        if self.outbox {
+            let accounts = match changes.accounts.is_empty() {
+                true => Vec::new(),
+                false => outbox::stored_accounts::<DB>(&mut tx, item_id).await?,
+            };
+            outbox::write::<DB>(&mut tx, user, item_id, outbox::sync_changes(changes, accounts), now).await?;
         }
         tx.commit().await?;
         Ok(true)
