@@ -6,6 +6,7 @@ cd "$ROOT"
 
 report_disk
 need_postgres
+need_nats
 need_wasm_target
 need_cargo_leptos
 need_chromium
@@ -34,8 +35,29 @@ cargo test --workspace --features app/ssr --locked
 step "cargo leptos build (server + wasm, one build for the browser tests)"
 cargo leptos build
 
-SERVER_PID=""
-trap '[ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }' EXIT
+SERVER_PID="" OTHER_PID=""
+stop_servers() {
+  for pid in $SERVER_PID $OTHER_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  SERVER_PID="" OTHER_PID=""
+}
+trap stop_servers EXIT
+
+# start_server PORT DATABASE_URL DIR [ENV=VALUE...]: the debug server in simulation mode;
+# sets STARTED_PID.
+start_server() {
+  local port="$1" database_url="$2" dir="$3"; shift 3
+  env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS -u SIMULATION -u EVENTS_NATS_URL \
+    DATABASE_URL="$database_url" DATA_DIR="$dir" \
+    SIGN_IN_RATE_PER_MINUTE=1000 \
+    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
+    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
+    "$@" "$CARGO_TARGET_DIR/debug/app" > "$dir/server-$port.log" 2>&1 &
+  STARTED_PID=$!
+  for _ in $(seq 150); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "the server on port $port did not become ready; its log:" >&2
+  cat "$dir/server-$port.log" >&2
+  exit 1
+}
 
 # The Playwright suite against a fresh server in simulation mode on one database backend:
 # SQLite (the embedded default) or Postgres (production). Prints "N passed, M failed".
@@ -53,15 +75,20 @@ run_e2e() {
   esac
   step "playwright on $backend (Debian chromium): server on 127.0.0.1:$port, data in $dir"
   # Every browser of the suite signs in from 127.0.0.1: lift the per-address sign-in limit.
-  env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS -u SIMULATION \
-    DATABASE_URL="$database_url" DATA_DIR="$dir" \
-    SIGN_IN_RATE_PER_MINUTE=1000 \
-    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
-    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
-    "$CARGO_TARGET_DIR/debug/app" > "$dir/server.log" 2>&1 &
-  SERVER_PID=$!
+  local events=() playwright_env=()
+  if [ "$backend" = postgres ]; then
+    # Two instances on one database, both relaying to a stream of this run's own; the
+    # two-instance spec pages instance B and reads the stream with `app events tail`.
+    local tag="e2e${RANDOM}${RANDOM}"
+    events=(EVENTS_NATS_URL="$EVENTS_NATS_URL" EVENTS_STREAM="${tag^^}" EVENTS_SUBJECT_PREFIX="$tag")
+    start_server "$(( port + 10 ))" "$database_url" "$dir" "${events[@]}"
+    OTHER_PID=$STARTED_PID
+    playwright_env=(OTHER_INSTANCE_URL="http://127.0.0.1:$(( port + 10 ))" APP_BIN="$CARGO_TARGET_DIR/debug/app" "${events[@]}")
+  fi
+  start_server "$port" "$database_url" "$dir" "${events[@]}"
+  SERVER_PID=$STARTED_PID
   set +e
-  (cd "$ROOT/e2e" && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+  (cd "$ROOT/e2e" && env BASE_URL="http://127.0.0.1:$port" "${playwright_env[@]}" npx playwright test)
   local status=$?
   set -e
   node -e '
@@ -69,12 +96,10 @@ run_e2e() {
     const s = r.stats || {};
     console.log(`${process.argv[2]}: ${s.expected || 0} passed, ${(s.unexpected || 0) + (s.flaky || 0)} failed`);
   ' "$ROOT/e2e/.artifacts/results.json" "$backend" || true
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  stop_servers
   if [ "$status" -ne 0 ]; then
-    echo "Browser tests on $backend failed; server log follows ($dir/server.log):" >&2
-    tail -n 80 "$dir/server.log" >&2
+    echo "Browser tests on $backend failed; server logs follow ($dir/server-*.log):" >&2
+    tail -n 80 "$dir"/server-*.log >&2
     exit "$status"
   fi
   rm -rf "$dir"
@@ -87,24 +112,17 @@ run_schemathesis() {
   local port="$1" dir
   dir="$(mktemp -d -t cashflow-e2e.XXXXXX)"
   step "schemathesis: server on 127.0.0.1:$port, data in $dir"
-  env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS -u SIMULATION \
-    DATABASE_URL="sqlite://$dir/cashflow.db" DATA_DIR="$dir" \
-    SIGN_IN_RATE_PER_MINUTE=100000 WEBHOOK_RATE_PER_MINUTE=100000 EVENT_STREAM_IDLE_SECS=1 \
-    LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
-    LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
-    "$CARGO_TARGET_DIR/debug/app" > "$dir/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break; sleep 0.1; done
+  start_server "$port" "sqlite://$dir/cashflow.db" "$dir" \
+    SIGN_IN_RATE_PER_MINUTE=100000 WEBHOOK_RATE_PER_MINUTE=100000 EVENT_STREAM_IDLE_SECS=1
+  SERVER_PID=$STARTED_PID
   set +e
   "$ROOT/scripts/schemathesis.sh" "http://127.0.0.1:$port"
   local status=$?
   set -e
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  stop_servers
   if [ "$status" -ne 0 ]; then
-    echo "schemathesis found failures; server log follows ($dir/server.log):" >&2
-    tail -n 40 "$dir/server.log" >&2
+    echo "schemathesis found failures; server log follows ($dir/server-$port.log):" >&2
+    tail -n 40 "$dir/server-$port.log" >&2
     exit "$status"
   fi
   rm -rf "$dir"

@@ -623,6 +623,20 @@ async fn metrics_count_requests_plaid_calls_syncs_webhooks_sign_ins_and_the_outb
     assert!(value(r#"cashflow_events_published_total{result="new"}"#) >= 1.0, "the relay published the bank's events");
     assert_eq!(value("cashflow_outbox_backlog"), 0.0);
     assert!(text.contains("cashflow_relay_lag_seconds"));
+    // The Grafana dashboard in the repository charts only families the server exports.
+    let dashboard: Value = serde_json::from_str(include_str!("../../deploy/grafana-dashboard.json")).unwrap();
+    for target in dashboard["panels"].as_array().unwrap().iter().flat_map(|p| p["targets"].as_array().unwrap()) {
+        let expr = target["expr"].as_str().unwrap();
+        for name in
+            expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("cashflow_"))
+        {
+            let family = name.trim_end_matches("_bucket");
+            assert!(
+                text.contains(&format!("# TYPE {family} ")),
+                "the dashboard charts `{family}`, which /metrics lacks"
+            );
+        }
+    }
 
     // From an address not allowed, only the token opens it.
     let elsewhere = server_with(&["--metrics-allow", "10.9.9.9", "--metrics-token", "scrape-secret"]).await;

@@ -43,6 +43,36 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Describes the families and starts those an alert watches at zero, so a scrape shows them
+/// before anything happened (an absent series cannot be alerted on).
+pub fn register_families() {
+    let _ = handle();
+    metrics::describe_counter!("cashflow_http_requests_total", "HTTP requests by matched route, method and status");
+    metrics::describe_histogram!("cashflow_http_request_duration_seconds", "HTTP request latency by route");
+    metrics::describe_counter!("cashflow_plaid_requests_total", "Plaid calls by endpoint, outcome and error_code");
+    metrics::describe_histogram!("cashflow_plaid_request_duration_seconds", "Plaid call latency (retries included)");
+    metrics::describe_counter!("cashflow_syncs_total", "Sync passes by outcome");
+    metrics::describe_histogram!("cashflow_sync_duration_seconds", "Sync pass duration");
+    metrics::describe_counter!("cashflow_sync_transactions_total", "Transactions applied by syncs, by change");
+    metrics::describe_counter!("cashflow_webhooks_received_total", "Webhooks by type, code and verification result");
+    metrics::describe_gauge!("cashflow_event_streams_open", "Live-event streams open on this instance");
+    metrics::describe_gauge!("cashflow_outbox_backlog", "Events waiting in the outbox");
+    metrics::describe_gauge!("cashflow_relay_lag_seconds", "Age of the oldest event waiting in the outbox");
+    metrics::describe_counter!("cashflow_events_published_total", "Events the relay published (new or duplicate)");
+    metrics::describe_counter!("cashflow_sign_in_failures_total", "Sign-ins refused for wrong credentials");
+    metrics::describe_counter!("cashflow_rate_limit_refusals_total", "Requests refused by a rate limit, by limit");
+    metrics::gauge!("cashflow_event_streams_open").set(0.0);
+    metrics::counter!("cashflow_sign_in_failures_total").increment(0);
+    metrics::counter!("cashflow_syncs_total", "outcome" => "failed").increment(0);
+    for limit in ["sign-in", "webhook", "sign-in-lockout"] {
+        metrics::counter!("cashflow_rate_limit_refusals_total", "limit" => limit).increment(0);
+    }
+    for verification in ["refused", "unavailable"] {
+        let labels = [("type", "unknown"), ("code", "unknown"), ("verification", verification)];
+        metrics::counter!("cashflow_webhooks_received_total", &labels).increment(0);
+    }
+}
+
 /// `GET /metrics`: the text exposition, for an allowed address or the bearer token; 404
 /// for anyone else (the endpoint is not advertised).
 pub async fn scrape(access: MetricsAccess, request: Request) -> Response {
@@ -69,8 +99,12 @@ pub async fn scrape(access: MetricsAccess, request: Request) -> Response {
 /// Counts every request by its matched route (not its path: ids stay out of the labels),
 /// method and status, and times it.
 pub async fn http_metrics(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
-    let route = route.unwrap_or_else(|| "unmatched".into());
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_string(),
+        // The simulator is one nested service; other paths matched no route (assets, 404s).
+        None if request.uri().path().starts_with("/sim/") => "/sim/*".into(),
+        None => "unmatched".into(),
+    };
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;

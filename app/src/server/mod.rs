@@ -144,7 +144,7 @@ pub struct Built {
 /// Builds the app: database, Plaid (or the simulator), banking, sessions, routes.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Built, String> {
     // The metrics recorder exists before anything records.
-    metrics::handle();
+    metrics::register_families();
     let db = open_database(config).await?;
     let store: Arc<dyn Store> = db.store_with_outbox(config.events_nats_url.is_some());
     let listen = leptos_options.site_addr;

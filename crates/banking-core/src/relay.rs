@@ -32,6 +32,10 @@ pub struct RelayConfig {
     pub batch: i64,
     /// How long the stream remembers a message id to drop a redelivery.
     pub duplicate_window: Duration,
+    /// How long the stream keeps a message (consumers must read within it).
+    pub max_age: Duration,
+    /// Most bytes the stream keeps; the oldest messages go first beyond it.
+    pub max_bytes: i64,
     /// Published events are deleted from the outbox after this long.
     pub retention: Duration,
     /// How long a relay's lease lasts unless renewed.
@@ -51,6 +55,8 @@ impl RelayConfig {
             subject_prefix: "banking".into(),
             batch: 200,
             duplicate_window: Duration::from_secs(600),
+            max_age: Duration::from_secs(7 * 24 * 3600),
+            max_bytes: 1 << 30,
             retention: Duration::from_secs(24 * 3600),
             lease: Duration::from_secs(15),
             idle_poll: Duration::from_millis(250),
@@ -202,6 +208,8 @@ pub async fn connect(config: &RelayConfig) -> Result<jetstream::Context> {
             name: config.stream.clone(),
             subjects: vec![format!("{}.>", config.subject_prefix)],
             duplicate_window: config.duplicate_window,
+            max_age: config.max_age,
+            max_bytes: config.max_bytes,
             ..Default::default()
         })
         .await
