@@ -72,14 +72,19 @@ report_disk() {
   fi
 }
 
+# listening HOSTPORT: whether something accepts TCP connections at host:port.
+listening() {
+  local host="${1%%:*}" port="${1##*:}"
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+
 need_nats() {
   EVENTS_NATS_URL="${EVENTS_NATS_URL:-nats://127.0.0.1:4222}"
   export EVENTS_NATS_URL
   step "nats: checking $EVENTS_NATS_URL (JetStream)"
-  local hostport="${EVENTS_NATS_URL#*://}"; hostport="${hostport%%/*}"
-  local host="${hostport%%:*}" port="${hostport##*:}"
-  if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-    echo "NATS is not reachable at $host:$port, and the event-stream tests need it (they never skip)." >&2
+  local hostport="${EVENTS_NATS_URL#*://}"
+  if ! listening "${hostport%%/*}"; then
+    echo "NATS is not reachable at ${hostport%%/*}, and the event-stream tests need it (they never skip)." >&2
     echo "Start it with:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \\" >&2
     echo "  -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log" >&2
     exit 1
@@ -90,10 +95,9 @@ need_postgres() {
   TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
   export TEST_DATABASE_URL
   step "postgres: checking $TEST_DATABASE_URL"
-  local hostport="${TEST_DATABASE_URL#*@}"; hostport="${hostport%%/*}"
-  local host="${hostport%%:*}" port="${hostport##*:}"
-  if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-    echo "PostgreSQL is not reachable at $host:$port, and the tests need it (they never skip)." >&2
+  local hostport="${TEST_DATABASE_URL#*@}"
+  if ! listening "${hostport%%/*}"; then
+    echo "PostgreSQL is not reachable at ${hostport%%/*}, and the tests need it (they never skip)." >&2
     echo "Start it with:  pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
     echo "or point TEST_DATABASE_URL at a server where the user may create databases." >&2
     exit 1

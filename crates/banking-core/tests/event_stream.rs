@@ -201,6 +201,14 @@ async fn each_committed_change_writes_its_events_in_its_transaction_and_none_wit
             other => panic!("{other:?}"),
         }
         assert_eq!(store.backlog().await.unwrap().pending, 7);
+        // Published rows stay for the retention period, then go; unpublished ones never do.
+        let first: Vec<i64> = pending.iter().take(3).map(|e| e.seq).collect();
+        store.mark_published(&first, 1_000).await.unwrap();
+        assert_eq!(store.prune_published(1_000).await.unwrap(), 0, "{backend}: not yet past retention");
+        assert_eq!(store.prune_published(1_001).await.unwrap(), 3, "{backend}");
+        assert_eq!(store.backlog().await.unwrap().pending, 4);
+        let left: Vec<String> = store.pending_events(100).await.unwrap().into_iter().map(|e| e.event_type).collect();
+        assert_eq!(left, ["transactions_removed", "balances_updated", "bank_status_changed", "bank_removed"]);
 
         // The same changes through a store with the outbox off write nothing.
         let plain = db.store();
@@ -215,7 +223,7 @@ async fn each_committed_change_writes_its_events_in_its_transaction_and_none_wit
         };
         plain.insert_item(&new, &[account("item-2", "1.00")]).await.unwrap();
         sync_transactions(&plain, user2, "item-2", 2).await;
-        assert_eq!(store.backlog().await.unwrap().pending, 7, "{backend}");
+        assert_eq!(store.backlog().await.unwrap().pending, 4, "{backend}");
     }
 }
 

@@ -231,6 +231,23 @@ async fn webhook_deliveries_are_acted_on_once_and_later_copies_are_new_events() 
         // Retention: pruned by last delivery.
         assert_eq!(store.prune_webhooks(1_715).await.unwrap(), 1, "{backend}: sha-2 last came at 1710");
         assert_eq!(store.webhook_count().await.unwrap(), 1, "{backend}");
+        // Another webhook for the Item while a delivery still acts on the first (ERROR right
+        // after LOGIN_REPAIRED): a later copy of the first is a new event, free to act on.
+        let repaired = |at: i64| {
+            let store = store.clone();
+            async move {
+                store.record_webhook("sha-4", Some("item-a"), "ITEM/LOGIN_REPAIRED", "{}", at, at - 600).await.unwrap()
+            }
+        };
+        assert_eq!(repaired(1_800).await, (1, true), "{backend}");
+        assert!(store.claim_webhook("sha-4", 1, 1_800, 1_920).await.unwrap());
+        store.record_webhook("sha-5", Some("item-a"), "ITEM/ERROR", "{}", 1_801, 1_201).await.unwrap();
+        assert_eq!(repaired(1_802).await, (2, true), "{backend}: a new episode, though the first is still claimed");
+        assert!(store.claim_webhook("sha-4", 2, 1_802, 1_922).await.unwrap(), "{backend}");
+        // The first delivery finishing late marks only its own episode.
+        store.mark_webhook_handled("sha-4", 1, 1_803).await.unwrap();
+        let unhandled = store.unhandled_webhooks(1_790, 1_950, 10).await.unwrap();
+        assert!(unhandled.iter().any(|(d, e, _)| d == "sha-4" && *e == 2), "{backend}: {unhandled:?}");
     }
 }
 

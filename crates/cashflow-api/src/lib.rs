@@ -3,6 +3,8 @@
 //! roles, balance sources, live event kinds) as enums, so a typo fails to compile instead of
 //! failing at run time. Browser-safe: no server dependency.
 
+#![warn(missing_docs)]
+
 pub mod banking;
 pub mod error;
 pub mod events;

@@ -10,9 +10,9 @@ use crate::Result;
 #[async_trait]
 pub trait WebhookStore: Send + Sync + 'static {
     /// Records a webhook delivery at `now`. The same body counts as a redelivery of its
-    /// current episode while that episode is unhandled, or began at or after `window_start`
-    /// with no other webhook for the Item since; otherwise it begins a new episode (a new
-    /// event). Returns the episode and whether it still needs action.
+    /// current episode while no other webhook for the Item came since and that episode is
+    /// unhandled or began at or after `window_start`; otherwise it begins a new episode (a
+    /// new event). Returns the episode and whether it still needs action.
     async fn record_webhook(
         &self,
         body_sha256: &str,
@@ -40,6 +40,31 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// Number of recorded webhook bodies (audit).
     async fn webhook_count(&self) -> Result<i64>;
 }
+
+/// True when a delivery of a recorded body begins a new episode: another webhook for the Item
+/// came since (even while the earlier episode is still being acted on: what it reported may
+/// have changed since), or the earlier episode was handled and began before the window.
+const NEW_EPISODE: &str = "(webhook_events.superseded \
+     OR (webhook_events.handled_at IS NOT NULL AND webhook_events.received_at < $6))";
+
+/// Records a delivery: a new body, a redelivery of its current episode, or a new episode.
+static RECORD_WEBHOOK: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let reset = [
+        ("episodes", "webhook_events.episodes + 1", "webhook_events.episodes"),
+        ("received_at", "excluded.received_at", "webhook_events.received_at"),
+        ("claimed_until", "NULL", "webhook_events.claimed_until"),
+        ("handled_at", "NULL", "webhook_events.handled_at"),
+    ]
+    .map(|(column, new, kept)| format!("{column} = CASE WHEN {NEW_EPISODE} THEN {new} ELSE {kept} END"))
+    .join(", ");
+    format!(
+        "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at, last_received_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1, \
+         last_received_at = excluded.last_received_at, {reset}, superseded = FALSE \
+         RETURNING episodes, handled_at"
+    )
+});
 
 #[async_trait]
 impl<DB> WebhookStore for SqlStore<DB>
@@ -79,34 +104,15 @@ where
             .await?;
         }
         // Every SET expression reads the row as it was, on both backends.
-        let (episode, handled_at): (i64, Option<i64>) = sqlx::query_as(
-            "INSERT INTO webhook_events (body_sha256, item_id, kind, body, received_at, last_received_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) \
-             ON CONFLICT (body_sha256) DO UPDATE SET deliveries = webhook_events.deliveries + 1, \
-               last_received_at = excluded.last_received_at, \
-               episodes = CASE WHEN webhook_events.handled_at IS NOT NULL \
-                 AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
-                 THEN webhook_events.episodes + 1 ELSE webhook_events.episodes END, \
-               received_at = CASE WHEN webhook_events.handled_at IS NOT NULL \
-                 AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
-                 THEN excluded.received_at ELSE webhook_events.received_at END, \
-               claimed_until = CASE WHEN webhook_events.handled_at IS NOT NULL \
-                 AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
-                 THEN NULL ELSE webhook_events.claimed_until END, \
-               handled_at = CASE WHEN webhook_events.handled_at IS NOT NULL \
-                 AND (webhook_events.received_at < $6 OR webhook_events.superseded) \
-                 THEN NULL ELSE webhook_events.handled_at END, \
-               superseded = FALSE \
-             RETURNING episodes, handled_at",
-        )
-        .bind(body_sha256)
-        .bind(item_id)
-        .bind(kind)
-        .bind(body)
-        .bind(now)
-        .bind(window_start)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (episode, handled_at): (i64, Option<i64>) = sqlx::query_as(RECORD_WEBHOOK.as_str())
+            .bind(body_sha256)
+            .bind(item_id)
+            .bind(kind)
+            .bind(body)
+            .bind(now)
+            .bind(window_start)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok((episode, handled_at.is_none()))
     }
