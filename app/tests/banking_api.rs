@@ -118,6 +118,7 @@ async fn the_role_guard_answers_401_403_and_200() {
         ("POST", "/api/v1/banking/items/some-item/refresh", None),
         ("DELETE", "/api/v1/banking/items/some-item", None),
         ("GET", "/api/v1/banking/events", None),
+        ("GET", "/api/v1/banking/transactions.csv", None),
     ] {
         let (status, text) = s.call(method, path, None, body.clone()).await;
         assert_eq!((status, code(&text)), (401, "unauthorized".into()), "{method} {path} signed out");
@@ -653,4 +654,66 @@ async fn metrics_count_requests_plaid_calls_syncs_webhooks_sign_ins_and_the_outb
 /// The value of the first `/metrics` line that starts with `line_start`.
 fn metric(text: &str, line_start: &str) -> Option<f64> {
     text.lines().find(|l| l.starts_with(line_start)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
+}
+
+/// The CSV export: every transaction of the filtered view, exact amounts, ISO dates, RFC 4180
+/// line ends; a date that is not one is refused.
+#[tokio::test]
+async fn transactions_export_as_csv_with_exact_amounts() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let mut listed: Vec<Value> = Vec::new();
+    for _ in 0..100 {
+        let (_, body) = s.call("GET", "/api/v1/banking/transactions?limit=500", Some(&trader), None).await;
+        listed = serde_json::from_str(&body).unwrap();
+        if !listed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!listed.is_empty(), "the first sync brought transactions");
+    let response = s
+        .http
+        .get(format!("{}/api/v1/banking/transactions.csv", s.base))
+        .header("cookie", &trader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment; filename=\"transactions-"), "{disposition}");
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "date,authorized_date,description,merchant,category,account,account_id,amount,currency,pending,transaction_id"
+    );
+    assert_eq!(lines.len(), listed.len() + 1, "every transaction, one line each");
+    assert!(!csv.replace("\r\n", "").contains('\n'), "CRLF line ends only");
+    // Newest first, as listed; the amount is the stored decimal, to the cent here.
+    let first = &listed[0];
+    assert!(lines[1].starts_with(first["date"].as_str().unwrap()), "{}", lines[1]);
+    assert!(lines[1].ends_with(first["transaction_id"].as_str().unwrap()), "{}", lines[1]);
+    let amount: rust_decimal::Decimal = first["amount"].as_str().unwrap().parse().unwrap();
+    assert!(
+        lines[1].contains(&format!(",{amount},")) || lines[1].contains(&format!(",{},", amount.normalize())),
+        "{}",
+        lines[1]
+    );
+
+    // One account and a date range narrow it; a bad date is a 400 naming it.
+    let account = first["account_id"].as_str().unwrap();
+    let date = first["date"].as_str().unwrap();
+    let path = format!("/api/v1/banking/transactions.csv?account_id={account}&from={date}&to={date}");
+    let (status, narrowed) = s.call("GET", &path, Some(&trader), None).await;
+    assert_eq!(status, 200);
+    let rows: Vec<&str> = narrowed.split_terminator("\r\n").skip(1).collect();
+    assert!(!rows.is_empty() && rows.len() < lines.len() - 1, "{} of {}", rows.len(), lines.len() - 1);
+    assert!(rows.iter().all(|r| r.starts_with(date) && r.contains(account)));
+    let (status, body) = s.call("GET", "/api/v1/banking/transactions.csv?from=yesterday", Some(&trader), None).await;
+    assert_eq!((status, code(&body)), (400, "invalid_input".into()), "{body}");
+    assert!(body.contains("`from`"), "{body}");
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '../fixtures';
 import { expectHydrated, signInAs } from '../pages/auth';
 import { expectAccessible } from '../pages/axe';
@@ -70,6 +71,22 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(dashboard.linkDialog().getByRole('alert')).toContainText('not correct');
     await page.keyboard.press('Escape');
     await expect(dashboard.linkDialog()).toBeHidden();
+  });
+
+  test('Export CSV downloads the transactions shown, exact and dated', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const rows = page.getByRole('table', { name: 'Recent transactions' }).getByRole('row');
+    await expect(rows.nth(1)).toBeVisible();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^transactions-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.split('\r\n').filter((l) => l);
+    expect(lines[0]).toBe('date,authorized_date,description,merchant,category,account,account_id,amount,currency,pending,transaction_id');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^\d{4}-\d{2}-\d{2},/);
   });
 
   test('a new transaction from the bank shows up and changes the balance without a reload', async ({ page }) => {

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
 
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 /// `POST /api/v1/banking/plaid/create-link-token`: a Link token; with `item_id`, one in
@@ -51,7 +53,10 @@ pub async fn list_transactions(
     offset: Option<u32>,
 ) -> Result<Vec<TransactionView>, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::transactions(&state, user.id, account_id, from, to, limit, offset).await.map_err(crate::auth::ssr::fail)
+    let page = ssr::transaction_filter(account_id, from, to, limit.unwrap_or(50).clamp(1, 500))
+        .map_err(crate::auth::ssr::fail)?;
+    let filter = banking_core::model::TransactionFilter { offset: offset.unwrap_or(0), ..page };
+    ssr::transactions(&state, user.id, &filter).await.map_err(crate::auth::ssr::fail)
 }
 
 /// `GET /api/v1/banking/cash-flow`: money in vs out per week over the synced history.

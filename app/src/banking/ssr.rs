@@ -149,16 +149,14 @@ pub fn link_settings(state: &AppState) -> LinkSettingsView {
     }
 }
 
-/// Transactions page.
-pub async fn transactions(
-    state: &AppState,
-    user: UserId,
+/// The transactions of `account_id` (all when empty) dated `from..=to` (either open when
+/// empty), at most `limit`; a date that is not `YYYY-MM-DD` is a 400 naming its parameter.
+pub fn transaction_filter(
     account_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u32>,
-) -> Result<Vec<TransactionView>, AppError> {
+    limit: u32,
+) -> Result<TransactionFilter, AppError> {
     let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, AppError> {
         v.filter(|s| !s.is_empty())
             .map(|s| {
@@ -171,14 +169,22 @@ pub async fn transactions(
             })
             .transpose()
     };
-    let filter = TransactionFilter {
+    Ok(TransactionFilter {
         account_id: account_id.filter(|s| !s.is_empty()),
         from: date(from, "from")?,
         to: date(to, "to")?,
-        limit: limit.unwrap_or(50).clamp(1, 500),
-        offset: offset.unwrap_or(0),
-    };
-    Ok(state.banking.transactions(user, &filter).await?.iter().map(transaction_view).collect())
+        limit,
+        offset: 0,
+    })
+}
+
+/// One page of transactions.
+pub async fn transactions(
+    state: &AppState,
+    user: UserId,
+    filter: &TransactionFilter,
+) -> Result<Vec<TransactionView>, AppError> {
+    Ok(state.banking.transactions(user, filter).await?.iter().map(transaction_view).collect())
 }
 
 /// Weekly cash flow over the last 13 weeks.
@@ -240,7 +246,7 @@ pub async fn complete_update(state: &AppState, user: UserId, item_id: &str) -> R
     Ok(item_view(&item, &accounts))
 }
 
-fn rest_user(auth: &AuthSession) -> Result<SessionUser, AppError> {
+pub(super) fn rest_user(auth: &AuthSession) -> Result<SessionUser, AppError> {
     check_role(auth.user.as_ref(), TRADERS)
 }
 
@@ -383,6 +389,7 @@ pub fn rest_routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/v1/banking/items/{id}/refresh", Method::POST, post(refresh_by_path)),
         ("/api/v1/banking/items/{id}", Method::DELETE, delete(delete_by_path)),
         ("/api/v1/banking/events", Method::GET, get(events)),
+        ("/api/v1/banking/transactions.csv", Method::GET, get(super::export::transactions_csv)),
         (WEBHOOK_PATH, Method::POST, post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))),
     ]
 }

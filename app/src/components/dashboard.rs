@@ -157,7 +157,10 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                         </Transition>
                     </section>
                     <section aria-label="Transactions" class="card" style="margin-top: 1rem">
-                        <h2>"Recent transactions"</h2>
+                        <div class="card-title">
+                            <h2>"Recent transactions"</h2>
+                            <a href="/api/v1/banking/transactions.csv" download="">"Export CSV"</a>
+                        </div>
                         <Transition fallback=|| view! { <p class="muted">"Loading transactions…"</p> }>
                             {move || transactions.get().map(|t| {
                                 let mut rows = t.unwrap_or_default();

@@ -47,6 +47,7 @@ use utoipa::{
         refresh_by_path,
         delete_by_path,
         events,
+        transactions_csv,
         webhook
     ),
     components(schemas(AppError, ErrorBody, ErrorCode, EventHeader)),
@@ -244,6 +245,19 @@ fn refresh_by_path() {}
     ),
     security(("session" = [])))]
 fn delete_by_path() {}
+
+/// `GET /api/v1/banking/transactions.csv`.
+#[utoipa::path(get, path = "/api/v1/banking/transactions.csv", tag = "banking",
+    params(TransactionsExportQuery),
+    responses(
+        (status = 200, description = "The transactions as CSV (RFC 4180, UTF-8, CRLF): date, authorized_date, \
+            description, merchant, category, account, account_id, amount (exact, positive = money out), currency, \
+            pending, transaction_id; newest first", content_type = "text/csv", body = String),
+        (status = 400, description = "A date that is not YYYY-MM-DD, or more than 100,000 transactions \
+            (`invalid_input`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn transactions_csv() {}
 
 /// `GET /api/v1/banking/events`.
 #[utoipa::path(get, path = "/api/v1/banking/events", tag = "banking",

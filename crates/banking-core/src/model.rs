@@ -143,10 +143,15 @@ pub struct TransactionFilter {
     pub from: Option<NaiveDate>,
     /// To this date (inclusive).
     pub to: Option<NaiveDate>,
-    /// Page size (capped at 500).
+    /// Rows at most (capped at [`TransactionFilter::MAX_ROWS`]; the API's pages are 500).
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+}
+
+impl TransactionFilter {
+    /// The most rows one read returns: an export of more is refused (narrow the dates).
+    pub const MAX_ROWS: u32 = 100_000;
 }
 
 /// An Item with its accounts, as `BankingService::accounts` returns it.

@@ -291,6 +291,20 @@ pub struct LinkExitRequest {
     pub exit: LinkExitView,
 }
 
+/// `GET /api/v1/banking/transactions.csv` query: which transactions to export, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct TransactionsExportQuery {
+    /// Only this account's.
+    pub account_id: Option<String>,
+    /// Dated on or after (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub from: Option<String>,
+    /// Dated on or before (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", param(format = Date))]
+    pub to: Option<String>,
+}
+
 /// `GET /api/v1/banking/transactions` query: which transactions, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]

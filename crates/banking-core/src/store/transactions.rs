@@ -63,7 +63,7 @@ where
         .bind(&filter.account_id)
         .bind(filter.from.map(|d| d.to_string()))
         .bind(filter.to.map(|d| d.to_string()))
-        .bind(i64::from(filter.limit.clamp(1, 500)))
+        .bind(i64::from(filter.limit.clamp(1, TransactionFilter::MAX_ROWS)))
         .bind(i64::from(filter.offset))
         .fetch_all(&self.pool)
         .await?;
