@@ -119,6 +119,11 @@ async fn the_role_guard_answers_401_403_and_200() {
         ("DELETE", "/api/v1/banking/items/some-item", None),
         ("GET", "/api/v1/banking/events", None),
         ("GET", "/api/v1/banking/transactions.csv", None),
+        (
+            "POST",
+            "/api/v1/banking/accounts/preferences",
+            Some(json!({"account_id": "x", "hidden": false, "in_total_cash": true})),
+        ),
     ] {
         let (status, text) = s.call(method, path, None, body.clone()).await;
         assert_eq!((status, code(&text)), (401, "unauthorized".into()), "{method} {path} signed out");
@@ -556,6 +561,14 @@ async fn every_api_route_is_in_the_openapi_document() {
     let RefreshItem { item_id: refreshed } = reads(ItemRequest { item_id: "b".into() });
     let RemoveItem { item_id: removed } = reads(ItemRequest { item_id: "c".into() });
     assert_eq!((item_id.as_str(), refreshed.as_str(), removed.as_str()), ("a", "b", "c"));
+    let request = AccountPreferencesRequest {
+        account_id: "acc".into(),
+        nickname: Some("Cash".into()),
+        hidden: true,
+        in_total_cash: false,
+    };
+    let SetAccountPreferences { account_id, nickname, hidden, in_total_cash } = reads(request);
+    assert_eq!((account_id.as_str(), nickname.as_deref(), hidden, in_total_cash), ("acc", Some("Cash"), true, false));
     let ReportLinkExit { exit } = reads(LinkExitRequest { exit: LinkExitView::default() });
     assert_eq!(exit, LinkExitView::default());
     let query = TransactionsQuery { from: Some("2026-01-01".into()), limit: Some(5), ..Default::default() };
@@ -716,4 +729,42 @@ async fn transactions_export_as_csv_with_exact_amounts() {
     let (status, body) = s.call("GET", "/api/v1/banking/transactions.csv?from=yesterday", Some(&trader), None).await;
     assert_eq!((status, code(&body)), (400, "invalid_input".into()), "{body}");
     assert!(body.contains("`from`"), "{body}");
+}
+
+/// A trader's account choices: a nickname shown, an account left out of total cash, kept; a
+/// bad nickname or someone else's account refused.
+#[tokio::test]
+async fn account_preferences_rename_and_leave_accounts_out_of_total_cash() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    let view: Value = serde_json::from_str(&body).unwrap();
+    let checking =
+        view["items"][0]["accounts"].as_array().unwrap().iter().find(|a| a["subtype"] == "checking").cloned().unwrap();
+    let id = checking["account_id"].as_str().unwrap();
+    assert_eq!((checking["nickname"].clone(), checking["in_total_cash"].clone()), (Value::Null, json!(true)));
+    let total =
+        |v: &Value| -> rust_decimal::Decimal { v["total_cash"][0]["amount"].as_str().unwrap().parse().unwrap() };
+    let current: rust_decimal::Decimal = checking["current"].as_str().unwrap().parse().unwrap();
+
+    let set = json!({"account_id": id, "nickname": "  Trading cash ", "hidden": true, "in_total_cash": false});
+    let (status, body) = s.call("POST", "/api/v1/banking/accounts/preferences", Some(&trader), Some(set)).await;
+    assert_eq!(status, 200, "{body}");
+    let after: Value = serde_json::from_str(&body).unwrap();
+    let account = after["items"][0]["accounts"].as_array().unwrap().iter().find(|a| a["account_id"] == id).unwrap();
+    assert_eq!(account["nickname"], "Trading cash", "trimmed");
+    assert_eq!((account["hidden"].clone(), account["in_total_cash"].clone()), (json!(true), json!(false)));
+    assert_eq!(total(&after), total(&view) - current, "left out of total cash");
+    let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["total_cash"], after["total_cash"], "kept");
+
+    let long = json!({"account_id": id, "nickname": "x".repeat(61), "hidden": false, "in_total_cash": true});
+    let (status, body) = s.call("POST", "/api/v1/banking/accounts/preferences", Some(&trader), Some(long)).await;
+    assert_eq!((status, code(&body)), (400, "invalid_input".into()), "{body}");
+    let admin = s.sign_in("admin").await;
+    let theirs = json!({"account_id": id, "hidden": true, "in_total_cash": true});
+    let (status, body) = s.call("POST", "/api/v1/banking/accounts/preferences", Some(&admin), Some(theirs)).await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()), "another user's account: {body}");
 }

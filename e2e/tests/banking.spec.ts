@@ -89,6 +89,46 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     for (const line of lines.slice(1)) expect(line).toMatch(/^\d{4}-\d{2}-\d{2},/);
   });
 
+  test('an account can be renamed, left out of total cash, hidden, and brought back', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const bank = dashboard.bank('Houndstooth Bank');
+    const total = page.getByTestId('total-cash');
+    await expectHydrated(page);
+    const before = await total.textContent();
+    const settings = async (shown: string, change: (form: import('@playwright/test').Locator) => Promise<void>) => {
+      await bank.getByRole('button', { name: `Settings of ${shown}` }).click();
+      const form = bank.getByRole('form', { name: `${shown} settings` });
+      await change(form);
+      await form.getByRole('button', { name: 'Save' }).click();
+      await expect(form).toBeHidden();
+    };
+    await settings('Houndstooth Checking', async (form) => {
+      await form.getByLabel('Nickname').fill('Trading cash');
+      await form.getByLabel('Count in total cash').uncheck();
+    });
+    await expect(bank.getByLabel('Trading cash balance')).toBeVisible();
+    await expect(bank.getByText('not in total cash')).toBeVisible();
+    await expect(total).not.toHaveText(before!);
+
+    await settings('Trading cash', async (form) => form.getByLabel('Hide from the dashboard').check());
+    await expect(bank.getByLabel('Trading cash balance')).toBeHidden();
+    await bank.getByRole('button', { name: 'Show 1 hidden account' }).click();
+    await expect(bank.getByLabel('Trading cash balance')).toBeVisible();
+
+    // Kept across a reload; then everything back as the bank names it, for the tests after.
+    await page.reload();
+    await expect(bank.getByLabel('Trading cash balance')).toBeHidden();
+    await bank.getByRole('button', { name: 'Show 1 hidden account' }).click();
+    await settings('Trading cash', async (form) => {
+      await form.getByLabel('Nickname').fill('');
+      await form.getByLabel('Count in total cash').check();
+      await form.getByLabel('Hide from the dashboard').uncheck();
+    });
+    await expect(dashboard.balance('Houndstooth Bank', 'Houndstooth Checking')).toBeVisible();
+    await expect(total).toHaveText(before!);
+  });
+
   test('a new transaction from the bank shows up and changes the balance without a reload', async ({ page }) => {
     await signInAs(page, 'trader');
     const dashboard = new Dashboard(page);

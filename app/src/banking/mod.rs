@@ -80,6 +80,21 @@ pub async fn remove_item(item_id: String) -> Result<(), AppError> {
     ssr::remove(&state, user.id, &item_id).await.map_err(crate::auth::ssr::fail)
 }
 
+/// `POST /api/v1/banking/accounts/preferences`: a nickname, hidden or not, counted in total
+/// cash or not, for one of the trader's accounts; answers the banks as they now show.
+#[server(prefix = "/api/v1/banking/accounts", endpoint = "preferences", input = Json, output = Json)]
+pub async fn set_account_preferences(
+    account_id: String,
+    #[server(default)] nickname: Option<String>,
+    hidden: bool,
+    in_total_cash: bool,
+) -> Result<AccountsView, AppError> {
+    let (state, user) = ssr::trader().await?;
+    ssr::set_account_preferences(&state, user.id, &account_id, nickname.as_deref(), hidden, in_total_cash)
+        .await
+        .map_err(crate::auth::ssr::fail)
+}
+
 /// `POST /api/v1/banking/plaid/link-exit`: logs why Link closed without linking.
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "link-exit", input = Json, output = Json)]
 pub async fn report_link_exit(exit: LinkExitView) -> Result<(), AppError> {

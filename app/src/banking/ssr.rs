@@ -13,7 +13,7 @@ use axum::{
     Json, Router,
 };
 use banking_core::{
-    model::{Account, Item, ItemWithAccounts, Role, Transaction, TransactionFilter, UserId},
+    model::{Account, AccountPreferences, Item, ItemWithAccounts, Role, Transaction, TransactionFilter, UserId},
     reports, LinkMetadata,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -49,7 +49,8 @@ fn time(secs: i64) -> String {
     DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default().to_rfc3339()
 }
 
-fn account_view(a: &Account) -> AccountView {
+fn account_view(a: &Account, preferences: Option<&AccountPreferences>) -> AccountView {
+    let preferences = preferences.cloned().unwrap_or_default();
     AccountView {
         account_id: a.account_id.clone(),
         name: a.name.clone(),
@@ -62,10 +63,16 @@ fn account_view(a: &Account) -> AccountView {
         as_of: time(a.fetched_at),
         balance_source: a.balance_source,
         balance_as_of: a.balance_as_of.map(time),
+        nickname: preferences.nickname,
+        hidden: preferences.hidden,
+        in_total_cash: preferences.in_total_cash,
     }
 }
 
-fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
+/// The user's account preferences by account id.
+type Preferences = std::collections::HashMap<String, AccountPreferences>;
+
+fn item_view(item: &Item, accounts: &[Account], preferences: &Preferences) -> ItemView {
     ItemView {
         item_id: item.item_id.clone(),
         institution_name: item.institution_name.clone(),
@@ -76,12 +83,12 @@ fn item_view(item: &Item, accounts: &[Account]) -> ItemView {
         needs_update: item.needs_update,
         last_sync_at: item.last_sync_at.map(time),
         last_sync_error: item.last_sync_error.clone(),
-        accounts: accounts.iter().map(account_view).collect(),
+        accounts: accounts.iter().map(|a| account_view(a, preferences.get(&a.account_id))).collect(),
     }
 }
 
-fn with_accounts(i: &ItemWithAccounts) -> ItemView {
-    item_view(&i.item, &i.accounts)
+fn with_accounts(i: &ItemWithAccounts, preferences: &Preferences) -> ItemView {
+    item_view(&i.item, &i.accounts, preferences)
 }
 
 fn transaction_view(t: &Transaction) -> TransactionView {
@@ -122,15 +129,18 @@ pub async fn exchange(
         institution_name: metadata.institution.as_ref().map(|i| i.name.clone()),
         account_masks: metadata.accounts.iter().filter_map(|a| a.mask.clone()).collect(),
     };
-    Ok(with_accounts(&state.banking.exchange_public_token(user, public_token, &metadata).await?))
+    let item = state.banking.exchange_public_token(user, public_token, &metadata).await?;
+    Ok(with_accounts(&item, &state.banking.account_preferences(user).await?))
 }
 
 /// Banks, accounts, balances.
 pub async fn accounts(state: &AppState, user: UserId) -> Result<AccountsView, AppError> {
     let items = state.banking.accounts(user).await?;
-    let all: Vec<Account> = items.iter().flat_map(|i| i.accounts.iter().cloned()).collect();
+    let preferences = state.banking.account_preferences(user).await?;
+    let counted = |a: &&Account| preferences.get(&a.account_id).is_none_or(|p| p.in_total_cash);
+    let all: Vec<Account> = items.iter().flat_map(|i| i.accounts.iter().filter(counted).cloned()).collect();
     Ok(AccountsView {
-        items: items.iter().map(with_accounts).collect(),
+        items: items.iter().map(|i| with_accounts(i, &preferences)).collect(),
         total_cash: reports::cash_by_currency(&all)
             .into_iter()
             .map(|(currency, amount)| CurrencyAmountView { currency, amount: amount.round_dp(2).to_string() })
@@ -230,7 +240,8 @@ pub fn log_link_exit(user: UserId, exit: &LinkExitView) {
 /// Balance refresh with fallback.
 pub async fn refresh(state: &AppState, user: UserId, item_id: &str) -> Result<RefreshView, AppError> {
     let refreshed = state.banking.refresh_balances(user, item_id).await?;
-    Ok(RefreshView { item: with_accounts(&refreshed.item), stale_reason: refreshed.stale_reason })
+    let preferences = state.banking.account_preferences(user).await?;
+    Ok(RefreshView { item: with_accounts(&refreshed.item, &preferences), stale_reason: refreshed.stale_reason })
 }
 
 /// Remove a bank.
@@ -243,7 +254,21 @@ pub async fn complete_update(state: &AppState, user: UserId, item_id: &str) -> R
     let item = state.banking.complete_update_mode(user, item_id).await?;
     let accounts: Vec<Account> =
         state.banking.store().accounts(user).await?.into_iter().filter(|a| a.item_id == item_id).collect();
-    Ok(item_view(&item, &accounts))
+    Ok(item_view(&item, &accounts, &state.banking.account_preferences(user).await?))
+}
+
+/// Keeps a trader's choices for one account and answers the banks as they now show.
+pub async fn set_account_preferences(
+    state: &AppState,
+    user: UserId,
+    account_id: &str,
+    nickname: Option<&str>,
+    hidden: bool,
+    in_total_cash: bool,
+) -> Result<AccountsView, AppError> {
+    let preferences = AccountPreferences::new(nickname, hidden, in_total_cash)?;
+    state.banking.set_account_preferences(user, account_id, &preferences).await?;
+    accounts(state, user).await
 }
 
 pub(super) fn rest_user(auth: &AuthSession) -> Result<SessionUser, AppError> {

@@ -6,8 +6,8 @@ use super::{
     format::{money, when},
     plaid_link::PlaidLinkWidget,
 };
-use crate::banking::{refresh_item, remove_item};
-use cashflow_api::banking::{BalanceSource, ItemStatus, ItemView};
+use crate::banking::{refresh_item, remove_item, set_account_preferences};
+use cashflow_api::banking::{AccountView, BalanceSource, ItemStatus, ItemView};
 
 /// The badge's CSS class (the status's name) and its text.
 fn badge(item: &ItemView) -> (&'static str, String) {
@@ -52,33 +52,18 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         }
     });
     let name = item.institution_name.clone();
+    let hidden_count = item.accounts.iter().filter(|a| a.hidden).count();
+    let show_hidden = RwSignal::new(false);
     let accounts = item
         .accounts
         .iter()
         .map(|a| {
-            let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
-            let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
-            let source = match (a.balance_source, &a.balance_as_of) {
-                (BalanceSource::Realtime, _) => format!("real-time · as of {}", when(&a.as_of)),
-                (_, Some(at)) => format!("bank figure as of {}", when(at)),
-                _ => format!("from the last sync · fetched {}", when(&a.as_of)),
-            };
+            let account = a.clone();
+            let hidden = a.hidden;
             view! {
-                <li data-account-id=a.account_id.clone()>
-                    <span>
-                        <strong>{a.name.clone()}</strong>
-                        " ••" {a.mask.clone().unwrap_or_default()}
-                        <br/>
-                        <small class="muted" data-balance-source=a.balance_source.as_str()>
-                            {a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · " {source}
-                        </small>
-                    </span>
-                    <span class="amount">
-                        <span class="balance" aria-label=format!("{} balance", a.name)>{balance}</span>
-                        <br/>
-                        <small class="muted">{available}</small>
-                    </span>
-                </li>
+                <Show when=move || !hidden || show_hidden.get()>
+                    <AccountRow account=account.clone() on_changed/>
+                </Show>
             }
         })
         .collect_view();
@@ -98,6 +83,16 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
             }))}
             {item.last_sync_error.clone().filter(|_| !revoked).map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
             <ul class="accounts">{accounts}</ul>
+            {(hidden_count > 0).then(|| view! {
+                <button type="button" class="ghost" aria-pressed=move || show_hidden.get().to_string()
+                    on:click=move |_| show_hidden.update(|s| *s = !*s)>
+                    {move || match (show_hidden.get(), hidden_count) {
+                        (true, _) => "Leave hidden accounts out".to_string(),
+                        (false, 1) => "Show 1 hidden account".to_string(),
+                        (false, n) => format!("Show {n} hidden accounts"),
+                    }}
+                </button>
+            })}
             <div class="row">
                 {needs_link.then(|| view! {
                     <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
@@ -130,4 +125,82 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
         </article>
      }
     .into_any()
+}
+
+/// One account: name (or the trader's nickname), balances and where they came from, and its
+/// settings (nickname, hidden, counted in total cash) behind an Edit button.
+#[component]
+fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
+    let a = account;
+    let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
+    let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
+    let source = match (a.balance_source, &a.balance_as_of) {
+        (BalanceSource::Realtime, _) => format!("real-time · as of {}", when(&a.as_of)),
+        (_, Some(at)) => format!("bank figure as of {}", when(at)),
+        _ => format!("from the last sync · fetched {}", when(&a.as_of)),
+    };
+    let shown_name = a.display_name().to_string();
+    let editing = RwSignal::new(false);
+    let nickname = RwSignal::new(a.nickname.clone().unwrap_or_default());
+    let hidden = RwSignal::new(a.hidden);
+    let counted = RwSignal::new(a.in_total_cash);
+    let account_id = a.account_id.clone();
+    let save = Action::new_local(move |_: &()| {
+        let (id, name) = (account_id.clone(), nickname.get_untracked());
+        async move { set_account_preferences(id, Some(name), hidden.get_untracked(), counted.get_untracked()).await }
+    });
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            editing.set(false);
+            on_changed.run(());
+        }
+    });
+    let settings_label = format!("Settings of {shown_name}");
+    view! {
+        <li data-account-id=a.account_id.clone() class:hidden-account=a.hidden>
+            <span>
+                <strong>{shown_name.clone()}</strong>
+                " ••" {a.mask.clone().unwrap_or_default()}
+                {a.nickname.is_some().then(|| view! { <small class="muted">" (" {a.name.clone()} ")"</small> })}
+                <br/>
+                <small class="muted" data-balance-source=a.balance_source.as_str()>
+                    {a.subtype.clone().unwrap_or_else(|| a.account_type.clone())} " · " {source}
+                </small>
+                {(!a.in_total_cash).then(|| view! { <small class="muted">" · not in total cash"</small> })}
+                {a.hidden.then(|| view! { <small class="muted">" · hidden"</small> })}
+            </span>
+            <span class="amount">
+                <span class="balance" aria-label=format!("{shown_name} balance")>{balance}</span>
+                <br/>
+                <small class="muted">{available}</small>
+                <br/>
+                <button type="button" class="ghost small" aria-expanded=move || editing.get().to_string()
+                    aria-label=settings_label.clone() on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
+            </span>
+            <Show when=move || editing.get()>
+                <form class="account-settings" aria-label=format!("{shown_name} settings")
+                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+                    <label>"Nickname "
+                        <input type="text" maxlength="60" prop:value=move || nickname.get()
+                            on:input=move |ev| nickname.set(event_target_value(&ev))/>
+                    </label>
+                    <label>
+                        <input type="checkbox" prop:checked=move || counted.get()
+                            on:change=move |ev| counted.set(event_target_checked(&ev))/>
+                        " Count in total cash"
+                    </label>
+                    <label>
+                        <input type="checkbox" prop:checked=move || hidden.get()
+                            on:change=move |ev| hidden.set(event_target_checked(&ev))/>
+                        " Hide from the dashboard"
+                    </label>
+                    <div class="row">
+                        <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+                        <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
+                    </div>
+                    {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+                </form>
+            </Show>
+        </li>
+    }
 }

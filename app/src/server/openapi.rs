@@ -42,6 +42,7 @@ use utoipa::{
         accounts,
         transactions,
         cash_flow,
+        account_preferences,
         refresh_item,
         remove_item,
         refresh_by_path,
@@ -203,6 +204,17 @@ fn transactions() {}
     responses((status = 200, description = "Money in and out per week and currency, the last 13 weeks", body = Vec<WeekFlowView>)),
     security(("session" = [])))]
 fn cash_flow() {}
+
+/// `POST /api/v1/banking/accounts/preferences`.
+#[utoipa::path(post, path = "/api/v1/banking/accounts/preferences", tag = "banking",
+    request_body = AccountPreferencesRequest,
+    responses(
+        (status = 200, description = "Kept (across syncs and re-links); the banks as they now show", body = AccountsView),
+        (status = 400, description = "A nickname over 60 characters or with a line break (`invalid_input`)", body = AppError),
+        (status = 404, description = "No such account of this user (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn account_preferences() {}
 
 /// `POST /api/v1/banking/items/refresh` (the widget's form of the path below).
 #[utoipa::path(post, path = "/api/v1/banking/items/refresh", tag = "banking",

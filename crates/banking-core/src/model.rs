@@ -174,6 +174,43 @@ pub struct SyncCounts {
     pub removed: usize,
 }
 
+/// What a trader decided about one of their accounts; kept across syncs and re-links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountPreferences {
+    /// Shown instead of the bank's name for the account.
+    pub nickname: Option<String>,
+    /// Left off the dashboard (until shown again).
+    pub hidden: bool,
+    /// Counted in total cash.
+    pub in_total_cash: bool,
+}
+
+impl Default for AccountPreferences {
+    fn default() -> Self {
+        Self { nickname: None, hidden: false, in_total_cash: true }
+    }
+}
+
+impl AccountPreferences {
+    /// Longest nickname, in characters.
+    pub const NICKNAME_MAX: usize = 60;
+
+    /// Checks and tidies what a user sent: the nickname trimmed (empty means none), at most
+    /// [`Self::NICKNAME_MAX`] characters, no control characters.
+    pub fn new(nickname: Option<&str>, hidden: bool, in_total_cash: bool) -> crate::Result<Self> {
+        let nickname = nickname.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = nickname {
+            if n.chars().count() > Self::NICKNAME_MAX || n.chars().any(char::is_control) {
+                return Err(crate::Error::InvalidInput(format!(
+                    "A nickname is at most {} characters, on one line.",
+                    Self::NICKNAME_MAX
+                )));
+            }
+        }
+        Ok(Self { nickname: nickname.map(str::to_string), hidden, in_total_cash })
+    }
+}
+
 /// Money in and out of one account on one day, in one currency: what a cash-flow report
 /// sums per week.
 #[derive(Debug, Clone, PartialEq)]

@@ -285,6 +285,25 @@ impl BankingService {
         self.inner.store.transactions(user, filter).await
     }
 
+    /// Keeps the user's nickname, hidden flag and total-cash choice for one of their accounts
+    /// (checked by [`AccountPreferences::new`]; kept across syncs and re-links).
+    pub async fn set_account_preferences(
+        &self,
+        user: UserId,
+        account_id: &str,
+        preferences: &AccountPreferences,
+    ) -> Result<()> {
+        self.inner.store.set_account_preferences(user, account_id, preferences, Utc::now().timestamp()).await
+    }
+
+    /// The user's account preferences by account id.
+    pub async fn account_preferences(
+        &self,
+        user: UserId,
+    ) -> Result<std::collections::HashMap<String, AccountPreferences>> {
+        Ok(self.inner.store.account_preferences(user).await?.into_iter().collect())
+    }
+
     /// Fetches real-time balances for one Item. When Plaid fails (rate limit, outage, login
     /// required) the last known balances come back with the reason instead of an error.
     pub async fn refresh_balances(&self, user: UserId, item_id: &str) -> Result<BalanceRefresh> {

@@ -1,7 +1,7 @@
 //! Store behaviour, each body run on SQLite and Postgres.
 
 use banking_core::{
-    model::{Account, BalanceSource, ItemStatus, Role, Transaction, TransactionFilter},
+    model::{Account, AccountPreferences, BalanceSource, ItemStatus, Role, Transaction, TransactionFilter},
     store::{NewItem, SealedToken, Store, SyncChanges},
     testing::{fresh, BACKENDS},
 };
@@ -377,4 +377,38 @@ async fn daily_flows_sum_exactly_in_the_database_and_amounts_finer_than_that_sti
         assert_eq!(totals["2026-11-03"], (d("7.5"), d("0")), "{backend}");
         assert_eq!(totals.len(), 2, "{backend}: October is outside the range");
     }
+}
+
+#[tokio::test]
+async fn account_preferences_stay_with_the_account_across_a_re_link_and_its_owner() {
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let alice = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        item(&store, alice, "item-a", "ins_1", &["0000", "1111"]).await;
+        let chosen = AccountPreferences::new(Some(" Trading cash "), true, false).unwrap();
+        store.set_account_preferences(alice, "item-a-0000", &chosen, 10).await.unwrap();
+        let err = store.set_account_preferences(bob, "item-a-0000", &chosen, 10).await.unwrap_err();
+        assert!(matches!(err, banking_core::Error::NotFound(_)), "{backend}: {err:?}");
+        let kept = store.account_preferences(alice).await.unwrap();
+        assert_eq!(kept, vec![("item-a-0000".to_string(), chosen.clone())], "{backend}");
+        assert!(store.account_preferences(bob).await.unwrap().is_empty());
+        // The bank removed and linked again: new Item and account ids, the same account.
+        store.delete_item(alice, "item-a").await.unwrap();
+        item(&store, alice, "item-b", "ins_1", &["0000", "1111"]).await;
+        let kept = store.account_preferences(alice).await.unwrap();
+        assert_eq!(kept, vec![("item-b-0000".to_string(), chosen.clone())], "{backend}: kept across the re-link");
+        // Changing them again replaces them.
+        store.set_account_preferences(alice, "item-b-0000", &AccountPreferences::default(), 11).await.unwrap();
+        assert_eq!(store.account_preferences(alice).await.unwrap()[0].1, AccountPreferences::default());
+    }
+}
+
+#[test]
+fn a_nickname_is_trimmed_one_line_and_short() {
+    assert_eq!(AccountPreferences::new(Some("  Cash  "), false, true).unwrap().nickname.as_deref(), Some("Cash"));
+    assert_eq!(AccountPreferences::new(Some("   "), false, true).unwrap().nickname, None);
+    assert!(AccountPreferences::new(Some(&"x".repeat(61)), false, true).is_err());
+    assert!(AccountPreferences::new(Some("two\nlines"), false, true).is_err());
+    assert!(AccountPreferences::new(Some(&"é".repeat(60)), false, true).is_ok(), "characters, not bytes");
 }

@@ -129,6 +129,26 @@ pub struct AccountView {
     pub balance_source: BalanceSource,
     /// When the bank's figure dates from, when known (RFC 3339).
     pub balance_as_of: Option<String>,
+    /// The trader's name for it, shown instead of `name`.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// The trader hid it from the dashboard.
+    #[serde(default)]
+    pub hidden: bool,
+    /// Counted in `total_cash` (the trader may leave an account out).
+    #[serde(default = "counted")]
+    pub in_total_cash: bool,
+}
+
+fn counted() -> bool {
+    true
+}
+
+impl AccountView {
+    /// The name to show: the trader's nickname, else the bank's name.
+    pub fn display_name(&self) -> &str {
+        self.nickname.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A linked bank (Plaid Item) with its accounts.
@@ -173,7 +193,8 @@ pub struct CurrencyAmountView {
 pub struct AccountsView {
     /// Linked banks.
     pub items: Vec<ItemView>,
-    /// Current balances of depository accounts, summed per currency (never across them).
+    /// Current balances of depository accounts the trader counts (`in_total_cash`), summed per
+    /// currency (never across them).
     pub total_cash: Vec<CurrencyAmountView>,
 }
 
@@ -281,6 +302,21 @@ pub struct ExchangePublicTokenRequest {
 pub struct ItemRequest {
     /// The bank's Plaid Item id.
     pub item_id: String,
+}
+
+/// `POST /api/v1/banking/accounts/preferences`: what the trader decided about one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountPreferencesRequest {
+    /// Plaid's account id.
+    pub account_id: String,
+    /// A name of the trader's (at most 60 characters, one line); absent or empty for none.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// Hide it from the dashboard.
+    pub hidden: bool,
+    /// Count it in total cash.
+    pub in_total_cash: bool,
 }
 
 /// `POST /api/v1/banking/plaid/link-exit`.

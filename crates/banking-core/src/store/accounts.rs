@@ -23,7 +23,24 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn upsert_accounts(&self, user: UserId, item_id: &str, accounts: &[Account]) -> Result<()>;
     /// Deletes one account of the user's Item and its transactions (the user revoked it).
     async fn delete_account(&self, item_id: &str, account_id: &str) -> Result<()>;
+    /// Keeps what the user decided about one of their accounts (for this account and the one
+    /// that replaces it when the bank is linked again); `NotFound` when it is not theirs.
+    async fn set_account_preferences(
+        &self,
+        user: UserId,
+        account_id: &str,
+        preferences: &AccountPreferences,
+        now: i64,
+    ) -> Result<()>;
+    /// The preferences the user set, by account id (accounts without any are absent).
+    async fn account_preferences(&self, user: UserId) -> Result<Vec<(String, AccountPreferences)>>;
 }
+
+/// What identifies an account across re-links (its id changes): the institution, the
+/// account's type and subtype, and its mask (its name when it has none). Reads `accounts a`
+/// joined with `plaid_items i`.
+const ACCOUNT_KEY: &str = "COALESCE(i.institution_id, i.institution_name) || '/' || a.account_type || '/' \
+     || COALESCE(a.subtype, '') || '/' || COALESCE(a.mask, a.name)";
 
 #[async_trait]
 impl<DB> AccountStore for SqlStore<DB>
@@ -92,7 +109,54 @@ where
         tx.commit().await?;
         Ok(())
     }
+
+    async fn set_account_preferences(
+        &self,
+        user: UserId,
+        account_id: &str,
+        preferences: &AccountPreferences,
+        now: i64,
+    ) -> Result<()> {
+        let kept = sqlx::query(&format!(
+            "INSERT INTO account_preferences (user_id, account_key, nickname, hidden, in_total_cash, updated_at) \
+             SELECT a.user_id, {ACCOUNT_KEY}, $3, $4, $5, $6 FROM accounts a JOIN plaid_items i ON i.item_id = a.item_id \
+             WHERE a.user_id = $1 AND a.account_id = $2 \
+             ON CONFLICT (user_id, account_key) DO UPDATE SET nickname = excluded.nickname, hidden = excluded.hidden, \
+             in_total_cash = excluded.in_total_cash, updated_at = excluded.updated_at"
+        ))
+        .bind(user)
+        .bind(account_id)
+        .bind(preferences.nickname.as_deref())
+        .bind(preferences.hidden)
+        .bind(preferences.in_total_cash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        match DB::rows_affected(&kept) {
+            0 => Err(crate::Error::NotFound("account")),
+            _ => Ok(()),
+        }
+    }
+
+    async fn account_preferences(&self, user: UserId) -> Result<Vec<(String, AccountPreferences)>> {
+        let rows: Vec<PreferenceRow> = sqlx::query_as(&format!(
+            "SELECT a.account_id, p.nickname, p.hidden, p.in_total_cash \
+             FROM accounts a JOIN plaid_items i ON i.item_id = a.item_id \
+             JOIN account_preferences p ON p.user_id = a.user_id AND p.account_key = {ACCOUNT_KEY} \
+             WHERE a.user_id = $1"
+        ))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, nickname, hidden, in_total_cash)| (id, AccountPreferences { nickname, hidden, in_total_cash }))
+            .collect())
+    }
 }
+
+/// One user's preference rows joined to their accounts.
+type PreferenceRow = (String, Option<String>, bool, bool);
 
 /// True for a stored balance that an incoming one must not replace: the incoming figure is
 /// Plaid's cached one (from a sync) and the stored real-time figure is as new or newer; a
