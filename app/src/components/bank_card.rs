@@ -144,17 +144,29 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
     let nickname = RwSignal::new(a.nickname.clone().unwrap_or_default());
     let hidden = RwSignal::new(a.hidden);
     let counted = RwSignal::new(a.in_total_cash);
-    let account_id = a.account_id.clone();
-    let save = Action::new_local(move |_: &()| {
-        let (id, name) = (account_id.clone(), nickname.get_untracked());
-        async move { set_account_preferences(id, Some(name), hidden.get_untracked(), counted.get_untracked()).await }
-    });
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) {
-            editing.set(false);
-            on_changed.run(());
-        }
-    });
+    // Saved from the submit handler (browser only): no Action, whose non-Send value the
+    // server would drop on another thread while streaming the page.
+    let saving = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let account_id = StoredValue::new(a.account_id.clone());
+    let save = move || {
+        let (id, name) = (account_id.get_value(), nickname.get_untracked());
+        let (hide, count) = (hidden.get_untracked(), counted.get_untracked());
+        saving.set(true);
+        failed.set(None);
+        leptos::task::spawn_local(async move {
+            match set_account_preferences(id, Some(name), hide, count).await {
+                Ok(_) => {
+                    editing.try_set(false);
+                    on_changed.run(());
+                }
+                Err(e) => {
+                    failed.try_set(Some(e.error.message));
+                }
+            }
+            saving.try_set(false);
+        });
+    };
     let settings_label = format!("Settings of {shown_name}");
     view! {
         <li data-account-id=a.account_id.clone() class:hidden-account=a.hidden>
@@ -179,7 +191,7 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
             </span>
             <Show when=move || editing.get()>
                 <form class="account-settings" aria-label=format!("{shown_name} settings")
-                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+                    on:submit=move |ev| { ev.prevent_default(); save(); }>
                     <label>"Nickname "
                         <input type="text" maxlength="60" prop:value=move || nickname.get()
                             on:input=move |ev| nickname.set(event_target_value(&ev))/>
@@ -195,10 +207,10 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
                         " Hide from the dashboard"
                     </label>
                     <div class="row">
-                        <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+                        <button type="submit" disabled=move || saving.get()>"Save"</button>
                         <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
                     </div>
-                    {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+                    {move || failed.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
                 </form>
             </Show>
         </li>
