@@ -310,8 +310,10 @@ pub struct ItemRequest {
 pub struct AccountPreferencesRequest {
     /// Plaid's account id.
     pub account_id: String,
-    /// A name of the trader's (at most 60 characters, one line); absent or empty for none.
+    /// A name of the trader's (at most 60 characters, no control characters); absent or
+    /// empty for none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 60, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"))]
     pub nickname: Option<String>,
     /// Hide it from the dashboard.
     pub hidden: bool,
