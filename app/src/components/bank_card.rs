@@ -3,11 +3,15 @@
 use leptos::prelude::*;
 
 use super::{
+    call::Call,
     format::{money, when},
     plaid_link::PlaidLinkWidget,
 };
 use crate::banking::{refresh_item, remove_item, set_account_preferences};
-use cashflow_api::banking::{AccountView, BalanceSource, ItemStatus, ItemView};
+use cashflow_api::{
+    banking::{AccountView, AccountsView, BalanceSource, ItemStatus, ItemView},
+    AppError,
+};
 
 /// The badge's CSS class (the status's name) and its text.
 fn badge(item: &ItemView) -> (&'static str, String) {
@@ -38,16 +42,10 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
     let link_label = if needs_login { "Re-authenticate" } else { "Add accounts" };
     let confirming = RwSignal::new(false);
     let item_id = item.item_id.clone();
-    let refresh = Action::new_local(move |id: &String| {
-        let id = id.clone();
-        async move { refresh_item(id).await }
-    });
-    let remove = Action::new_local(move |id: &String| {
-        let id = id.clone();
-        async move { remove_item(id).await }
-    });
+    let refresh = Call::new();
+    let remove = Call::new();
     Effect::new(move |_| {
-        if matches!(refresh.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_))) {
+        if matches!(refresh.value(), Some(Ok(_))) || matches!(remove.value(), Some(Ok(_))) {
             on_changed.run(());
         }
     });
@@ -98,13 +96,13 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                     <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
                 })}
                 {(!revoked).then(|| view! {
-                    <button type="button" on:click=move |_| { refresh.dispatch(id_refresh.clone()); } disabled=move || refresh.pending().get()>
-                        {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                    <button type="button" on:click=move |_| refresh.run(refresh_item(id_refresh.clone())) disabled=move || refresh.pending()>
+                        {move || if refresh.pending() { "Refreshing…" } else { "Refresh" }}
                     </button>
                 })}
                 <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
             </div>
-            {move || match refresh.value().get() {
+            {move || match refresh.value() {
                 Some(Ok(r)) => r.stale_reason.map(|why| view! { <p class="warning" role="status">{why}</p> }.into_any()),
                 Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
                 None => None,
@@ -115,11 +113,11 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                     <div class="row">
                         <button type="button" class="danger" on:click={
                             let id = id_remove.clone();
-                            move |_| { remove.dispatch(id.clone()); }
-                        } disabled=move || remove.pending().get()>"Yes, remove"</button>
+                            move |_| remove.run(remove_item(id.clone()))
+                        } disabled=move || remove.pending()>"Yes, remove"</button>
                         <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </div>
-                    {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+                    {move || remove.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
                 </div>
             </Show>
         </article>
@@ -144,29 +142,14 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
     let nickname = RwSignal::new(a.nickname.clone().unwrap_or_default());
     let hidden = RwSignal::new(a.hidden);
     let counted = RwSignal::new(a.in_total_cash);
-    // Saved from the submit handler (browser only): no Action, whose non-Send value the
-    // server would drop on another thread while streaming the page.
-    let saving = RwSignal::new(false);
-    let failed = RwSignal::new(None::<String>);
+    let save = Call::<Result<AccountsView, AppError>>::new();
     let account_id = StoredValue::new(a.account_id.clone());
-    let save = move || {
-        let (id, name) = (account_id.get_value(), nickname.get_untracked());
-        let (hide, count) = (hidden.get_untracked(), counted.get_untracked());
-        saving.set(true);
-        failed.set(None);
-        leptos::task::spawn_local(async move {
-            match set_account_preferences(id, Some(name), hide, count).await {
-                Ok(_) => {
-                    editing.try_set(false);
-                    on_changed.run(());
-                }
-                Err(e) => {
-                    failed.try_set(Some(e.error.message));
-                }
-            }
-            saving.try_set(false);
-        });
-    };
+    Effect::new(move |_| {
+        if matches!(save.value(), Some(Ok(_))) {
+            editing.set(false);
+            on_changed.run(());
+        }
+    });
     let settings_label = format!("Settings of {shown_name}");
     view! {
         <li data-account-id=a.account_id.clone() class:hidden-account=a.hidden>
@@ -191,7 +174,11 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
             </span>
             <Show when=move || editing.get()>
                 <form class="account-settings" aria-label=format!("{shown_name} settings")
-                    on:submit=move |ev| { ev.prevent_default(); save(); }>
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        let id = account_id.get_value();
+                        save.run(set_account_preferences(id, Some(nickname.get_untracked()), hidden.get_untracked(), counted.get_untracked()));
+                    }>
                     <label>"Nickname "
                         <input type="text" maxlength="60" prop:value=move || nickname.get()
                             on:input=move |ev| nickname.set(event_target_value(&ev))/>
@@ -207,10 +194,10 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
                         " Hide from the dashboard"
                     </label>
                     <div class="row">
-                        <button type="submit" disabled=move || saving.get()>"Save"</button>
+                        <button type="submit" disabled=move || save.pending()>"Save"</button>
                         <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
                     </div>
-                    {move || failed.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+                    {move || save.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
                 </form>
             </Show>
         </li>

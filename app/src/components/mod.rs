@@ -1,6 +1,7 @@
 //! Components of the `/cash-flow` page.
 
 pub mod bank_card;
+pub mod call;
 pub mod chart;
 pub mod dashboard;
 pub mod format;
