@@ -4,7 +4,9 @@
 # with a linked simulated bank, loaded by wrk with the users' cookies in turn; then
 # app/examples/accounts_ceiling.rs, a bare axum handler doing the same per-user reads with no
 # session, on the same database. Prints both throughputs, p99s and the ratios.
-# Needs Postgres at TEST_DATABASE_URL and wrk (apt-get install wrk).
+# Needs Postgres at TEST_DATABASE_URL and wrk (apt-get install wrk). APP_BIN=path runs another
+# build of the server (with its hash.txt beside it), e.g. an older commit's, against the same
+# ceiling: how changes on the request path are compared, alternating runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -15,6 +17,7 @@ command -v wrk > /dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2
 
 echo "==> building the release server and the ceiling"
 cargo build --release -p app --features ssr --bin app --example accounts_ceiling
+APP_BIN="${APP_BIN:-$CARGO_TARGET_DIR/release/app}"
 
 name="cf_bench_accounts_$RANDOM$RANDOM"
 psql "$ADMIN_URL" -qc "CREATE DATABASE $name"
@@ -29,7 +32,7 @@ trap cleanup EXIT
 
 echo "==> $USERS users"
 for i in $(seq 0 $((USERS - 1))); do
-  NEW_USER_PASSWORD=bench-password-123 DATABASE_URL="$DB" "$CARGO_TARGET_DIR/release/app" create-user --username "bench$i" --role trader > /dev/null
+  NEW_USER_PASSWORD=bench-password-123 DATABASE_URL="$DB" "$APP_BIN" create-user --username "bench$i" --role trader > /dev/null
 done
 
 wait_ready() {
@@ -40,7 +43,7 @@ wait_ready() {
 echo "==> the server (simulation mode, Postgres), each user signed in with a linked bank"
 env -u PLAID_CLIENT_ID -u SIMULATION DATABASE_URL="$DB" DATA_DIR="$work" LISTEN_ADDR=127.0.0.1:3201 \
   PUBLIC_URL=http://127.0.0.1:3201 LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" \
-  SIGN_IN_RATE_PER_MINUTE=1000000 RUST_LOG=error "$CARGO_TARGET_DIR/release/app" > "$work/server.log" 2>&1 &
+  SIGN_IN_RATE_PER_MINUTE=1000000 RUST_LOG=error "$APP_BIN" > "$work/server.log" 2>&1 &
 PIDS+=($!)
 wait_ready http://127.0.0.1:3201/readyz
 python3 bench/accounts_setup.py http://127.0.0.1:3201 "$USERS" "$work/cookies" "$work/paths" "$DB"

@@ -7,7 +7,10 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::pages::{account::AccountPage, cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound};
+use crate::pages::{
+    account::AccountPage, cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound,
+    transactions::TransactionsPage,
+};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,6 +51,7 @@ pub fn App() -> impl IntoView {
                 // In order: the page is sent as it renders, top to bottom, so balances arrive
                 // while the chart's data is still being read, and it reads without JavaScript.
                 <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/transactions") view=TransactionsPage/>
                 <Route path=path!("/") view=LoginPage/>
             </Routes>
         </Router>

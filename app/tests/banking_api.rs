@@ -119,6 +119,8 @@ async fn the_role_guard_answers_401_403_and_200() {
         ("DELETE", "/api/v1/banking/items/some-item", None),
         ("GET", "/api/v1/banking/events", None),
         ("GET", "/api/v1/banking/transactions.csv", None),
+        ("GET", "/api/v1/banking/transactions/categories", None),
+        ("POST", "/api/v1/banking/transactions/category", Some(json!({"transaction_id": "t"}))),
         (
             "POST",
             "/api/v1/banking/accounts/preferences",
@@ -571,9 +573,21 @@ async fn every_api_route_is_in_the_openapi_document() {
     assert_eq!((account_id.as_str(), nickname.as_deref(), hidden, in_total_cash), ("acc", Some("Cash"), true, false));
     let ReportLinkExit { exit } = reads(LinkExitRequest { exit: LinkExitView::default() });
     assert_eq!(exit, LinkExitView::default());
-    let query = TransactionsQuery { from: Some("2026-01-01".into()), limit: Some(5), ..Default::default() };
-    let ListTransactions { from, limit, .. } = reads(query);
-    assert_eq!((from.as_deref(), limit), (Some("2026-01-01"), Some(5)));
+    let query = TransactionsQuery {
+        from: Some("2026-01-01".into()),
+        pending: Some(false),
+        sort: Some(TransactionSort::AmountDesc),
+        ..Default::default()
+    };
+    let ListTransactions { from, pending, sort, .. } = reads(query.clone());
+    assert_eq!((from.as_deref(), pending, sort), (Some("2026-01-01"), Some(false), Some(TransactionSort::AmountDesc)));
+    let CategoryTotals { from, pending, .. } = reads(query);
+    assert_eq!((from.as_deref(), pending), (Some("2026-01-01"), Some(false)));
+    let ListTransactions { limit, offset, .. } = reads(PageQuery { limit: Some(5), offset: Some(10) });
+    assert_eq!((limit, offset), (Some(5), Some(10)));
+    let request = RecategoriseRequest { transaction_id: "t".into(), category: Some(Category::Travel) };
+    let SetTransactionCategory { transaction_id, category } = reads(request);
+    assert_eq!((transaction_id.as_str(), category), ("t", Some(Category::Travel)));
 }
 
 /// `/metrics` after a bank was linked and synced through the outbox to NATS: every family
@@ -767,4 +781,106 @@ async fn account_preferences_rename_and_leave_accounts_out_of_total_cash() {
     let theirs = json!({"account_id": id, "hidden": true, "in_total_cash": true});
     let (status, body) = s.call("POST", "/api/v1/banking/accounts/preferences", Some(&admin), Some(theirs)).await;
     assert_eq!((status, code(&body)), (404, "not_found".into()), "another user's account: {body}");
+}
+
+/// The transactions workbench through the API: search, filters, sort, per-category totals
+/// that add up to what is listed, a trader's category kept and filterable, the CSV export of
+/// the filtered view, and bad input refused.
+#[tokio::test]
+async fn the_transactions_workbench_filters_totals_and_recategorises() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let list = |query: String| {
+        let (s, trader) = (&s, &trader);
+        async move {
+            let (status, body) =
+                s.call("GET", &format!("/api/v1/banking/transactions?limit=500&{query}"), Some(trader), None).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            serde_json::from_str::<Vec<Value>>(&body).unwrap()
+        }
+    };
+    let mut all = Vec::new();
+    for _ in 0..100 {
+        all = list(String::new()).await;
+        if !all.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(all.len() > 5, "the first sync brought transactions");
+    let decimal = |v: &Value| -> rust_decimal::Decimal { v.as_str().unwrap().parse().unwrap() };
+
+    // Search: every row listed has the text in its description or merchant, any case.
+    let merchant = all.iter().find_map(|t| t["merchant_name"].as_str()).expect("a transaction with a merchant");
+    let word = merchant.split_whitespace().next().unwrap().to_uppercase();
+    let found = list(format!("q={}", urlencode(&word))).await;
+    assert!(!found.is_empty() && found.len() < all.len(), "{word}: {} of {}", found.len(), all.len());
+    for t in &found {
+        let text = format!("{} {}", t["name"], t["merchant_name"]).to_uppercase();
+        assert!(text.contains(&word), "{word} not in {text}");
+    }
+    // Sort by amount, largest out first.
+    let sorted = list("sort=amount_desc".into()).await;
+    let amounts: Vec<_> = sorted.iter().map(|t| decimal(&t["amount"])).collect();
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "{amounts:?}");
+    assert_eq!(sorted.len(), all.len());
+    // Pending and posted split the list.
+    let (pending, posted) = (list("pending=true".into()).await, list("pending=false".into()).await);
+    assert_eq!(pending.len() + posted.len(), all.len());
+    assert!(pending.iter().all(|t| t["pending"] == true) && posted.iter().all(|t| t["pending"] == false));
+
+    // Per-category totals add up to the transactions listed, per category.
+    let (status, body) = s.call("GET", "/api/v1/banking/transactions/categories", Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    let totals: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let food = totals.iter().find(|t| t["category"] == "FOOD_AND_DRINK").expect("a food and drink total");
+    let listed_food: Vec<&Value> = all.iter().filter(|t| t["category"] == "FOOD_AND_DRINK").collect();
+    assert_eq!(food["count"].as_u64().unwrap() as usize, listed_food.len());
+    let out: rust_decimal::Decimal =
+        listed_food.iter().map(|t| decimal(&t["amount"])).filter(|a| a.is_sign_positive()).sum();
+    assert_eq!(decimal(&food["money_out"]), out, "summed exactly");
+    let counted: u64 = totals.iter().map(|t| t["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, all.len(), "every transaction in one category total");
+
+    // Re-categorise one: listed, filtered and exported under the trader's category.
+    let id = listed_food[0]["transaction_id"].as_str().unwrap();
+    let set = json!({"transaction_id": id, "category": "ENTERTAINMENT"});
+    let (status, body) = s.call("POST", "/api/v1/banking/transactions/category", Some(&trader), Some(set)).await;
+    assert_eq!(status, 200, "{body}");
+    let changed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (changed["category"].clone(), changed["plaid_category"].clone()),
+        (json!("ENTERTAINMENT"), json!("FOOD_AND_DRINK"))
+    );
+    let entertainment = list("category=ENTERTAINMENT".into()).await;
+    assert!(entertainment.iter().any(|t| t["transaction_id"] == id), "filtered by the trader's category");
+    assert_eq!(list("category=FOOD_AND_DRINK".into()).await.len(), listed_food.len() - 1);
+    let (status, csv) =
+        s.call("GET", "/api/v1/banking/transactions.csv?category=ENTERTAINMENT", Some(&trader), None).await;
+    assert_eq!(status, 200);
+    let rows: Vec<&str> = csv.split_terminator("\r\n").skip(1).collect();
+    assert_eq!(rows.len(), entertainment.len(), "the export is the filtered view");
+    assert!(rows.iter().any(|r| r.ends_with(id) && r.contains(",ENTERTAINMENT,")), "{csv}");
+
+    // Refused: a category that is not one, another user's transaction, a search too long.
+    let bad = json!({"transaction_id": id, "category": "CASINO"});
+    let (status, _) = s.call("POST", "/api/v1/banking/transactions/category", Some(&trader), Some(bad)).await;
+    assert_eq!(status, 400);
+    let admin = s.sign_in("admin").await;
+    let theirs = json!({"transaction_id": id, "category": "TRAVEL"});
+    let (status, body) = s.call("POST", "/api/v1/banking/transactions/category", Some(&admin), Some(theirs)).await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()), "{body}");
+    let long = format!("/api/v1/banking/transactions?q={}", "x".repeat(101));
+    let (status, body) = s.call("GET", &long, Some(&trader), None).await;
+    assert_eq!((status, code(&body)), (400, "invalid_input".into()), "{body}");
+    let unchanged = list("category=ENTERTAINMENT".into()).await;
+    assert_eq!(unchanged.len(), entertainment.len(), "nothing changed by the refusals");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

@@ -129,6 +129,61 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(total).toHaveText(before!);
   });
 
+  test('the transactions workbench searches, totals, re-categorises and exports the filtered view', async ({ page }) => {
+    await signInAs(page, 'trader');
+    await page.getByRole('link', { name: 'Search and categorise' }).click();
+    await expect(page.getByRole('heading', { name: 'Transactions', level: 1 })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Filtered transactions' });
+    const rows = table.locator('tbody tr');
+    await expect(rows.first()).toBeVisible();
+    await expectHydrated(page);
+    await expectAccessible(page);
+
+    // Search and sort: only the payroll, largest income first.
+    const filters = page.getByRole('form', { name: 'Filter transactions' });
+    await filters.getByLabel('Search').fill('payroll');
+    await filters.getByLabel('Sort').selectOption('amount_asc');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/\/transactions\?.*q=payroll/);
+    await expect(filters.getByLabel('Search')).toHaveValue('payroll');
+    await expect(rows.first()).toContainText('ACME TRADING PAYROLL');
+    const count = await rows.count();
+    expect(count).toBeGreaterThan(1);
+    for (const row of await rows.all()) await expect(row).toContainText('ACME TRADING PAYROLL');
+
+    // The totals are of the filtered view: all of it income.
+    const totals = page.getByRole('table', { name: 'Totals by category' });
+    const income = totals.locator('tr[data-category="INCOME"] td');
+    await expect(income.nth(1)).toHaveText(String(count));
+    await expectHydrated(page);
+
+    // Re-categorise one: the totals follow, and it is kept across a reload.
+    const first = rows.first();
+    const id = await first.getAttribute('data-transaction-id');
+    await first.getByRole('combobox', { name: 'Category of ACME TRADING PAYROLL' }).selectOption('TRANSFER_IN');
+    await expect(totals.locator('tr[data-category="TRANSFER_IN"] td').nth(1)).toHaveText('1');
+    await expect(income.nth(1)).toHaveText(String(count - 1));
+    await page.reload();
+    const mine = page.locator(`tr[data-transaction-id="${id}"]`).getByRole('combobox');
+    await expect(mine).toHaveValue('TRANSFER_IN');
+
+    // The export is the filtered view, with the trader's category.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, 'utf8').split('\r\n').filter((l) => l);
+    expect(lines.length).toBe(count + 1);
+    for (const line of lines.slice(1)) expect(line).toContain('ACME TRADING PAYROLL');
+    expect(lines.find((l) => l.endsWith(`,${id}`))).toContain(',TRANSFER_IN,');
+
+    // Back to Plaid's category, for the tests after.
+    await expectHydrated(page);
+    await mine.selectOption('');
+    await expect(totals.locator('tr[data-category="TRANSFER_IN"]')).toHaveCount(0);
+    await expect(income.nth(1)).toHaveText(String(count));
+  });
+
   test('a new transaction from the bank shows up and changes the balance without a reload', async ({ page }) => {
     await signInAs(page, 'trader');
     const dashboard = new Dashboard(page);
@@ -201,6 +256,9 @@ test('a viewer cannot connect a bank', async ({ page }) => {
   await signInAs(page, 'viewer');
   await expect(page.getByText('Bank data is not available to viewers')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Connect Bank' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Transactions' })).toHaveCount(0);
+  await page.goto('/transactions');
+  await expect(page.getByText('Bank data is not available to viewers')).toBeVisible();
   const response = await page.request.post('/api/v1/banking/plaid/create-link-token', { data: {} });
   expect(response.status()).toBe(403);
   expect((await response.json()).error.code).toBe('forbidden');
@@ -212,6 +270,8 @@ test('the banking API answers 401 when signed out', async ({ request }) => {
     ['POST', '/api/v1/banking/plaid/exchange-public-token'],
     ['GET', '/api/v1/banking/accounts'],
     ['GET', '/api/v1/banking/transactions'],
+    ['GET', '/api/v1/banking/transactions/categories'],
+    ['POST', '/api/v1/banking/transactions/category'],
     ['GET', '/api/v1/banking/events'],
   ]) {
     const response = await request.fetch(path, { method, data: method === 'POST' ? {} : undefined });

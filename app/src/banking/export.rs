@@ -1,7 +1,8 @@
-//! `GET /api/v1/banking/transactions.csv`: the signed-in trader's transactions (optionally of
-//! one account and a date range) as CSV: RFC 4180 (comma-separated, CRLF line ends, fields
-//! with a comma, quote or line break quoted, quotes doubled), UTF-8, ISO dates, exact decimal
-//! amounts with Plaid's sign (positive = money out), newest first, at most
+//! `GET /api/v1/banking/transactions.csv`: the signed-in trader's transactions that pass the
+//! workbench's filter ([`TransactionsQuery`]), in its order, as CSV: RFC 4180 (comma-separated,
+//! CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled), UTF-8, ISO
+//! dates, exact decimal amounts with Plaid's sign (positive = money out), the trader's
+//! category where they chose one, at most
 //! [`TransactionFilter::MAX_ROWS`] rows (more is refused: narrow the dates).
 
 use axum::{
@@ -10,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use banking_core::model::{Transaction, TransactionFilter};
-use cashflow_api::{banking::TransactionsExportQuery, AppError, ErrorCode};
+use cashflow_api::{banking::TransactionsQuery, AppError, ErrorCode};
 
 use super::ssr::{rest_user, transaction_filter};
 use crate::{auth::ssr::AuthSession, server::state::AppState};
@@ -34,10 +35,10 @@ const COLUMNS: [&str; 11] = [
 pub async fn transactions_csv(
     State(state): State<AppState>,
     auth: AuthSession,
-    Query(query): Query<TransactionsExportQuery>,
+    Query(query): Query<TransactionsQuery>,
 ) -> Result<Response, AppError> {
     let user = rest_user(&auth)?.id;
-    let filter = transaction_filter(query.account_id, query.from, query.to, TransactionFilter::MAX_ROWS + 1)?;
+    let filter = transaction_filter(query, TransactionFilter::MAX_ROWS + 1)?;
     let transactions = state.banking.transactions(user, &filter).await?;
     if transactions.len() > TransactionFilter::MAX_ROWS as usize {
         return Err(AppError::new(
@@ -74,7 +75,7 @@ fn row(t: &Transaction, account: &str) -> impl Iterator<Item = String> {
         t.authorized_date.map(|d| d.to_string()).unwrap_or_default(),
         formula_safe(&t.name),
         text(&t.merchant_name),
-        text(&t.category),
+        t.effective_category().map(formula_safe).unwrap_or_default(),
         formula_safe(account),
         t.account_id.clone(),
         t.amount.to_string(),
@@ -140,6 +141,7 @@ mod tests {
             merchant_name: None,
             category: Some("INCOME".into()),
             pending: false,
+            user_category: None,
             pending_transaction_id: None,
         };
         let mut csv = String::new();

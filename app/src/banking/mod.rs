@@ -43,20 +43,73 @@ pub async fn link_settings() -> Result<LinkSettingsView, AppError> {
     Ok(ssr::link_settings(&state))
 }
 
-/// `GET /api/v1/banking/transactions`: newest first; filter by account and date range.
+/// `GET /api/v1/banking/transactions`: one page of the transactions that pass the filter
+/// (text, bank, account, category, pending, dates; see [`TransactionsQuery`]), in its order.
 #[server(prefix = "/api/v1/banking", endpoint = "transactions", input = GetUrl, output = Json)]
+#[allow(clippy::too_many_arguments)] // the query's parameters, one argument each
 pub async fn list_transactions(
+    q: Option<String>,
+    item_id: Option<String>,
     account_id: Option<String>,
+    category: Option<String>,
+    pending: Option<bool>,
     from: Option<String>,
     to: Option<String>,
+    sort: Option<TransactionSort>,
     limit: Option<u32>,
     offset: Option<u32>,
 ) -> Result<Vec<TransactionView>, AppError> {
     let (state, user) = ssr::trader().await?;
-    let page = ssr::transaction_filter(account_id, from, to, limit.unwrap_or(50).clamp(1, 500))
-        .map_err(crate::auth::ssr::fail)?;
+    let query = TransactionsQuery { q, item_id, account_id, category, pending, from, to, sort };
+    let page = ssr::transaction_filter(query, limit.unwrap_or(50).clamp(1, 500)).map_err(crate::auth::ssr::fail)?;
     let filter = banking_core::model::TransactionFilter { offset: offset.unwrap_or(0), ..page };
     ssr::transactions(&state, user.id, &filter).await.map_err(crate::auth::ssr::fail)
+}
+
+/// One page of [`list_transactions`] for a query (the browser's way to call it).
+pub async fn transactions_page(
+    query: TransactionsQuery,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<TransactionView>, AppError> {
+    let TransactionsQuery { q, item_id, account_id, category, pending, from, to, sort } = query;
+    list_transactions(q, item_id, account_id, category, pending, from, to, sort, Some(limit), Some(offset)).await
+}
+
+/// `GET /api/v1/banking/transactions/categories`: money in and out per category and
+/// currency over every transaction that passes the filter, largest first.
+#[server(prefix = "/api/v1/banking/transactions", endpoint = "categories", input = GetUrl, output = Json)]
+pub async fn category_totals(
+    q: Option<String>,
+    item_id: Option<String>,
+    account_id: Option<String>,
+    category: Option<String>,
+    pending: Option<bool>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<CategoryTotalView>, AppError> {
+    let (state, user) = ssr::trader().await?;
+    let query = TransactionsQuery { q, item_id, account_id, category, pending, from, to, sort: None };
+    let filter = ssr::transaction_filter(query, 1).map_err(crate::auth::ssr::fail)?;
+    ssr::category_totals(&state, user.id, &filter).await.map_err(crate::auth::ssr::fail)
+}
+
+/// [`category_totals`] for a query (the browser's way to call it).
+pub async fn totals_for(query: TransactionsQuery) -> Result<Vec<CategoryTotalView>, AppError> {
+    let TransactionsQuery { q, item_id, account_id, category, pending, from, to, .. } = query;
+    category_totals(q, item_id, account_id, category, pending, from, to).await
+}
+
+/// `POST /api/v1/banking/transactions/category`: files one of the trader's transactions under
+/// one of Plaid's primary categories (absent: back to Plaid's own), kept across syncs; answers
+/// it as now listed.
+#[server(prefix = "/api/v1/banking/transactions", endpoint = "category", input = Json, output = Json)]
+pub async fn set_transaction_category(
+    transaction_id: String,
+    #[server(default)] category: Option<Category>,
+) -> Result<TransactionView, AppError> {
+    let (state, user) = ssr::trader().await?;
+    ssr::set_transaction_category(&state, user.id, &transaction_id, category).await.map_err(crate::auth::ssr::fail)
 }
 
 /// `GET /api/v1/banking/cash-flow`: money in vs out per week over the synced history.

@@ -95,11 +95,14 @@ fn transaction_view(t: &Transaction) -> TransactionView {
     TransactionView {
         transaction_id: t.transaction_id.clone(),
         account_id: t.account_id.clone(),
+        item_id: t.item_id.clone(),
         date: t.date.to_string(),
         name: t.name.clone(),
+        merchant_name: t.merchant_name.clone(),
         amount: t.amount.round_dp(2).to_string(),
         currency: t.currency.clone(),
-        category: t.category.clone(),
+        category: t.effective_category().map(str::to_string),
+        plaid_category: t.category.clone(),
         pending: t.pending,
     }
 }
@@ -159,33 +162,66 @@ pub fn link_settings(state: &AppState) -> LinkSettingsView {
     }
 }
 
-/// The transactions of `account_id` (all when empty) dated `from..=to` (either open when
-/// empty), at most `limit`; a date that is not `YYYY-MM-DD` is a 400 naming its parameter.
-pub fn transaction_filter(
-    account_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    limit: u32,
-) -> Result<TransactionFilter, AppError> {
+/// The store's filter for an API query, at most `limit` rows: empty fields do not narrow;
+/// a date that is not `YYYY-MM-DD`, or a search or category too long, is a 400 naming its
+/// parameter.
+pub fn transaction_filter(query: TransactionsQuery, limit: u32) -> Result<TransactionFilter, AppError> {
+    let invalid = |message: String| AppError::new(cashflow_api::ErrorCode::InvalidInput, message);
     let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, AppError> {
         v.filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse().map_err(|_| {
-                    AppError::new(
-                        cashflow_api::ErrorCode::InvalidInput,
-                        format!("`{name}` must be a date like 2026-11-24"),
-                    )
-                })
-            })
+            .map(|s| s.parse().map_err(|_| invalid(format!("`{name}` must be a date like 2026-11-24"))))
             .transpose()
     };
+    let text = |v: Option<String>, name: &str, max: usize| -> Result<Option<String>, AppError> {
+        match v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+            Some(s) if s.chars().count() > max => Err(invalid(format!("`{name}` is at most {max} characters"))),
+            other => Ok(other),
+        }
+    };
     Ok(TransactionFilter {
-        account_id: account_id.filter(|s| !s.is_empty()),
-        from: date(from, "from")?,
-        to: date(to, "to")?,
+        text: text(query.q, "q", 100)?,
+        item_id: query.item_id.filter(|s| !s.is_empty()),
+        account_id: query.account_id.filter(|s| !s.is_empty()),
+        category: text(query.category, "category", 64)?,
+        pending: query.pending,
+        from: date(query.from, "from")?,
+        to: date(query.to, "to")?,
         limit,
         offset: 0,
+        sort: query.sort.unwrap_or_default(),
     })
+}
+
+/// Per-category totals over the filtered transactions, largest first.
+pub async fn category_totals(
+    state: &AppState,
+    user: UserId,
+    filter: &TransactionFilter,
+) -> Result<Vec<CategoryTotalView>, AppError> {
+    let exact = |d: Decimal| d.normalize().to_string();
+    Ok(state
+        .banking
+        .category_totals(user, filter)
+        .await?
+        .into_iter()
+        .map(|t| CategoryTotalView {
+            category: t.category,
+            currency: t.currency,
+            count: t.count,
+            money_in: exact(t.money_in),
+            money_out: exact(t.money_out),
+        })
+        .collect())
+}
+
+/// Files one of the user's transactions under a category of theirs (`None`: Plaid's).
+pub async fn set_transaction_category(
+    state: &AppState,
+    user: UserId,
+    transaction_id: &str,
+    category: Option<Category>,
+) -> Result<TransactionView, AppError> {
+    Ok(transaction_view(&state.banking.set_transaction_category(user, transaction_id, category).await?))
 }
 
 /// One page of transactions.

@@ -15,14 +15,15 @@ use super::{
     bank_card::BankCard, chart::CashFlowChart, format::money, live_events, plaid_link::PlaidLinkWidget,
     transactions::TransactionList,
 };
-use crate::banking::{cash_flow, get_accounts, link_settings, list_transactions};
+use crate::banking::{cash_flow, get_accounts, link_settings, transactions_page};
 use cashflow_api::{
     banking::{AccountsView, CurrencyAmountView, ItemView, LinkSettingsView, TransactionView, WeekFlowView},
     users::UserInfo,
     AppError,
 };
 
-type Loaded<T> = Resource<Result<T, AppError>>;
+/// A server read the page waits for.
+pub type Loaded<T> = Resource<Result<T, AppError>>;
 
 /// What the dashboard loads, reloaded together when `version` changes.
 #[derive(Clone, Copy)]
@@ -47,7 +48,7 @@ impl DashboardData {
             accounts: Resource::new(move || version.get(), move |_| for_bank_users(user, get_accounts())),
             transactions: Resource::new(
                 move || (version.get(), shown.get()),
-                move |(_, limit)| for_bank_users(user, list_transactions(None, None, None, Some(limit + 1), None)),
+                move |(_, limit)| for_bank_users(user, transactions_page(Default::default(), limit + 1, 0)),
             ),
             flows: Resource::new(move || version.get(), move |_| for_bank_users(user, cash_flow())),
             version,
@@ -58,7 +59,7 @@ impl DashboardData {
 
 /// Runs `load` (a server call, lazy until awaited) only once `user` is known to be someone
 /// who may see bank data.
-async fn for_bank_users<T>(
+pub async fn for_bank_users<T>(
     user: Loaded<Option<UserInfo>>,
     load: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
@@ -159,7 +160,10 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                     <section aria-label="Transactions" class="card" style="margin-top: 1rem">
                         <div class="card-title">
                             <h2>"Recent transactions"</h2>
-                            <a href="/api/v1/banking/transactions.csv" download="">"Export CSV"</a>
+                            <div class="row">
+                                <a href="/transactions">"Search and categorise"</a>
+                                <a href="/api/v1/banking/transactions.csv" download="">"Export CSV"</a>
+                            </div>
                         </div>
                         <Transition fallback=|| view! { <p class="muted">"Loading transactions…"</p> }>
                             {move || transactions.get().map(|t| {

@@ -1,10 +1,12 @@
-//! Components of the `/cash-flow` page.
+//! Components of the signed-in pages (`/cash-flow`, `/transactions`).
 
 pub mod bank_card;
 pub mod call;
 pub mod chart;
 pub mod dashboard;
 pub mod format;
+pub mod frame;
 pub mod live_events;
 pub mod plaid_link;
 pub mod transactions;
+pub mod workbench;

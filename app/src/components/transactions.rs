@@ -1,4 +1,5 @@
-//! Recent transactions, pending ones marked.
+//! Recent transactions, pending ones marked, and how any transactions list shows a
+//! description and an account.
 
 use leptos::prelude::*;
 
@@ -11,13 +12,6 @@ pub fn TransactionList(transactions: Vec<TransactionView>, accounts: Vec<Account
     if transactions.is_empty() {
         return view! { <p class="muted">"No transactions yet. They appear here as soon as the first sync finishes."</p> }.into_any();
     }
-    let account_name = move |id: &str| {
-        accounts
-            .iter()
-            .find(|a| a.account_id == id)
-            .map(|a| format!("{} ••{}", a.name, a.mask.clone().unwrap_or_default()))
-            .unwrap_or_default()
-    };
     let rows = transactions
         .iter()
         .map(|t| {
@@ -25,11 +19,8 @@ pub fn TransactionList(transactions: Vec<TransactionView>, accounts: Vec<Account
             view! {
                 <tr data-transaction-id=t.transaction_id.clone()>
                     <td>{t.date.clone()}</td>
-                    <td>
-                        {t.name.clone()}
-                        {t.pending.then(|| view! { <span class="pending">"Pending"</span> })}
-                    </td>
-                    <td class="hide-narrow muted">{account_name(&t.account_id)}</td>
+                    <td><Description transaction=t.clone() merchant=false/></td>
+                    <td class="hide-narrow muted">{account_label_of(&accounts, &t.account_id)}</td>
                     <td class="amount" class:in=incoming>{amount}</td>
                 </tr>
             }
@@ -44,4 +35,24 @@ pub fn TransactionList(transactions: Vec<TransactionView>, accounts: Vec<Account
         </table>
     }
     .into_any()
+}
+
+/// A transaction's description, marked when pending, with the merchant under it if asked.
+#[component]
+pub fn Description(transaction: TransactionView, merchant: bool) -> impl IntoView {
+    view! {
+        {transaction.name}
+        {transaction.pending.then(|| view! { <span class="pending">"Pending"</span> })}
+        {transaction.merchant_name.filter(|_| merchant).map(|m| view! { <div class="muted small">{m}</div> })}
+    }
+}
+
+/// An account as lists name it: the trader's nickname or the bank's name, and its last digits.
+pub fn account_label(account: &AccountView) -> String {
+    format!("{} ••{}", account.display_name(), account.mask.as_deref().unwrap_or_default())
+}
+
+/// [`account_label`] of the account `id` among `accounts`; empty when it is not there.
+pub fn account_label_of(accounts: &[AccountView], id: &str) -> String {
+    accounts.iter().find(|a| a.account_id == id).map(account_label).unwrap_or_default()
 }

@@ -8,3 +8,5 @@ pub mod cash_flow;
 pub mod login;
 /// Anything else.
 pub mod not_found;
+/// `/transactions`: the workbench.
+pub mod transactions;

@@ -41,6 +41,8 @@ use utoipa::{
         link_settings,
         accounts,
         transactions,
+        category_totals,
+        set_transaction_category,
         cash_flow,
         account_preferences,
         refresh_item,
@@ -191,13 +193,38 @@ fn accounts() {}
 
 /// `GET /api/v1/banking/transactions`.
 #[utoipa::path(get, path = "/api/v1/banking/transactions", tag = "banking",
-    params(TransactionsQuery),
+    params(TransactionsQuery, PageQuery),
     responses(
-        (status = 200, description = "Transactions, newest first", body = Vec<TransactionView>),
-        (status = 400, description = "A date that is not YYYY-MM-DD (`invalid_input`)", body = AppError),
+        (status = 200, description = "One page of the transactions that pass the filter, in its order (newest first \
+            by default)", body = Vec<TransactionView>),
+        (status = 400, description = "A date that is not YYYY-MM-DD, a search over 100 or a category over 64 \
+            characters (`invalid_input`)", body = AppError),
     ),
     security(("session" = [])))]
 fn transactions() {}
+
+/// `GET /api/v1/banking/transactions/categories`.
+#[utoipa::path(get, path = "/api/v1/banking/transactions/categories", tag = "banking",
+    params(TransactionsQuery),
+    responses(
+        (status = 200, description = "Money in and out per category (the trader's, else Plaid's) and currency over \
+            every transaction that passes the filter, largest first; exact decimals", body = Vec<CategoryTotalView>),
+        (status = 400, description = "A date that is not YYYY-MM-DD, a search over 100 or a category over 64 \
+            characters (`invalid_input`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn category_totals() {}
+
+/// `POST /api/v1/banking/transactions/category`.
+#[utoipa::path(post, path = "/api/v1/banking/transactions/category", tag = "banking",
+    request_body = RecategoriseRequest,
+    responses(
+        (status = 200, description = "Filed under the category (kept across syncs, and when a pending transaction \
+            posts); the transaction as now listed", body = TransactionView),
+        (status = 404, description = "No such transaction of this user (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn set_transaction_category() {}
 
 /// `GET /api/v1/banking/cash-flow`.
 #[utoipa::path(get, path = "/api/v1/banking/cash-flow", tag = "banking",
@@ -260,13 +287,14 @@ fn delete_by_path() {}
 
 /// `GET /api/v1/banking/transactions.csv`.
 #[utoipa::path(get, path = "/api/v1/banking/transactions.csv", tag = "banking",
-    params(TransactionsExportQuery),
+    params(TransactionsQuery),
     responses(
-        (status = 200, description = "The transactions as CSV (RFC 4180, UTF-8, CRLF): date, authorized_date, \
-            description, merchant, category, account, account_id, amount (exact, positive = money out), currency, \
-            pending, transaction_id; newest first", content_type = "text/csv", body = String),
-        (status = 400, description = "A date that is not YYYY-MM-DD, or more than 100,000 transactions \
-            (`invalid_input`)", body = AppError),
+        (status = 200, description = "Every transaction that passes the filter, in its order, as CSV (RFC 4180, \
+            UTF-8, CRLF): date, authorized_date, description, merchant, category (the trader's, else Plaid's), \
+            account, account_id, amount (exact, positive = money out), currency, pending, transaction_id",
+            content_type = "text/csv", body = String),
+        (status = 400, description = "A date that is not YYYY-MM-DD, a search or category too long, or more than \
+            100,000 transactions (`invalid_input`)", body = AppError),
     ),
     security(("session" = [])))]
 fn transactions_csv() {}

@@ -35,6 +35,7 @@ fn transactions(run: usize) -> Vec<Transaction> {
             merchant_name: Some("Merchant".into()),
             category: Some("FOOD_AND_DRINK".into()),
             pending: i % 10 == 0,
+            user_category: None,
             pending_transaction_id: None,
         })
         .collect()

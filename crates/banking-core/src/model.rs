@@ -11,6 +11,7 @@ pub type UserId = i64;
 /// The closed sets shared with the browser: one definition each, in `cashflow-api`.
 pub use cashflow_api::{
     banking::{BalanceSource, ItemStatus},
+    transactions::{Category, TransactionSort},
     users::Role,
 };
 
@@ -126,19 +127,36 @@ pub struct Transaction {
     pub name: String,
     /// Merchant.
     pub merchant_name: Option<String>,
-    /// Primary category.
+    /// Plaid's primary category (`personal_finance_category.primary`).
     pub category: Option<String>,
+    /// The category the trader filed it under, if they did (never set by a sync).
+    pub user_category: Option<String>,
     /// Pending.
     pub pending: bool,
     /// The pending transaction this one replaced.
     pub pending_transaction_id: Option<String>,
 }
 
+impl Transaction {
+    /// The category it counts under: the trader's choice, else Plaid's.
+    pub fn effective_category(&self) -> Option<&str> {
+        self.user_category.as_deref().or(self.category.as_deref())
+    }
+}
+
 /// Which transactions to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransactionFilter {
+    /// Text in the description or merchant name (case-insensitive for ASCII letters).
+    pub text: Option<String>,
+    /// Only this Item's.
+    pub item_id: Option<String>,
     /// Only this account.
     pub account_id: Option<String>,
+    /// Only those whose effective category (the trader's, else Plaid's) is this.
+    pub category: Option<String>,
+    /// Only pending (`true`) or only posted (`false`) ones.
+    pub pending: Option<bool>,
     /// From this date (inclusive).
     pub from: Option<NaiveDate>,
     /// To this date (inclusive).
@@ -147,6 +165,8 @@ pub struct TransactionFilter {
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+    /// The order.
+    pub sort: TransactionSort,
 }
 
 impl TransactionFilter {
@@ -209,6 +229,21 @@ impl AccountPreferences {
         }
         Ok(Self { nickname: nickname.map(str::to_string), hidden, in_total_cash })
     }
+}
+
+/// Money in and out of one category in one currency, over a filter's transactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryTotal {
+    /// The effective category; `None` for uncategorised transactions.
+    pub category: Option<String>,
+    /// The currency, when the bank gave one.
+    pub currency: Option<String>,
+    /// How many transactions.
+    pub count: u64,
+    /// Money received, as a positive sum.
+    pub money_in: Decimal,
+    /// Money spent or sent.
+    pub money_out: Decimal,
 }
 
 /// Money in and out of one account on one day, in one currency: what a cash-flow report

@@ -280,9 +280,34 @@ impl BankingService {
             .collect())
     }
 
-    /// The user's transactions, newest first.
+    /// The user's transactions that pass `filter`, in its order, one page of it.
     pub async fn transactions(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<Transaction>> {
         self.inner.store.transactions(user, filter).await
+    }
+
+    /// Money in and out per category and currency over the transactions that pass `filter`.
+    pub async fn category_totals(&self, user: UserId, filter: &TransactionFilter) -> Result<Vec<CategoryTotal>> {
+        self.inner.store.category_totals(user, filter).await
+    }
+
+    /// Files one of the user's transactions under `category` (`None`: back to Plaid's). Kept
+    /// across syncs, and when Plaid posts a pending transaction under a new id. Open pages
+    /// are told.
+    pub async fn set_transaction_category(
+        &self,
+        user: UserId,
+        transaction_id: &str,
+        category: Option<Category>,
+    ) -> Result<Transaction> {
+        let now = Utc::now().timestamp();
+        let category = category.map(Category::as_str);
+        let transaction = self.inner.store.set_user_category(user, transaction_id, category, now).await?;
+        let counts = SyncCounts { modified: 1, ..Default::default() };
+        self.inner
+            .events
+            .publish(user, Event::TransactionsChanged { item_id: transaction.item_id.clone(), counts })
+            .await;
+        Ok(transaction)
     }
 
     /// Keeps the user's nickname, hidden flag and total-cash choice for one of their accounts

@@ -202,6 +202,7 @@ fn transaction_from_plaid(item_id: &str, t: &plaid_client::api::Transaction) -> 
         merchant_name: t.merchant_name.clone(),
         category: t.personal_finance_category.as_ref().map(|c| c.primary.clone()),
         pending: t.pending,
+        user_category: None,
         pending_transaction_id: t.pending_transaction_id.clone(),
     }
 }

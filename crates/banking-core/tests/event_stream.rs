@@ -114,6 +114,7 @@ fn txn(item: &str, id: &str, amount: &str) -> Transaction {
         merchant_name: None,
         category: Some("FOOD_AND_DRINK".into()),
         pending: false,
+        user_category: None,
         pending_transaction_id: None,
     }
 }

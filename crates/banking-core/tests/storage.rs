@@ -40,6 +40,7 @@ fn txn(item: &str, account: &str, id: &str, amount: &str, date: &str) -> Transac
         merchant_name: None,
         category: Some("FOOD_AND_DRINK".into()),
         pending: false,
+        user_category: None,
         pending_transaction_id: None,
     }
 }
@@ -411,4 +412,128 @@ fn a_nickname_is_trimmed_one_line_and_short() {
     assert!(AccountPreferences::new(Some(&"x".repeat(61)), false, true).is_err());
     assert!(AccountPreferences::new(Some("two\nlines"), false, true).is_err());
     assert!(AccountPreferences::new(Some(&"é".repeat(60)), false, true).is_ok(), "characters, not bytes");
+}
+
+#[tokio::test]
+async fn the_workbench_filters_sorts_totals_and_keeps_a_traders_category() {
+    use banking_core::model::TransactionSort;
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        item(&store, user, "item-b", "ins_2", &["1111"]).await;
+        item(&store, bob, "item-c", "ins_1", &["2222"]).await;
+        let named = |mut t: Transaction, name: &str, merchant: Option<&str>, category: &str| {
+            t.name = name.into();
+            t.merchant_name = merchant.map(Into::into);
+            t.category = Some(category.into());
+            t
+        };
+        let mut pending = named(txn("item-a", "item-a-0000", "a3", "42.00", "2026-11-05"), "CARD 1234", None, "TRAVEL");
+        pending.pending = true;
+        let a = SyncChanges {
+            upserts: vec![
+                named(
+                    txn("item-a", "item-a-0000", "a1", "12.50", "2026-11-01"),
+                    "Blue Bottle #12",
+                    Some("Blue Bottle Coffee"),
+                    "FOOD_AND_DRINK",
+                ),
+                named(txn("item-a", "item-a-0000", "a2", "-2500", "2026-11-03"), "ACME PAYROLL", None, "INCOME"),
+                pending.clone(),
+                named(txn("item-a", "item-a-0000", "a4", "0.123456", "2026-11-04"), "100%_FEE", None, "BANK_FEES"),
+            ],
+            ..Default::default()
+        };
+        assert!(store.apply_sync("item-a", user, None, "a1", &a, 10).await.unwrap(), "{backend}");
+        let b = SyncChanges {
+            upserts: vec![named(
+                txn("item-b", "item-b-1111", "b1", "7.25", "2026-11-02"),
+                "Coffee cart",
+                None,
+                "FOOD_AND_DRINK",
+            )],
+            ..Default::default()
+        };
+        assert!(store.apply_sync("item-b", user, None, "b1", &b, 10).await.unwrap(), "{backend}");
+        let c = SyncChanges {
+            upserts: vec![named(
+                txn("item-c", "item-c-2222", "c1", "9", "2026-11-02"),
+                "Coffee for bob",
+                None,
+                "FOOD_AND_DRINK",
+            )],
+            ..Default::default()
+        };
+        assert!(store.apply_sync("item-c", bob, None, "c1", &c, 10).await.unwrap(), "{backend}");
+
+        let ids = |filter: TransactionFilter| {
+            let store = store.clone();
+            async move {
+                let filter = TransactionFilter { limit: 50, ..filter };
+                let rows = store.transactions(user, &filter).await.unwrap();
+                rows.into_iter().map(|t| t.transaction_id).collect::<Vec<_>>()
+            }
+        };
+        let all = TransactionFilter::default();
+        assert_eq!(ids(all.clone()).await, ["a3", "a4", "a2", "b1", "a1"], "{backend}: newest first, only alice's");
+        // Text in the description or the merchant, any case; LIKE's wildcards are plain text.
+        let text = |t: &str| TransactionFilter { text: Some(t.into()), ..all.clone() };
+        assert_eq!(ids(text("COFFEE")).await, ["b1", "a1"], "{backend}");
+        assert_eq!(ids(text("%_")).await, ["a4"], "{backend}: % and _ are looked for as they are");
+        assert!(ids(text("bob")).await.is_empty(), "{backend}: never another user's");
+        let bank = TransactionFilter { item_id: Some("item-b".into()), ..all.clone() };
+        assert_eq!(ids(bank).await, ["b1"], "{backend}");
+        let category = TransactionFilter { category: Some("FOOD_AND_DRINK".into()), ..all.clone() };
+        assert_eq!(ids(category.clone()).await, ["b1", "a1"], "{backend}");
+        assert_eq!(ids(TransactionFilter { pending: Some(true), ..all.clone() }).await, ["a3"], "{backend}");
+        assert_eq!(ids(TransactionFilter { pending: Some(false), ..all.clone() }).await.len(), 4, "{backend}");
+        let sort = |sort| TransactionFilter { sort, ..all.clone() };
+        assert_eq!(ids(sort(TransactionSort::AmountDesc)).await, ["a3", "a1", "b1", "a4", "a2"], "{backend}");
+        assert_eq!(ids(sort(TransactionSort::AmountAsc)).await, ["a2", "a4", "b1", "a1", "a3"], "{backend}");
+        assert_eq!(ids(sort(TransactionSort::DateAsc)).await, ["a1", "b1", "a2", "a4", "a3"], "{backend}");
+        let second_page = TransactionFilter { offset: 2, limit: 2, ..all.clone() };
+        let page: Vec<String> =
+            store.transactions(user, &second_page).await.unwrap().into_iter().map(|t| t.transaction_id).collect();
+        assert_eq!(page, ["a2", "b1"], "{backend}");
+
+        // Totals per category over the filter, exact (amounts finer than 1/10,000 included).
+        let totals = store.category_totals(user, &all).await.unwrap();
+        let total = |c: &str| totals.iter().find(|t| t.category.as_deref() == Some(c)).cloned().unwrap();
+        assert_eq!(total("INCOME").money_in, Decimal::new(2500, 0), "{backend}");
+        assert_eq!((total("FOOD_AND_DRINK").count, total("FOOD_AND_DRINK").money_out), (2, Decimal::new(1975, 2)));
+        assert_eq!(total("BANK_FEES").money_out, "0.123456".parse::<Decimal>().unwrap(), "{backend}");
+        let coffee = store.category_totals(user, &text("coffee")).await.unwrap();
+        assert_eq!(coffee.len(), 1, "{backend}: the filter applies to the totals");
+
+        // A trader's category: kept when Plaid modifies the transaction, and carried to the
+        // posted transaction that replaces a pending one.
+        let filed = store.set_user_category(user, "a1", Some("ENTERTAINMENT"), 20).await.unwrap();
+        assert_eq!(filed.effective_category(), Some("ENTERTAINMENT"), "{backend}");
+        store.set_user_category(user, "a3", Some("GENERAL_SERVICES"), 20).await.unwrap();
+        assert!(store.set_user_category(bob, "a1", Some("INCOME"), 20).await.is_err(), "{backend}: not bob's");
+        assert!(store.set_user_category(user, "c1", Some("INCOME"), 20).await.is_err(), "{backend}: not alice's");
+        let mut posted = txn("item-a", "item-a-0000", "a3-posted", "42.00", "2026-11-06");
+        posted.pending_transaction_id = Some("a3".into());
+        let next = SyncChanges {
+            upserts: vec![
+                named(txn("item-a", "item-a-0000", "a1", "13.00", "2026-11-01"), "Blue Bottle", None, "FOOD_AND_DRINK"),
+                posted,
+            ],
+            modified: ["a1".to_string()].into(),
+            removed: vec!["a3".into()],
+            ..Default::default()
+        };
+        assert!(store.apply_sync("item-a", user, Some("a1"), "a2", &next, 30).await.unwrap(), "{backend}");
+        let rows = store.transactions(user, &TransactionFilter { limit: 50, ..Default::default() }).await.unwrap();
+        let find = |id: &str| rows.iter().find(|t| t.transaction_id == id).unwrap();
+        assert_eq!(find("a1").effective_category(), Some("ENTERTAINMENT"), "{backend}: kept across a modification");
+        assert_eq!(find("a1").amount, Decimal::new(1300, 2));
+        assert_eq!(find("a3-posted").effective_category(), Some("GENERAL_SERVICES"), "{backend}: carried when posted");
+        assert_eq!(ids(category).await, ["b1"], "{backend}: filtered by the trader's category");
+        store.set_user_category(user, "a1", None, 40).await.unwrap();
+        let rows = store.transactions(user, &text("blue")).await.unwrap();
+        assert_eq!(rows[0].effective_category(), Some("FOOD_AND_DRINK"), "{backend}: back to Plaid's");
+    }
 }

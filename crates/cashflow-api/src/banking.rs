@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::transactions::*;
+
 /// The state of a linked bank's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -188,7 +190,7 @@ pub struct CurrencyAmountView {
 }
 
 /// `GET /api/v1/banking/accounts`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountsView {
     /// Linked banks.
@@ -204,28 +206,6 @@ pub struct AccountsView {
 pub struct LinkSettingsView {
     /// Where the Link script is loaded from (Plaid's CDN, or the simulator's).
     pub link_script_url: String,
-}
-
-/// A transaction. `amount` > 0 is money out, as in Plaid.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TransactionView {
-    /// Id.
-    pub transaction_id: String,
-    /// Account.
-    pub account_id: String,
-    /// Date (YYYY-MM-DD).
-    pub date: String,
-    /// Description.
-    pub name: String,
-    /// Amount (positive = out).
-    pub amount: String,
-    /// Currency.
-    pub currency: Option<String>,
-    /// Category.
-    pub category: Option<String>,
-    /// Pending.
-    pub pending: bool,
 }
 
 /// One week of the cash-flow chart, in one currency.
@@ -327,36 +307,4 @@ pub struct AccountPreferencesRequest {
 pub struct LinkExitRequest {
     /// What Link's `onExit` reported.
     pub exit: LinkExitView,
-}
-
-/// `GET /api/v1/banking/transactions.csv` query: which transactions to export, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
-pub struct TransactionsExportQuery {
-    /// Only this account's.
-    pub account_id: Option<String>,
-    /// Dated on or after (YYYY-MM-DD).
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub from: Option<String>,
-    /// Dated on or before (YYYY-MM-DD).
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub to: Option<String>,
-}
-
-/// `GET /api/v1/banking/transactions` query: which transactions, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
-pub struct TransactionsQuery {
-    /// Only this account's.
-    pub account_id: Option<String>,
-    /// Dated on or after (YYYY-MM-DD).
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub from: Option<String>,
-    /// Dated on or before (YYYY-MM-DD).
-    #[cfg_attr(feature = "openapi", param(format = Date))]
-    pub to: Option<String>,
-    /// Page size, 1 to 500 (default 50; larger values are read as 500).
-    pub limit: Option<u32>,
-    /// Transactions to skip.
-    pub offset: Option<u32>,
 }

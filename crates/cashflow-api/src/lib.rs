@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod names;
 pub mod stream;
+pub mod transactions;
 pub mod users;
 
 pub use error::{AppError, ErrorBody, ErrorCode};

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use crate::{
     banking::{BalanceSource, ItemStatus},
+    transactions::{Category, TransactionSort},
     users::Role,
 };
 
@@ -51,6 +52,20 @@ impl FromStr for BalanceSource {
     }
 }
 
+impl FromStr for TransactionSort {
+    type Err = UnknownName;
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        find("sort order", name, &TransactionSort::ALL, TransactionSort::as_str)
+    }
+}
+
+impl FromStr for Category {
+    type Err = UnknownName;
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        find("category", name, &Category::ALL, Category::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +77,12 @@ mod tests {
         }
         assert_eq!("pending_expiration".parse::<ItemStatus>(), Ok(ItemStatus::PendingExpiration));
         assert_eq!("realtime".parse::<BalanceSource>(), Ok(BalanceSource::Realtime));
+        for category in Category::ALL {
+            assert_eq!(category.as_str().parse::<Category>(), Ok(category));
+        }
+        for sort in TransactionSort::ALL {
+            assert_eq!(sort.as_str().parse::<TransactionSort>(), Ok(sort));
+        }
         let error = "root".parse::<Role>().unwrap_err();
         assert_eq!(error.to_string(), "unknown role `root` (one of: trader, admin, viewer)");
     }

@@ -123,6 +123,10 @@ pub struct StreamTransaction {
     pub merchant_name: Option<String>,
     /// Plaid's category, when known.
     pub category: Option<String>,
+    /// The category the trader filed it under: set in the `transactions_modified` event a
+    /// re-categorisation writes, absent from a sync's events (a sync never changes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_category: Option<String>,
     /// Not yet posted.
     pub pending: bool,
     /// For a posted transaction: the pending one it replaces.

@@ -75,6 +75,7 @@ pub fn transaction(prefix: &str, item_id: &str, i: usize, latest: NaiveDate, spr
         merchant_name: None,
         category: None,
         pending: false,
+        user_category: None,
         pending_transaction_id: None,
     }
 }

@@ -230,7 +230,7 @@ pub(super) fn sync_changes(changes: &SyncChanges, accounts: Vec<StreamAccount>) 
     events
 }
 
-fn stream_transaction(t: &Transaction) -> StreamTransaction {
+pub(super) fn stream_transaction(t: &Transaction) -> StreamTransaction {
     StreamTransaction {
         transaction_id: t.transaction_id.clone(),
         account_id: t.account_id.clone(),
@@ -241,6 +241,7 @@ fn stream_transaction(t: &Transaction) -> StreamTransaction {
         name: t.name.clone(),
         merchant_name: t.merchant_name.clone(),
         category: t.category.clone(),
+        user_category: t.user_category.clone(),
         pending: t.pending,
         pending_transaction_id: t.pending_transaction_id.clone(),
     }

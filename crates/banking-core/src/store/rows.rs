@@ -148,7 +148,7 @@ impl From<AccountRow> for Account {
 
 pub(super) const TRANSACTION_COLUMNS: &str =
     "transaction_id, account_id, item_id, amount, currency, posted_date, authorized_date, \
-     name, merchant_name, category, pending, pending_transaction_id";
+     name, merchant_name, category, user_category, pending, pending_transaction_id";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TransactionRow {
@@ -162,6 +162,7 @@ pub(super) struct TransactionRow {
     name: String,
     merchant_name: Option<String>,
     category: Option<String>,
+    user_category: Option<String>,
     pending: bool,
     pending_transaction_id: Option<String>,
 }
@@ -181,6 +182,7 @@ impl TryFrom<TransactionRow> for Transaction {
             name: r.name,
             merchant_name: r.merchant_name,
             category: r.category,
+            user_category: r.user_category,
             pending: r.pending,
             pending_transaction_id: r.pending_transaction_id,
         })

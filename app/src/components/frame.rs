@@ -1,0 +1,46 @@
+//! What every signed-in page shares: the top bar (navigation, hide amounts, the user, sign
+//! out) and the notice shown when the session has ended.
+
+use leptos::prelude::*;
+
+use crate::auth::Logout;
+use cashflow_api::users::UserInfo;
+
+/// The top bar. `hide_amounts` blurs every amount on the page while set.
+#[component]
+pub fn TopBar(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="topbar">
+            <nav class="row" aria-label="Pages">
+                <a class="brand" href="/cash-flow">"Cash Flow"</a>
+                {user.can_manage_banks().then(|| view! { <a href="/transactions">"Transactions"</a> })}
+            </nav>
+            <div class="topbar-actions">
+                <button
+                    type="button"
+                    class="ghost"
+                    aria-pressed=move || hide_amounts.get().to_string()
+                    on:click=move |_| hide_amounts.update(|h| *h = !*h)
+                >
+                    {move || if hide_amounts.get() { "Show amounts" } else { "Hide amounts" }}
+                </button>
+                <span class="who">{user.username.clone()} <span class="role">{user.role.as_str()}</span></span>
+                <a class="ghost" href="/account">"Password"</a>
+                <ActionForm action=logout>
+                    <button type="submit" class="ghost">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+/// The session has ended: a way back to `next` through the sign-in page.
+#[component]
+pub fn SignedOut(next: &'static str) -> impl IntoView {
+    view! {
+        <main class="narrow">
+            <p>"Your session has ended. " <a href=format!("/login?next={next}")>"Sign in again"</a></p>
+        </main>
+    }
+}
