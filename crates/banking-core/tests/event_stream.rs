@@ -229,6 +229,29 @@ async fn each_committed_change_writes_its_events_in_its_transaction_and_none_wit
 }
 
 #[tokio::test]
+async fn a_traders_category_is_an_event_for_other_services_and_a_refused_one_is_none() {
+    for backend in BACKENDS {
+        let (_db, store, user) = store_with_item(backend, "item-1").await;
+        let changes = SyncChanges { upserts: vec![txn("item-1", "t1", "12.50")], ..Default::default() };
+        assert!(store.apply_sync("item-1", user, None, "c1", &changes, 1_800_000_000).await.unwrap());
+        let before = store.backlog().await.unwrap().pending;
+        store.set_user_category(user, "t1", Some("TRAVEL"), 1_800_000_100).await.unwrap();
+        assert!(store.set_user_category(user + 1, "t1", Some("INCOME"), 1_800_000_200).await.is_err());
+        let pending = store.pending_events(100).await.unwrap();
+        assert_eq!(pending.len() as i64, before + 1, "{backend}: one event, none for the refused change");
+        let last: StreamEvent = serde_json::from_str(&pending.last().unwrap().body).unwrap();
+        match last.change {
+            Change::TransactionsModified { transactions } => {
+                assert_eq!(transactions[0].transaction_id, "t1");
+                assert_eq!(transactions[0].user_category.as_deref(), Some("TRAVEL"), "{backend}");
+                assert_eq!(transactions[0].category.as_deref(), Some("FOOD_AND_DRINK"), "{backend}: Plaid's kept");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn events_wait_while_nats_is_down_and_all_arrive_in_order_once_it_is_back() {
     let _ = reachable(&nats_url()).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
