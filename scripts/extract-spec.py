@@ -15,7 +15,7 @@ SPEC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", 
 PATHS = ["/link/token/create", "/item/public_token/exchange", "/accounts/get", "/accounts/balance/get",
          "/transactions/sync", "/item/get", "/item/remove", "/item/webhook/update",
          "/webhook_verification_key/get", "/sandbox/public_token/create", "/sandbox/item/fire_webhook",
-         "/sandbox/item/reset_login", "/transactions/refresh"]
+         "/sandbox/item/reset_login", "/transactions/refresh", "/institutions/get_by_id"]
 SCHEMAS = ["PlaidError", "SyncUpdatesAvailableWebhook", "ItemErrorWebhook", "PendingExpirationWebhook",
            "PendingDisconnectWebhook", "UserPermissionRevokedWebhook", "UserAccountRevokedWebhook",
            "NewAccountsAvailableWebhook", "WebhookUpdateAcknowledgedWebhook", "ItemLoginRepairedWebhook"]

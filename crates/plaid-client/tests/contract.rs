@@ -97,6 +97,7 @@ fn every_request_type_matches_the_spec() {
     });
     check_request(&SandboxItemResetLoginRequest { access_token: token() });
     check_request(&TransactionsRefreshRequest { access_token: token() });
+    check_request(&InstitutionsGetByIdRequest::with_branding("ins_1", &["US".into()]));
 }
 
 #[test]

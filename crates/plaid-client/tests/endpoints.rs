@@ -257,6 +257,16 @@ async fn transactions_refresh() {
 }
 
 #[tokio::test]
+async fn institutions_get_by_id() {
+    let request = InstitutionsGetByIdRequest::with_branding("ins_109512", &["US".into()]);
+    let body = json!({"institution_id": "ins_109512", "country_codes": ["US"], "options": {"include_optional_metadata": true}});
+    let response = roundtrip(&request, body).await;
+    assert_eq!((response.institution.name.as_str(), response.institution.oauth), ("Houndstooth Bank", false));
+    assert_eq!(response.institution.logo, None, "the spec's example has no logo");
+    error_is_typed(&request).await;
+}
+
+#[tokio::test]
 async fn a_response_missing_a_required_field_names_the_json_path() {
     let mut server = mockito::Server::new_async().await;
     let mut body = common::example("/accounts/get");

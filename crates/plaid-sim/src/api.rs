@@ -362,6 +362,43 @@ struct SandboxOptions {
     override_password: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct InstitutionById {
+    institution_id: String,
+    country_codes: Vec<String>,
+    options: Option<InstitutionOptions>,
+}
+
+#[derive(Deserialize)]
+struct InstitutionOptions {
+    include_optional_metadata: Option<bool>,
+}
+
+/// `/institutions/get_by_id`: the institution; its colour, website and logo (a PNG drawn in
+/// its colour) only with `options.include_optional_metadata`, as with Plaid.
+pub async fn institutions_get_by_id(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let req: InstitutionById = accept(&sim, &headers, &body).await?;
+    if req.country_codes.is_empty() {
+        return Err(SimError::invalid_request("INVALID_FIELD", "country_codes must not be empty"));
+    }
+    let institution = data::institution(&req.institution_id)
+        .ok_or_else(|| SimError::invalid_input("INVALID_INSTITUTION", "invalid institution_id provided"))?;
+    let mut body = json!({
+        "institution_id": institution.id,
+        "name": institution.name,
+        "products": ["transactions", "balance", "auth", "identity"],
+        "country_codes": ["US", "CA"],
+        "routing_numbers": [],
+        "oauth": institution.oauth,
+    });
+    if req.options.and_then(|o| o.include_optional_metadata).unwrap_or(false) {
+        body["primary_color"] = json!(institution.primary_color);
+        body["url"] = json!(institution.url);
+        body["logo"] = json!(crate::logo::logo(institution.primary_color));
+    }
+    ok(json!({ "institution": body, "request_id": request_id() }))
+}
+
 /// `/sandbox/public_token/create`
 pub async fn sandbox_public_token_create(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: SandboxCreate = accept(&sim, &headers, &body).await?;

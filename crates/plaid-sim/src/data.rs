@@ -40,6 +40,10 @@ pub struct Institution {
     /// Signs users in on its own site (OAuth) instead of in Link: Link hands over to the
     /// bank and resumes at the link token's `redirect_uri`.
     pub oauth: bool,
+    /// Brand colour (`#RRGGBB`), also the colour of its generated logo.
+    pub primary_color: &'static str,
+    /// Its website.
+    pub url: &'static str,
 }
 
 /// The institutions Link offers.
@@ -70,6 +74,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             },
         ],
         oauth: false,
+        primary_color: "#0F766E",
+        url: "https://platypus.example",
     },
     Institution {
         id: "ins_109510",
@@ -97,6 +103,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             },
         ],
         oauth: false,
+        primary_color: "#7C3AED",
+        url: "https://houndstooth.example",
     },
     Institution {
         id: "ins_109512",
@@ -112,6 +120,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             currency: "USD",
         }],
         oauth: false,
+        primary_color: "#B45309",
+        url: "https://gingham.example",
     },
     Institution {
         id: "ins_127287",
@@ -139,6 +149,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             },
         ],
         oauth: true,
+        primary_color: "#1D4ED8",
+        url: "https://platypus-oauth.example",
     },
     Institution {
         id: "ins_128026",
@@ -166,6 +178,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             },
         ],
         oauth: false,
+        primary_color: "#BE123C",
+        url: "https://capybara.example",
     },
     Institution {
         id: "ins_117650",
@@ -193,6 +207,8 @@ pub const INSTITUTIONS: &[Institution] = &[
             },
         ],
         oauth: false,
+        primary_color: "#047857",
+        url: "https://mapleleaf.example",
     },
 ];
 

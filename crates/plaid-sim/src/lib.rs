@@ -16,6 +16,7 @@ mod control;
 mod data;
 mod error;
 mod link;
+mod logo;
 mod oauth;
 mod state;
 mod webhooks;
@@ -129,6 +130,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/transactions/sync", post(api::transactions_sync))
         .route("/transactions/refresh", post(api::transactions_refresh))
         .route("/item/get", post(api::item_get))
+        .route("/institutions/get_by_id", post(api::institutions_get_by_id))
         .route("/item/remove", post(api::item_remove))
         .route("/item/webhook/update", post(api::item_webhook_update))
         .route("/webhook_verification_key/get", post(api::webhook_key_get))

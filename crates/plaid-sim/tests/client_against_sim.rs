@@ -429,3 +429,21 @@ async fn an_oauth_bank_signs_in_on_its_own_page_and_link_resumes_at_the_redirect
     let denied = json!({"link_token": token, "institution_id": OAUTH_BANK, "oauth_state_id": state_id});
     assert_eq!(link("/complete", denied).await.0, 400);
 }
+
+#[tokio::test]
+async fn institutions_come_with_their_branding_only_when_asked() {
+    let (_, client) = sim().await;
+    let us = vec!["US".to_string()];
+    let branded = client.send(&InstitutionsGetByIdRequest::with_branding("ins_109510", &us)).await.unwrap();
+    assert_eq!(branded.institution.name, "Houndstooth Bank");
+    assert_eq!(branded.institution.primary_color.as_deref(), Some("#7C3AED"));
+    let logo = branded.institution.logo.expect("a logo");
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.decode(logo).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let plain = InstitutionsGetByIdRequest { institution_id: "ins_109510".into(), country_codes: us, options: None };
+    let plain = client.send(&plain).await.unwrap();
+    assert_eq!((plain.institution.logo, plain.institution.primary_color), (None, None));
+    let unknown = InstitutionsGetByIdRequest::with_branding("ins_nope", &["US".into()]);
+    assert_eq!(code(client.send(&unknown).await.unwrap_err()), "INVALID_INSTITUTION");
+}

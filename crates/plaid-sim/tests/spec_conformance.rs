@@ -120,6 +120,8 @@ async fn every_response_matches_the_spec_schema() {
         call(&url, "/sandbox/item/reset_login", json!({"access_token": token})).await,
     ));
     responses.push(("/item/remove", call(&url, "/item/remove", json!({"access_token": token})).await));
+    let branded = json!({"institution_id": "ins_109510", "country_codes": ["US"], "options": {"include_optional_metadata": true}});
+    responses.push(("/institutions/get_by_id", call(&url, "/institutions/get_by_id", branded).await));
     responses.push((
         "/webhook_verification_key/get",
         call(&url, "/webhook_verification_key/get", json!({"key_id": sim.key_id()})).await,
@@ -129,5 +131,5 @@ async fn every_response_matches_the_spec_schema() {
         validate(path, &spec["endpoints"][path]["response"], body, &mut problems);
     }
     assert!(problems.is_empty(), "{problems:#?}");
-    assert_eq!(responses.len(), 13, "all thirteen endpoints");
+    assert_eq!(responses.len(), 14, "all fourteen endpoints");
 }

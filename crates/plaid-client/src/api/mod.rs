@@ -3,6 +3,7 @@
 //! `Unknown` variant, and nullable fields are `Option`s.
 
 mod accounts;
+mod institutions;
 mod item;
 mod link;
 mod sandbox;
@@ -10,6 +11,7 @@ mod transactions;
 mod webhook_key;
 
 pub use accounts::*;
+pub use institutions::*;
 pub use item::*;
 pub use link::*;
 pub use sandbox::*;
