@@ -120,6 +120,7 @@ async fn the_role_guard_answers_401_403_and_200() {
         ("GET", "/api/v1/banking/events", None),
         ("GET", "/api/v1/banking/transactions.csv", None),
         ("GET", "/api/v1/banking/transactions/categories", None),
+        ("GET", "/api/v1/banking/institutions/ins_109508/logo", None),
         ("POST", "/api/v1/banking/transactions/category", Some(json!({"transaction_id": "t"}))),
         (
             "POST",
@@ -883,4 +884,36 @@ fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
+}
+
+/// A linked bank shows its institution's colour and logo, fetched from Plaid once and served
+/// from our cache; a viewer cannot read it, an unknown one is 404.
+#[tokio::test]
+async fn a_banks_logo_and_colour_come_from_plaid_once_and_are_served_from_the_cache() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let linked: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(linked["primary_color"], "#0F766E", "{body}");
+    let logo = linked["logo_url"].as_str().expect("a logo url").to_string();
+    assert_eq!(logo, "/api/v1/banking/institutions/ins_109508/logo");
+    let response = s.http.get(format!("{}{logo}", s.base)).header("cookie", &trader).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert!(response.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    // Reads and the link's first sync use the cache: Plaid was asked once.
+    for _ in 0..3 {
+        let (_, body) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+        assert!(body.contains("\"logo_url\":\"/api/v1/banking/institutions/ins_109508/logo\""), "{body}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, calls) = s.call("GET", "/sim/control/calls", None, None).await;
+    let calls: Value = serde_json::from_str(&calls).unwrap();
+    assert_eq!(calls["/institutions/get_by_id"], 1, "{calls}");
+    let viewer = s.sign_in("viewer").await;
+    let (status, _) = s.call("GET", &logo, Some(&viewer), None).await;
+    assert_eq!(status, 403);
+    let (status, body) = s.call("GET", "/api/v1/banking/institutions/ins_unknown/logo", Some(&trader), None).await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()), "{body}");
 }

@@ -14,6 +14,11 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     const bank = dashboard.bank('Houndstooth Bank');
     await expect(bank).toBeVisible();
     await expect(bank.getByText('Connected')).toBeVisible();
+    // The bank's identity from Plaid: its logo (loaded, a real image) and its colour.
+    const logo = bank.locator('img.bank-logo');
+    await expect(logo).toBeVisible();
+    await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    await expect(bank).toHaveCSS('border-left-color', 'rgb(124, 58, 237)');
     await expect(dashboard.balance('Houndstooth Bank', 'Houndstooth Checking')).toHaveText(/^-?\$[\d,]+\.\d\d$/);
     await expect(page.getByTestId('total-cash')).not.toHaveText('$0.00');
     // The first sync fills the transactions and the chart.
@@ -155,6 +160,7 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     const totals = page.getByRole('table', { name: 'Totals by category' });
     const income = totals.locator('tr[data-category="INCOME"] td');
     await expect(income.nth(1)).toHaveText(String(count));
+    await page.screenshot({ path: '.artifacts/workbench.png', fullPage: false });
     await expectHydrated(page);
 
     // Re-categorise one: the totals follow, and it is kept across a reload.

@@ -83,6 +83,12 @@ fn item_view(item: &Item, accounts: &[Account], preferences: &Preferences) -> It
         needs_update: item.needs_update,
         last_sync_at: item.last_sync_at.map(time),
         last_sync_error: item.last_sync_error.clone(),
+        primary_color: item.primary_color.clone(),
+        logo_url: item
+            .institution_id
+            .as_deref()
+            .filter(|id| item.has_logo && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map(|id| format!("/api/v1/banking/institutions/{id}/logo")),
         accounts: accounts.iter().map(|a| account_view(a, preferences.get(&a.account_id))).collect(),
     }
 }
@@ -320,6 +326,22 @@ async fn refresh_by_path(
     Ok(Json(refresh(&state, user.id, &id).await?))
 }
 
+/// `GET /api/v1/banking/institutions/{id}/logo`: the institution's logo as Plaid sent it (a
+/// PNG, checked when it was cached); 404 when none is cached.
+async fn institution_logo(
+    State(state): State<AppState>,
+    auth: AuthSession,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::{http::header, response::IntoResponse};
+    rest_user(&auth)?;
+    let png =
+        state.banking.institution_logo(&id).await?.ok_or_else(|| {
+            AppError::new(cashflow_api::ErrorCode::NotFound, "No logo is known for that institution.")
+        })?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=86400")], png).into_response())
+}
+
 async fn delete_by_path(
     State(state): State<AppState>,
     auth: AuthSession,
@@ -450,6 +472,7 @@ pub fn rest_routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/v1/banking/items/{id}/refresh", Method::POST, post(refresh_by_path)),
         ("/api/v1/banking/items/{id}", Method::DELETE, delete(delete_by_path)),
         ("/api/v1/banking/events", Method::GET, get(events)),
+        ("/api/v1/banking/institutions/{id}/logo", Method::GET, get(institution_logo)),
         ("/api/v1/banking/transactions.csv", Method::GET, get(super::export::transactions_csv)),
         (WEBHOOK_PATH, Method::POST, post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))),
     ]

@@ -68,9 +68,17 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
     let (id_refresh, id_remove) = (item_id.clone(), item_id.clone());
     let confirm_name = name.clone();
     view! {
-        <article class="card bank" aria-label=name.clone() data-item-id=item_id.clone()>
+        <article
+            class="card bank"
+            aria-label=name.clone()
+            data-item-id=item_id.clone()
+            style=item.primary_color.clone().map(|c| format!("border-left: 4px solid {c}"))
+        >
             <div class="bank-head">
-                <h3>{name.clone()}</h3>
+                <h3>
+                    {item.logo_url.clone().map(|src| view! { <img class="bank-logo" src=src alt="" width="24" height="24"/> })}
+                    {name.clone()}
+                </h3>
                 <span class=format!("badge {badge_class}") data-status=item.status.as_str()>{badge_text}</span>
             </div>
             {item.status_message.clone().filter(|_| item.status != ItemStatus::Good).map(|m| view! {

@@ -49,6 +49,7 @@ use utoipa::{
         remove_item,
         refresh_by_path,
         delete_by_path,
+        institution_logo,
         events,
         transactions_csv,
         webhook
@@ -284,6 +285,16 @@ fn refresh_by_path() {}
     ),
     security(("session" = [])))]
 fn delete_by_path() {}
+
+/// `GET /api/v1/banking/institutions/{id}/logo`.
+#[utoipa::path(get, path = "/api/v1/banking/institutions/{id}/logo", tag = "banking",
+    params(("id" = String, Path, description = "Plaid's institution id (a bank's `logo_url` names it)")),
+    responses(
+        (status = 200, description = "The institution's logo, as Plaid sent it", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "No logo known for that institution (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn institution_logo() {}
 
 /// `GET /api/v1/banking/transactions.csv`.
 #[utoipa::path(get, path = "/api/v1/banking/transactions.csv", tag = "banking",

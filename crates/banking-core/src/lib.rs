@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod db;
 mod error;
 pub mod events;
+mod institutions;
 pub mod lifecycle;
 pub mod model;
 pub mod relay;

@@ -70,6 +70,57 @@ pub struct Item {
     pub sync_failures: i64,
     /// The safety net leaves the Item alone until then (Unix seconds), after failures.
     pub sync_retry_at: Option<i64>,
+    /// The institution's brand colour (`#RRGGBB`), when cached.
+    pub primary_color: Option<String>,
+    /// Whether the institution's logo is cached.
+    pub has_logo: bool,
+}
+
+/// An institution's identity as Plaid gives it, checked before it is kept or shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstitutionInfo {
+    /// Plaid's institution id.
+    pub institution_id: String,
+    /// Its name.
+    pub name: String,
+    /// Brand colour, `#RRGGBB` only.
+    pub primary_color: Option<String>,
+    /// Website, `https://` only.
+    pub url: Option<String>,
+    /// Logo: base64 of a PNG (at most [`InstitutionInfo::LOGO_MAX_BYTES`]).
+    pub logo: Option<String>,
+    /// When it was fetched from Plaid (Unix seconds).
+    pub fetched_at: i64,
+}
+
+impl InstitutionInfo {
+    /// Largest logo kept, in decoded bytes (Plaid's 152×152 PNGs are a few KiB).
+    pub const LOGO_MAX_BYTES: usize = 64 * 1024;
+    /// How long a cached identity is used before Plaid is asked again.
+    pub const FRESH_FOR_SECS: i64 = 7 * 24 * 3600;
+
+    /// Keeps what can be shown safely: a colour that is `#RRGGBB`, a website on https, a logo
+    /// that decodes to a PNG of at most [`Self::LOGO_MAX_BYTES`]; anything else is dropped.
+    pub fn checked(
+        institution_id: String,
+        name: String,
+        primary_color: Option<String>,
+        url: Option<String>,
+        logo: Option<String>,
+        fetched_at: i64,
+    ) -> Self {
+        use base64::Engine;
+        let colour = primary_color
+            .filter(|c| c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit()));
+        let url = url.filter(|u| u.starts_with("https://") && u.len() <= 2048);
+        let logo = logo.filter(|l| {
+            l.len() <= Self::LOGO_MAX_BYTES * 4 / 3 + 4
+                && base64::engine::general_purpose::STANDARD
+                    .decode(l)
+                    .is_ok_and(|png| png.starts_with(b"\x89PNG\r\n\x1a\n"))
+        });
+        Self { institution_id, name, primary_color: colour, url, logo, fetched_at }
+    }
 }
 
 /// An account with its last known balances.

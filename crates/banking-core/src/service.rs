@@ -255,6 +255,9 @@ impl BankingService {
         }
         tracing::info!(item_id = %item.item_id, accounts = accounts.len(), "bank linked");
         self.inner.events.publish(user, Event::ItemAdded { item_id: item.item_id.clone() }).await;
+        if let Some(institution_id) = &item.institution_id {
+            self.refresh_institution(institution_id).await;
+        }
         self.spawn_sync(item.item_id.clone());
         let stored = self.inner.store.item(user, &item.item_id).await?;
         Ok(ItemWithAccounts { item: stored.item, accounts })

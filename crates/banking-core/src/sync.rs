@@ -62,6 +62,12 @@ impl BankingService {
     pub fn spawn_sync(&self, item_id: String) {
         let service = self.clone();
         tokio::spawn(async move {
+            // An Item linked before identities were kept gets its institution's on a sync.
+            if let Ok(Some(stored)) = service.inner.store.item_by_id(&item_id).await {
+                if let Some(institution_id) = &stored.item.institution_id {
+                    service.refresh_institution(institution_id).await;
+                }
+            }
             if let Err(e) = service.sync_item(&item_id).await {
                 tracing::warn!(item_id, error = %e, "background sync failed");
             }

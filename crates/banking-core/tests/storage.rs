@@ -537,3 +537,48 @@ async fn the_workbench_filters_sorts_totals_and_keeps_a_traders_category() {
         assert_eq!(rows[0].effective_category(), Some("FOOD_AND_DRINK"), "{backend}: back to Plaid's");
     }
 }
+
+#[tokio::test]
+async fn an_institutions_identity_is_cached_checked_and_shown_with_its_banks() {
+    use banking_core::model::InstitutionInfo;
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nrest-of-a-png");
+    // What Plaid sent is checked before it is kept: a colour that is not #RRGGBB, a website
+    // not on https and a logo that is not a PNG are dropped.
+    let unsafe_one = InstitutionInfo::checked(
+        "ins_2".into(),
+        "Odd Bank".into(),
+        Some("red;background:url(x)".into()),
+        Some("javascript:alert(1)".into()),
+        Some(base64::engine::general_purpose::STANDARD.encode(b"<svg onload=alert(1)>")),
+        1,
+    );
+    assert_eq!((unsafe_one.primary_color, unsafe_one.url, unsafe_one.logo), (None, None, None));
+    let info = InstitutionInfo::checked(
+        "ins_1".into(),
+        "Bank".into(),
+        Some("#0F766E".into()),
+        Some("https://bank.example".into()),
+        Some(png.clone()),
+        1_700_000_000,
+    );
+    assert_eq!(info.logo.as_deref(), Some(png.as_str()));
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        let listed = &store.listed_items(user).await.unwrap()[0];
+        assert_eq!((listed.primary_color.clone(), listed.has_logo), (None, false), "{backend}: nothing cached yet");
+        assert!(store.institution("ins_1").await.unwrap().is_none());
+        store.save_institution(&info).await.unwrap();
+        assert_eq!(store.institution("ins_1").await.unwrap().as_ref(), Some(&info), "{backend}");
+        let listed = &store.listed_items(user).await.unwrap()[0];
+        assert_eq!((listed.primary_color.as_deref(), listed.has_logo), (Some("#0F766E"), true), "{backend}");
+        let stored = store.item(user, "item-a").await.unwrap();
+        assert!(stored.item.has_logo, "{backend}: the same with the token");
+        // A later fetch replaces it.
+        let newer = InstitutionInfo { logo: None, fetched_at: 1_800_000_000, ..info.clone() };
+        store.save_institution(&newer).await.unwrap();
+        assert!(!store.listed_items(user).await.unwrap()[0].has_logo, "{backend}");
+    }
+}

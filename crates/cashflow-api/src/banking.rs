@@ -175,6 +175,12 @@ pub struct ItemView {
     pub last_sync_at: Option<String>,
     /// Last sync failure.
     pub last_sync_error: Option<String>,
+    /// The institution's brand colour (`#RRGGBB`), when known.
+    #[serde(default)]
+    pub primary_color: Option<String>,
+    /// Where its logo is served (a PNG, same origin), when known.
+    #[serde(default)]
+    pub logo_url: Option<String>,
     /// Accounts.
     pub accounts: Vec<AccountView>,
 }

@@ -8,6 +8,7 @@
 //!
 //! * [`users`]: users and the database's live-mode mark ([`UserStore`]),
 //! * [`items`]: Plaid Items with their sealed tokens and statuses ([`ItemStore`]),
+//! * [`institutions`]: institutions' identity cached from Plaid ([`InstitutionStore`]),
 //! * [`accounts`]: accounts and their balances ([`AccountStore`]),
 //! * [`transactions`]: transactions, reports and the atomic sync ([`TransactionStore`]),
 //! * [`webhooks`]: recorded webhook deliveries and their episodes ([`WebhookStore`]),
@@ -18,6 +19,7 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod institutions;
 pub mod items;
 pub mod leases;
 pub mod outbox;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 
 pub use accounts::AccountStore;
 pub use backend::Backend;
+pub use institutions::InstitutionStore;
 pub use items::ItemStore;
 pub use leases::LeaseStore;
 pub use outbox::OutboxStore;
@@ -42,12 +45,19 @@ use crate::{db::Database, model::*};
 /// Everything the app and the service store. Every method that reads or changes user data
 /// takes the user id and only ever touches that user's rows.
 pub trait Store:
-    UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
+    UserStore + ItemStore + InstitutionStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + ItemStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
+    T: UserStore
+        + ItemStore
+        + InstitutionStore
+        + AccountStore
+        + TransactionStore
+        + WebhookStore
+        + LeaseStore
+        + OutboxStore
 {
 }
 

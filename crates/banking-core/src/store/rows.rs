@@ -34,8 +34,10 @@ impl TryFrom<UserRow> for User {
 
 pub(super) const ITEM_COLUMNS: &str =
     "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
-     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, access_token_ciphertext, key_id, \
-     sync_cursor";
+     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, \
+     (SELECT i.primary_color FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_color, \
+     (SELECT i.logo IS NOT NULL FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_logo, \
+     access_token_ciphertext, key_id, sync_cursor";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemRow {
@@ -46,10 +48,13 @@ pub(super) struct ItemRow {
     sync_cursor: Option<String>,
 }
 
-/// The Item columns shown to users: no token, no cursor.
+/// The Item columns shown to users (no token, no cursor), with its institution's cached colour
+/// and whether a logo is cached.
 pub(super) const ITEM_VIEW_COLUMNS: &str =
     "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
-     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at";
+     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, \
+     (SELECT i.primary_color FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_color, \
+     (SELECT i.logo IS NOT NULL FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_logo";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemViewRow {
@@ -66,6 +71,8 @@ pub(super) struct ItemViewRow {
     last_sync_error: Option<String>,
     sync_failures: i64,
     sync_retry_at: Option<i64>,
+    brand_color: Option<String>,
+    brand_logo: Option<bool>,
 }
 
 impl From<ItemViewRow> for Item {
@@ -85,6 +92,8 @@ impl From<ItemViewRow> for Item {
             last_sync_error: r.last_sync_error,
             sync_failures: r.sync_failures,
             sync_retry_at: r.sync_retry_at,
+            primary_color: r.brand_color,
+            has_logo: r.brand_logo.unwrap_or(false),
         }
     }
 }
