@@ -144,8 +144,7 @@ pub async fn exchange(
 
 /// Banks, accounts, balances.
 pub async fn accounts(state: &AppState, user: UserId) -> Result<AccountsView, AppError> {
-    let items = state.banking.accounts(user).await?;
-    let preferences = state.banking.account_preferences(user).await?;
+    let (items, preferences) = state.banking.accounts_and_preferences(user).await?;
     let counted = |a: &&Account| preferences.get(&a.account_id).is_none_or(|p| p.in_total_cash);
     let all: Vec<Account> = items.iter().flat_map(|i| i.accounts.iter().filter(counted).cloned()).collect();
     Ok(AccountsView {

@@ -272,15 +272,27 @@ impl BankingService {
     /// The user's Items with their accounts and last known balances.
     pub async fn accounts(&self, user: UserId) -> Result<Vec<ItemWithAccounts>> {
         let items = self.inner.store.listed_items(user).await?;
-        let mut accounts = self.inner.store.accounts(user).await?;
-        Ok(items
-            .into_iter()
-            .map(|item| {
-                let (mine, rest): (Vec<_>, Vec<_>) = accounts.drain(..).partition(|a| a.item_id == item.item_id);
-                accounts = rest;
-                ItemWithAccounts { item, accounts: mine }
-            })
-            .collect())
+        let accounts = self.inner.store.accounts(user).await?;
+        Ok(group_by_item(items, accounts))
+    }
+
+    /// The user's Items with their accounts, and the preferences set for those accounts by
+    /// account id: two queries (Items; accounts joined with their preferences), the read
+    /// behind every `GET /api/v1/banking/accounts`.
+    pub async fn accounts_and_preferences(
+        &self,
+        user: UserId,
+    ) -> Result<(Vec<ItemWithAccounts>, std::collections::HashMap<String, AccountPreferences>)> {
+        let items = self.inner.store.listed_items(user).await?;
+        let mut preferences = std::collections::HashMap::new();
+        let mut accounts = Vec::new();
+        for (account, chosen) in self.inner.store.accounts_with_preferences(user).await? {
+            if let Some(chosen) = chosen {
+                preferences.insert(account.account_id.clone(), chosen);
+            }
+            accounts.push(account);
+        }
+        Ok((group_by_item(items, accounts), preferences))
     }
 
     /// The user's transactions that pass `filter`, in its order, one page of it.
@@ -527,4 +539,16 @@ pub(crate) fn account_from_plaid(
         fetched_at: now,
         balance_source: source,
     }
+}
+
+/// Each Item with its accounts, in the Items' order (accounts keep theirs).
+fn group_by_item(items: Vec<Item>, mut accounts: Vec<Account>) -> Vec<ItemWithAccounts> {
+    items
+        .into_iter()
+        .map(|item| {
+            let (mine, rest): (Vec<_>, Vec<_>) = accounts.drain(..).partition(|a| a.item_id == item.item_id);
+            accounts = rest;
+            ItemWithAccounts { item, accounts: mine }
+        })
+        .collect()
 }

@@ -399,6 +399,13 @@ async fn account_preferences_stay_with_the_account_across_a_re_link_and_its_owne
         item(&store, alice, "item-b", "ins_1", &["0000", "1111"]).await;
         let kept = store.account_preferences(alice).await.unwrap();
         assert_eq!(kept, vec![("item-b-0000".to_string(), chosen.clone())], "{backend}: kept across the re-link");
+        // The accounts read joins them in the same order as the plain accounts read.
+        let joined = store.accounts_with_preferences(alice).await.unwrap();
+        let plain = store.accounts(alice).await.unwrap();
+        assert_eq!(joined.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>(), plain, "{backend}");
+        let found: Vec<_> = joined.iter().map(|(a, p)| (a.account_id.as_str(), p.clone())).collect();
+        assert_eq!(found, vec![("item-b-0000", Some(chosen.clone())), ("item-b-1111", None)], "{backend}");
+        assert!(store.accounts_with_preferences(bob).await.unwrap().is_empty());
         // Changing them again replaces them.
         store.set_account_preferences(alice, "item-b-0000", &AccountPreferences::default(), 11).await.unwrap();
         assert_eq!(store.account_preferences(alice).await.unwrap()[0].1, AccountPreferences::default());
