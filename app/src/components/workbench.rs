@@ -90,7 +90,9 @@ impl WorkbenchData {
         let version = RwSignal::new(0u32);
         Self {
             view,
-            accounts: Resource::new(move || version.get(), move |_| for_bank_users(user, get_accounts())),
+            // Read once: the filter form is built from it, and reloading it on every live
+            // event would rebuild the form under a trader who is typing in it.
+            accounts: Resource::new(|| (), move |_| for_bank_users(user, get_accounts())),
             rows: Resource::new(
                 move || (view.get(), version.get()),
                 move |(v, _)| for_bank_users(user, transactions_page(v.query, PAGE + 1, v.offset)),
