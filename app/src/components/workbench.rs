@@ -323,8 +323,8 @@ fn Totals(totals: Vec<CategoryTotalView>, view: View) -> AnyView {
                 <tr data-category=t.category.clone().unwrap_or_default()>
                     <td><a href=view.in_category(t.category.as_deref())>{label}</a></td>
                     <td class="amount">{t.count}</td>
-                    <td class="amount in">{format!("+{}", money(&t.money_in, currency))}</td>
-                    <td class="amount">{format!("-{}", money(&t.money_out, currency))}</td>
+                    <td class="amount in">{signed("+", &t.money_in, currency)}</td>
+                    <td class="amount">{signed("-", &t.money_out, currency)}</td>
                 </tr>
             }
         })
@@ -338,6 +338,14 @@ fn Totals(totals: Vec<CategoryTotalView>, view: View) -> AnyView {
         </table>
     }
     .into_any()
+}
+
+/// A total with its sign, or a dash when there is none (no "-$0.00").
+fn signed(sign: &str, amount: &str, currency: Option<&str>) -> String {
+    match amount.trim_start_matches(['0', '.']).is_empty() {
+        true => "—".into(),
+        false => format!("{sign}{}", money(amount, currency)),
+    }
 }
 
 #[cfg(test)]
@@ -367,5 +375,12 @@ mod tests {
         assert_eq!(view.href(view.offset + PAGE), "/transactions?q=coffee%20shop&sort=amount_desc&offset=100");
         assert_eq!(view.in_category(Some("TRAVEL")), "/transactions?q=coffee%20shop&category=TRAVEL&sort=amount_desc");
         assert_eq!(View::default().href(0), "/transactions");
+    }
+
+    #[test]
+    fn a_zero_total_is_a_dash() {
+        assert_eq!(signed("-", "0", Some("USD")), "—");
+        assert_eq!(signed("-", "0.10", Some("USD")), "-$0.10");
+        assert_eq!(signed("+", "2640", Some("USD")), "+$2,640.00");
     }
 }

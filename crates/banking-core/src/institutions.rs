@@ -1,7 +1,8 @@
 //! Institutions' identity (name, logo, brand colour, website) from Plaid's
-//! `/institutions/get_by_id`, cached in the database for a week: asked for when a bank is
-//! linked, and by a background sync when missing or stale. Best effort: a failure leaves the
-//! bank shown without a logo, never fails the link or the sync.
+//! `/institutions/get_by_id`, cached in the database for a week: asked for by a successful
+//! sync when missing or stale (the first one follows the link at once; never on the link's
+//! own request or on a read). Best effort: a failure leaves the bank shown without a logo,
+//! never fails the sync.
 
 use chrono::Utc;
 use plaid_client::api::InstitutionsGetByIdRequest;

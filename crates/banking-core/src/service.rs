@@ -255,9 +255,6 @@ impl BankingService {
         }
         tracing::info!(item_id = %item.item_id, accounts = accounts.len(), "bank linked");
         self.inner.events.publish(user, Event::ItemAdded { item_id: item.item_id.clone() }).await;
-        if let Some(institution_id) = &item.institution_id {
-            self.refresh_institution(institution_id).await;
-        }
         self.spawn_sync(item.item_id.clone());
         let stored = self.inner.store.item(user, &item.item_id).await?;
         Ok(ItemWithAccounts { item: stored.item, accounts })
@@ -341,7 +338,8 @@ impl BankingService {
         &self,
         user: UserId,
     ) -> Result<std::collections::HashMap<String, AccountPreferences>> {
-        Ok(self.inner.store.account_preferences(user).await?.into_iter().collect())
+        let accounts = self.inner.store.accounts_with_preferences(user).await?;
+        Ok(accounts.into_iter().filter_map(|(a, p)| p.map(|p| (a.account_id, p))).collect())
     }
 
     /// Fetches real-time balances for one Item. When Plaid fails (rate limit, outage, login

@@ -62,12 +62,6 @@ impl BankingService {
     pub fn spawn_sync(&self, item_id: String) {
         let service = self.clone();
         tokio::spawn(async move {
-            // An Item linked before identities were kept gets its institution's on a sync.
-            if let Ok(Some(stored)) = service.inner.store.item_by_id(&item_id).await {
-                if let Some(institution_id) = &stored.item.institution_id {
-                    service.refresh_institution(institution_id).await;
-                }
-            }
             if let Err(e) = service.sync_item(&item_id).await {
                 tracing::warn!(item_id, error = %e, "background sync failed");
             }
@@ -147,6 +141,11 @@ impl BankingService {
             pages = result.pages,
             "sync applied"
         );
+        // The institution's identity (logo, colour), when missing or a week old: after the
+        // sync's own Plaid calls, before the page is told to reload.
+        if let Some(institution_id) = &item.institution_id {
+            self.refresh_institution(institution_id).await;
+        }
         if counts != SyncCounts::default() {
             events.publish(user, Event::TransactionsChanged { item_id: item_id.into(), counts }).await;
         }

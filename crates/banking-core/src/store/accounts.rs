@@ -32,8 +32,6 @@ pub trait AccountStore: Send + Sync + 'static {
         preferences: &AccountPreferences,
         now: i64,
     ) -> Result<()>;
-    /// The preferences the user set, by account id (accounts without any are absent).
-    async fn account_preferences(&self, user: UserId) -> Result<Vec<(String, AccountPreferences)>>;
     /// The user's accounts as [`AccountStore::accounts`] orders them, each with the
     /// preferences set for it, in one query (what the accounts API reads on every request).
     async fn accounts_with_preferences(&self, user: UserId) -> Result<Vec<(Account, Option<AccountPreferences>)>>;
@@ -166,27 +164,9 @@ where
             })
             .collect())
     }
-
-    async fn account_preferences(&self, user: UserId) -> Result<Vec<(String, AccountPreferences)>> {
-        let rows: Vec<PreferenceRow> = sqlx::query_as(&format!(
-            "SELECT a.account_id, p.nickname, p.hidden, p.in_total_cash \
-             FROM accounts a JOIN plaid_items i ON i.item_id = a.item_id \
-             JOIN account_preferences p ON p.user_id = a.user_id AND p.account_key = {ACCOUNT_KEY} \
-             WHERE a.user_id = $1"
-        ))
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, nickname, hidden, in_total_cash)| (id, AccountPreferences { nickname, hidden, in_total_cash }))
-            .collect())
-    }
 }
 
 /// One user's preference rows joined to their accounts.
-type PreferenceRow = (String, Option<String>, bool, bool);
-
 /// An account row with the preferences joined to it (all `None` when none were set).
 #[derive(sqlx::FromRow)]
 struct AccountWithPreferencesRow {

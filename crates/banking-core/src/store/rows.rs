@@ -32,12 +32,18 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-pub(super) const ITEM_COLUMNS: &str =
-    "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
-     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, \
-     (SELECT i.primary_color FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_color, \
-     (SELECT i.logo IS NOT NULL FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_logo, \
-     access_token_ciphertext, key_id, sync_cursor";
+/// The Item columns shown to users (no token, no cursor), with its institution's cached colour
+/// and whether a logo is cached: [`ITEM_VIEW_COLUMNS`], and the start of [`ITEM_COLUMNS`].
+macro_rules! item_view_columns {
+    () => {
+        "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
+         needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, \
+         (SELECT i.primary_color FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_color, \
+         (SELECT i.logo IS NOT NULL FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_logo"
+    };
+}
+
+pub(super) const ITEM_COLUMNS: &str = concat!(item_view_columns!(), ", access_token_ciphertext, key_id, sync_cursor");
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemRow {
@@ -48,13 +54,8 @@ pub(super) struct ItemRow {
     sync_cursor: Option<String>,
 }
 
-/// The Item columns shown to users (no token, no cursor), with its institution's cached colour
-/// and whether a logo is cached.
-pub(super) const ITEM_VIEW_COLUMNS: &str =
-    "item_id, user_id, institution_id, institution_name, status, status_detail, status_message, status_deadline, \
-     needs_update, last_sync_at, last_sync_error, sync_failures, sync_retry_at, \
-     (SELECT i.primary_color FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_color, \
-     (SELECT i.logo IS NOT NULL FROM institutions i WHERE i.institution_id = plaid_items.institution_id) AS brand_logo";
+/// The Item columns shown to users (see `item_view_columns!`).
+pub(super) const ITEM_VIEW_COLUMNS: &str = item_view_columns!();
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ItemViewRow {
