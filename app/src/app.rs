@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    account::AccountPage, cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound,
+    account::AccountPage, admin::AdminPage, cash_flow::CashFlowPage, login::LoginPage, not_found::NotFound,
     transactions::TransactionsPage,
 };
 
@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                 // while the chart's data is still being read, and it reads without JavaScript.
                 <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/transactions") view=TransactionsPage/>
+                <Route path=path!("/admin") view=AdminPage/>
                 <Route path=path!("/") view=LoginPage/>
             </Routes>
         </Router>

@@ -7,6 +7,7 @@
 // Leptos view types nest deeply; component boundaries erase them with `into_any`.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod banking;

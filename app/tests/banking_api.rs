@@ -927,3 +927,168 @@ async fn a_banks_logo_and_colour_come_from_plaid_once_and_are_served_from_the_ca
     let (status, body) = s.call("GET", "/api/v1/banking/institutions/ins_unknown/logo", Some(&trader), None).await;
     assert_eq!((status, code(&body)), (404, "not_found".into()), "{body}");
 }
+
+/// "Sync now": real-time balances and new transactions asked of the bank (Plaid's
+/// `/transactions/refresh`), at most once per interval per bank; the cash history records
+/// the balances.
+#[tokio::test]
+async fn sync_now_fetches_what_waits_at_the_bank_once_per_interval_and_cash_history_records_it() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let listed = || async {
+        let (_, body) = s.call("GET", "/api/v1/banking/transactions?limit=500", Some(&trader), None).await;
+        serde_json::from_str::<Value>(&body).unwrap().as_array().unwrap().len()
+    };
+    let mut before = 0;
+    for _ in 0..100 {
+        before = listed().await;
+        if before > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(before > 0, "the first sync brought the history");
+    // Two purchases wait at the bank: Plaid has not fetched them, no webhook comes.
+    let queue = json!({"count": 2, "at_bank": true});
+    let (status, body) = s.call("POST", &format!("/sim/control/items/{item_id}/transactions"), None, Some(queue)).await;
+    assert_eq!(status, 200, "{body}");
+
+    let sync_now = format!("/api/v1/banking/items/{item_id}/refresh");
+    let (status, body) = s.call("POST", &sync_now, Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    let first: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((first["stale_reason"].clone(), first["transactions_reason"].clone()), (Value::Null, Value::Null));
+    let mut after = before;
+    for _ in 0..100 {
+        after = listed().await;
+        if after == before + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(after, before + 2, "the bank's two purchases arrived");
+
+    // Again at once: neither Plaid call is spent again.
+    let (status, body) = s.call("POST", &sync_now, Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    let again: Value = serde_json::from_str(&body).unwrap();
+    assert!(again["stale_reason"].as_str().unwrap().contains("moments ago"), "{again}");
+    assert!(again["transactions_reason"].as_str().unwrap().contains("moments ago"), "{again}");
+    let (_, calls) = s.call("GET", "/sim/control/calls", None, None).await;
+    let calls: Value = serde_json::from_str(&calls).unwrap();
+    assert_eq!((calls["/transactions/refresh"].clone(), calls["/accounts/balance/get"].clone()), (json!(1), json!(1)));
+
+    // Cash over time: today's point is today's total cash.
+    let (_, accounts) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    let total = serde_json::from_str::<Value>(&accounts).unwrap()["total_cash"][0].clone();
+    let (status, body) = s.call("GET", "/api/v1/banking/cash-history?days=30", Some(&trader), None).await;
+    assert_eq!(status, 200, "{body}");
+    let history: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(history["days"], 30);
+    let series = &history["series"][0];
+    assert_eq!(series["currency"], total["currency"], "{history}");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let last = series["points"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["date"].as_str().unwrap(), last["amount"].clone()), (today.as_str(), total["amount"].clone()));
+    for days in ["0", "367", "x"] {
+        let (status, body) =
+            s.call("GET", &format!("/api/v1/banking/cash-history?days={days}"), Some(&trader), None).await;
+        assert_eq!(status, 400, "days={days}: {body}");
+    }
+    let viewer = s.sign_in("viewer").await;
+    let (status, _) = s.call("GET", "/api/v1/banking/cash-history?days=30", Some(&viewer), None).await;
+    assert_eq!(status, 403);
+    let admin = s.sign_in("admin").await;
+    let (status, body) = s.call("POST", &sync_now, Some(&admin), None).await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()), "another user's bank: {body}");
+}
+
+/// The admin view's API: admins only; every user's banks with Plaid's last error and its
+/// request id, webhook health (a forged webhook counted), a sync on request, and the audit
+/// trail; never a token or a transaction.
+#[tokio::test]
+async fn admins_see_every_banks_health_and_audit_trail_and_no_one_else_does() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let viewer = s.sign_in("viewer").await;
+    let admin = s.sign_in("admin").await;
+    let routes = [
+        ("GET", "/api/v1/admin/banks", None),
+        ("GET", "/api/v1/admin/audit?item_id=x", None),
+        ("POST", "/api/v1/admin/sync", Some(json!({"item_id": "x"}))),
+    ];
+    for (method, path, body) in &routes {
+        let (status, text) = s.call(method, path, None, body.clone()).await;
+        assert_eq!((status, code(&text)), (401, "unauthorized".into()), "{method} {path} signed out");
+        for (role, cookie) in [("trader", &trader), ("viewer", &viewer)] {
+            let (status, text) = s.call(method, path, Some(cookie), body.clone()).await;
+            assert_eq!((status, code(&text)), (403, "forbidden".into()), "{method} {path} as {role}");
+        }
+    }
+    let (status, body) = s.link_bank(&trader, "ins_109508").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let mut name = String::new();
+    for _ in 0..100 {
+        let (_, listed) = s.call("GET", "/api/v1/banking/transactions?limit=1", Some(&trader), None).await;
+        if let Some(first) = serde_json::from_str::<Value>(&listed).unwrap()[0]["name"].as_str() {
+            name = first.to_string();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!name.is_empty(), "the first sync ran");
+    // The bank asks the user to sign in again; the next sync meets Plaid's error.
+    let (status, _) = s.call("POST", &format!("/sim/control/items/{item_id}/login-required"), None, None).await;
+    assert_eq!(status, 200);
+    // A webhook that fails verification, naming the bank.
+    let forged = json!({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE", "item_id": item_id});
+    let response = s
+        .http
+        .post(format!("{}/api/v1/banking/plaid/webhook", s.base))
+        .header("plaid-verification", "not.a.jwt")
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    // The sync meets the bank's error, or (when one was running) runs once more after it.
+    let (status, body) = s.call("POST", "/api/v1/admin/sync", Some(&admin), Some(json!({"item_id": item_id}))).await;
+    assert!(status >= 400 || body.contains(r#""ran":false"#), "{status} {body}");
+    let mut bank = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = s.call("GET", "/api/v1/admin/banks", Some(&admin), None).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(!body.contains("access-"), "no access token: {body}");
+        bank = serde_json::from_str::<Value>(&body).unwrap()[0].clone();
+        if bank["last_error_request_id"].is_string() && bank["last_webhook_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((bank["username"].clone(), bank["item_id"].clone()), (json!("trader"), json!(item_id)), "{bank}");
+    assert_eq!(bank["status"], "login_required", "{bank}");
+    assert_eq!(bank["last_error_code"], "ITEM_LOGIN_REQUIRED", "{bank}");
+    assert!(bank["last_error_request_id"].as_str().is_some_and(|r| !r.is_empty()), "Plaid's request id: {bank}");
+    assert!(bank["last_webhook_at"].is_string(), "the bank's ITEM ERROR webhook arrived: {bank}");
+    assert_eq!(bank["webhook_failures"], 1, "{bank}");
+    assert!(bank["last_sync_at"].is_string() && bank["accounts"].as_i64() > Some(0), "{bank}");
+
+    let (status, body) = s.call("GET", &format!("/api/v1/admin/audit?item_id={item_id}"), Some(&admin), None).await;
+    assert_eq!(status, 200, "{body}");
+    let trail: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for expected in ["linked", "synced", "webhook", "sync_requested", "plaid_error", "status_changed"] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    let requested = trail.iter().find(|e| e["action"] == "sync_requested").unwrap();
+    assert!(requested["actor"].as_str().unwrap().starts_with("admin:"), "{requested}");
+    assert!(!body.contains(&name) && !body.contains("access-"), "no transaction or token in the trail: {body}");
+    let (status, body) =
+        s.call("POST", "/api/v1/admin/sync", Some(&admin), Some(json!({"item_id": "no-such-item"}))).await;
+    assert_eq!((status, code(&body)), (404, "not_found".into()), "{body}");
+}

@@ -204,6 +204,70 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
   });
 
+  test('Sync now brings what waits at the bank, and cash over time draws the balances', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const bank = dashboard.bank('Houndstooth Bank');
+    const itemId = await bank.getAttribute('data-item-id');
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    const listed = async () =>
+      (await (await page.request.get('/api/v1/banking/transactions?limit=500')).json()).length as number;
+    const coffee = page.getByRole('table', { name: 'Recent transactions' }).getByRole('row', { name: /BLUE BOTTLE COFFEE/ });
+    const before = await listed();
+    const coffeeBefore = await coffee.count();
+    // A purchase made at the bank that Plaid has not fetched: no webhook comes for it.
+    await simControl(page, `/items/${itemId}/transactions`, { count: 1, at_bank: true });
+    await bank.getByRole('button', { name: 'Sync now' }).click();
+    const note = bank.getByTestId('sync-note');
+    await expect(note).toContainText('Your bank was asked for new transactions');
+    await expect.poll(listed).toBe(before + 1);
+    await expect(coffee).toHaveCount(coffeeBefore + 1);
+    // Asked again at once: Plaid is not called again, and the trader is told why.
+    await bank.getByRole('button', { name: 'Sync now' }).click();
+    await expect(note).toContainText('asked of your bank moments ago');
+
+    const history = page.getByRole('region', { name: 'Cash over time' });
+    await expect(history.getByRole('img', { name: /^Total cash from / })).toBeVisible();
+    const total = await page.getByTestId('total-cash').textContent();
+    await expect(history.getByTestId('cash-history-latest')).toHaveText(total!);
+    const ninety = history.getByRole('button', { name: '90 days' });
+    await ninety.click();
+    await expect(ninety).toHaveAttribute('aria-pressed', 'true');
+    await expect(history.getByRole('button', { name: '30 days' })).toHaveAttribute('aria-pressed', 'false');
+    await expect(history.getByTestId('cash-history-latest')).toHaveText(total!);
+  });
+
+  test('an admin sees every bank\'s health, syncs it and reads its audit trail; a trader cannot', async ({ page }) => {
+    await signInAs(page, 'admin');
+    await page.getByRole('link', { name: 'Bank health' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+    const row = page.getByRole('row', { name: 'Houndstooth Bank of trader' });
+    await expect(row).toBeVisible();
+    await expect(row.locator('[data-status]')).toHaveAttribute('data-status', 'good');
+    await expect(row).toContainText('Last received:');
+    await expectHydrated(page);
+    await expectAccessible(page);
+    await row.getByRole('button', { name: 'Sync', exact: true }).click();
+    await expect(row.getByRole('status')).toContainText(/Synced: \d+ added|runs once more/);
+    const trailButton = row.getByRole('button', { name: 'Audit trail' });
+    await trailButton.click();
+    const trail = page.getByRole('table', { name: 'Audit trail of Houndstooth Bank of trader' });
+    await expect(trail).toBeVisible();
+    for (const action of ['linked', 'synced', 'sync_now', 'sync_requested']) {
+      await expect(trail.getByRole('cell', { name: action, exact: true }).first()).toBeVisible();
+    }
+    // Nothing of the trader's money or tokens is on the page.
+    await expect(page.locator('body')).not.toContainText('access-sandbox');
+    await expect(page.locator('body')).not.toContainText('BLUE BOTTLE');
+
+    await page.context().clearCookies();
+    await signInAs(page, 'trader');
+    await expect(page.getByRole('link', { name: 'Bank health' })).toHaveCount(0);
+    await page.goto('/admin');
+    await expect(page.getByRole('heading', { name: 'Only admins can see bank health' })).toBeVisible();
+    expect((await page.request.get('/api/v1/admin/banks')).status()).toBe(403);
+  });
+
   test('login required shows the badge; update mode clears it', async ({ page }) => {
     await signInAs(page, 'trader');
     const dashboard = new Dashboard(page);

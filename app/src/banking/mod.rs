@@ -119,7 +119,16 @@ pub async fn cash_flow() -> Result<Vec<WeekFlowView>, AppError> {
     ssr::cash_flow(&state, user.id).await.map_err(crate::auth::ssr::fail)
 }
 
-/// Refreshes one bank's balances (also `POST /api/v1/banking/items/{id}/refresh`).
+/// `GET /api/v1/banking/cash-history?days=N`: total cash per day over the last N days
+/// (1-366, default 30; the dashboard offers 30, 90 and 365).
+#[server(prefix = "/api/v1/banking", endpoint = "cash-history", input = GetUrl, output = Json)]
+pub async fn cash_history(#[server(default)] days: Option<u32>) -> Result<CashHistoryView, AppError> {
+    let (state, user) = ssr::trader().await?;
+    ssr::cash_history(&state, user.id, days.unwrap_or(30)).await.map_err(crate::auth::ssr::fail)
+}
+
+/// "Sync now" for one bank: real-time balances, and new transactions asked of the bank
+/// (also `POST /api/v1/banking/items/{id}/refresh`).
 #[server(prefix = "/api/v1/banking/items", endpoint = "refresh", input = Json, output = Json)]
 pub async fn refresh_item(item_id: String) -> Result<RefreshView, AppError> {
     let (state, user) = ssr::trader().await?;

@@ -278,11 +278,34 @@ pub fn log_link_exit(user: UserId, exit: &LinkExitView) {
     }
 }
 
-/// Balance refresh with fallback.
+/// "Sync now": real-time balances with fallback, and new transactions asked of the bank.
 pub async fn refresh(state: &AppState, user: UserId, item_id: &str) -> Result<RefreshView, AppError> {
-    let refreshed = state.banking.refresh_balances(user, item_id).await?;
+    let synced = state.banking.sync_now(user, item_id).await?;
     let preferences = state.banking.account_preferences(user).await?;
-    Ok(RefreshView { item: with_accounts(&refreshed.item, &preferences), stale_reason: refreshed.stale_reason })
+    Ok(RefreshView {
+        item: with_accounts(&synced.balances.item, &preferences),
+        stale_reason: synced.balances.stale_reason,
+        transactions_reason: synced.transactions_reason,
+    })
+}
+
+/// Total cash per day over the last `days` days (400 outside [`CASH_HISTORY_DAYS`]).
+pub async fn cash_history(state: &AppState, user: UserId, days: u32) -> Result<CashHistoryView, AppError> {
+    if !CASH_HISTORY_DAYS.contains(&days) {
+        return Err(AppError::new(
+            cashflow_api::ErrorCode::InvalidInput,
+            format!("`days` must be from {} to {}", CASH_HISTORY_DAYS.start(), CASH_HISTORY_DAYS.end()),
+        ));
+    }
+    let mut series: Vec<CashSeriesView> = Vec::new();
+    for point in state.banking.cash_history(user, days, Utc::now().date_naive()).await? {
+        let view = CashPointView { date: point.day.to_string(), amount: point.amount.round_dp(2).to_string() };
+        match series.last_mut().filter(|s| s.currency == point.currency) {
+            Some(line) => line.points.push(view),
+            None => series.push(CashSeriesView { currency: point.currency, points: vec![view] }),
+        }
+    }
+    Ok(CashHistoryView { days, series })
 }
 
 /// Remove a bank.
@@ -455,6 +478,7 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         }
         Err(plaid_client::Error::Webhook(rejection)) => {
             tracing::warn!(%rejection, "webhook refused");
+            state.banking.note_refused_webhook(&body, &rejection.to_string()).await;
             StatusCode::UNAUTHORIZED
         }
         Err(e) => {

@@ -1,4 +1,4 @@
-//! One linked bank: status, accounts with balances, refresh, re-authenticate, remove.
+//! One linked bank: status, accounts with balances, Sync now, re-authenticate, remove.
 
 use leptos::prelude::*;
 
@@ -9,7 +9,7 @@ use super::{
 };
 use crate::banking::{refresh_item, remove_item, set_account_preferences};
 use cashflow_api::{
-    banking::{AccountView, AccountsView, BalanceSource, ItemStatus, ItemView},
+    banking::{AccountView, AccountsView, BalanceSource, ItemStatus, ItemView, RefreshView},
     AppError,
 };
 
@@ -44,11 +44,17 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
     let item_id = item.item_id.clone();
     let refresh = Call::new();
     let remove = Call::new();
+    let notes = use_context::<SyncNotes>().unwrap_or_default();
+    let noted_id = item.item_id.clone();
     Effect::new(move |_| {
+        if let Some(Ok(synced)) = refresh.value() {
+            notes.keep(&noted_id, sync_note(&synced));
+        }
         if matches!(refresh.value(), Some(Ok(_))) || matches!(remove.value(), Some(Ok(_))) {
             on_changed.run(());
         }
     });
+    let note_id = item.item_id.clone();
     let name = item.institution_name.clone();
     let hidden_count = item.accounts.iter().filter(|a| a.hidden).count();
     let show_hidden = RwSignal::new(false);
@@ -104,17 +110,19 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                     <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
                 })}
                 {(!revoked).then(|| view! {
-                    <button type="button" on:click=move |_| refresh.run(refresh_item(id_refresh.clone())) disabled=move || refresh.pending()>
-                        {move || if refresh.pending() { "Refreshing…" } else { "Refresh" }}
+                    <button type="button" on:click=move |_| refresh.run(refresh_item(id_refresh.clone())) disabled=move || refresh.pending()
+                        title="Fresh balances now, and new transactions asked of the bank">
+                        {move || if refresh.pending() { "Syncing…" } else { "Sync now" }}
                     </button>
                 })}
                 <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
             </div>
-            {move || match refresh.value() {
-                Some(Ok(r)) => r.stale_reason.map(|why| view! { <p class="warning" role="status">{why}</p> }.into_any()),
-                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
-                None => None,
-            }}
+            {move || notes.of(&note_id).map(|lines| view! {
+                <div class="notice" role="status" data-testid="sync-note">
+                    {lines.into_iter().map(|l| view! { <p>{l}</p> }).collect_view()}
+                </div>
+            })}
+            {move || refresh.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
             <Show when=move || confirming.get()>
                 <div class="warning" role="alertdialog" aria-label="Confirm removal">
                     <p>"Remove " {confirm_name.clone()} "? Its accounts and transactions are deleted here and Plaid stops sharing its data."</p>
@@ -210,4 +218,35 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
             </Show>
         </li>
     }
+}
+
+/// What "Sync now" last reported per bank, shared by the dashboard's cards (a card rebuilt
+/// by the reload that follows still shows its bank's note).
+#[derive(Clone, Copy, Default)]
+pub struct SyncNotes(RwSignal<Vec<(String, Vec<String>)>>);
+
+impl SyncNotes {
+    /// Replaces the note of `item_id`.
+    fn keep(self, item_id: &str, lines: Vec<String>) {
+        self.0.update(|notes| {
+            notes.retain(|(id, _)| id != item_id);
+            notes.push((item_id.to_string(), lines));
+        });
+    }
+
+    /// The note of `item_id`, if any.
+    fn of(self, item_id: &str) -> Option<Vec<String>> {
+        self.0.with(|notes| notes.iter().find(|(id, _)| id == item_id).map(|(_, lines)| lines.clone()))
+    }
+}
+
+/// The lines a trader reads after "Sync now": balances fresh or why not, and whether the
+/// bank was asked for new transactions.
+fn sync_note(synced: &RefreshView) -> Vec<String> {
+    let balances = synced.stale_reason.clone().unwrap_or_else(|| "Balances are fresh from your bank.".into());
+    let transactions = synced
+        .transactions_reason
+        .clone()
+        .unwrap_or_else(|| "Your bank was asked for new transactions; they appear here as it sends them.".into());
+    vec![balances, transactions]
 }

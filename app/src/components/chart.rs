@@ -1,9 +1,10 @@
-//! The cash-flow chart: money in vs out per week, drawn in SVG from the data.
+//! The dashboard's charts, drawn in SVG from the data: money in vs out per week, and cash
+//! over time.
 
 use leptos::prelude::*;
 
 use super::format::{cents, money, money_from_cents};
-use cashflow_api::banking::WeekFlowView;
+use cashflow_api::banking::{CashSeriesView, WeekFlowView};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
@@ -61,6 +62,62 @@ pub fn CashFlowChart(currency: String, weeks: Vec<WeekFlowView>) -> AnyView {
                {bars}
            </svg>
        </figure>
+    }
+    .into_any()
+}
+
+/// Total cash per day in one currency, as a line (one chart per currency).
+#[component]
+pub fn CashHistoryChart(series: CashSeriesView) -> AnyView {
+    let currency = series.currency.clone();
+    let code = Some(currency.as_str()).filter(|c| !c.is_empty());
+    let values: Vec<f64> = series.points.iter().map(|p| p.amount.parse::<f64>().unwrap_or(0.0)).collect();
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(low + 1.0);
+    let plot_h = HEIGHT - BOTTOM - TOP;
+    let step = (WIDTH - LEFT) / (values.len().max(2) - 1) as f64;
+    let y = |v: f64| TOP + plot_h - (v - low) / (high - low) * plot_h;
+    let line = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{:.1},{:.1}", LEFT + i as f64 * step, y(*v)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (first, last) = (series.points.first().cloned(), series.points.last().cloned());
+    let summary = match (&first, &last) {
+        (Some(f), Some(l)) => format!(
+            "Total cash from {} on {} to {} on {}",
+            money(&f.amount, code),
+            f.date,
+            money(&l.amount, code),
+            l.date
+        ),
+        _ => "No balances on record yet".to_string(),
+    };
+    let end =
+        last.as_ref().map(|l| (LEFT + (values.len().max(1) - 1) as f64 * step, y(values[values.len() - 1]), l.clone()));
+    let title_id = format!("cash-history-title-{}", currency.to_ascii_lowercase());
+    let axis_label = |v: f64| money(&format!("{v:.0}"), code).replace(".00", "");
+    view! {
+        <figure class="chart" aria-labelledby=title_id.clone() data-currency=currency.clone()>
+            <figcaption id=title_id.clone() class="row">
+                <strong>"Total cash" {code.filter(|c| *c != "USD").map(|c| format!(" ({c})"))}</strong>
+                <span class="muted" data-testid="cash-history-latest">{last.as_ref().map(|l| money(&l.amount, code))}</span>
+            </figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary data-points=values.len()>
+                <line class="axis" x1=LEFT y1=TOP + plot_h x2=WIDTH y2=TOP + plot_h></line>
+                <text x=0 y=TOP + 8.0>{axis_label(high)}</text>
+                <text x=0 y=TOP + plot_h>{axis_label(low)}</text>
+                {first.map(|f| view! { <text x=LEFT y=HEIGHT - 6.0>{f.date}</text> })}
+                <polyline class="cash-line" points=line></polyline>
+                {end.map(|(x, y, l)| view! {
+                    <circle class="cash-dot" cx=x cy=y r=3>
+                        <title>{format!("{}: {}", l.date, money(&l.amount, code))}</title>
+                    </circle>
+                    <text x=(x - 60.0).max(LEFT) y=HEIGHT - 6.0>{l.date}</text>
+                })}
+            </svg>
+        </figure>
     }
     .into_any()
 }

@@ -12,12 +12,18 @@
 use leptos::prelude::*;
 
 use super::{
-    bank_card::BankCard, chart::CashFlowChart, format::money, live_events, plaid_link::PlaidLinkWidget,
+    bank_card::{BankCard, SyncNotes},
+    chart::{CashFlowChart, CashHistoryChart},
+    format::money,
+    live_events,
+    plaid_link::PlaidLinkWidget,
     transactions::TransactionList,
 };
-use crate::banking::{cash_flow, get_accounts, link_settings, transactions_page};
+use crate::banking::{cash_flow, cash_history, get_accounts, link_settings, transactions_page};
 use cashflow_api::{
-    banking::{AccountsView, CurrencyAmountView, ItemView, LinkSettingsView, TransactionView, WeekFlowView},
+    banking::{
+        AccountsView, CashHistoryView, CurrencyAmountView, ItemView, LinkSettingsView, TransactionView, WeekFlowView,
+    },
     users::UserInfo,
     AppError,
 };
@@ -32,6 +38,9 @@ pub struct DashboardData {
     accounts: Loaded<AccountsView>,
     transactions: Loaded<Vec<TransactionView>>,
     flows: Loaded<Vec<WeekFlowView>>,
+    history: Loaded<CashHistoryView>,
+    /// Days the cash-over-time chart covers.
+    history_days: RwSignal<u32>,
     version: RwSignal<u32>,
     shown: RwSignal<u32>,
 }
@@ -43,6 +52,7 @@ impl DashboardData {
     pub fn new(user: Loaded<Option<UserInfo>>) -> Self {
         let version = RwSignal::new(0u32);
         let shown = RwSignal::new(PAGE);
+        let history_days = RwSignal::new(HISTORY_RANGES[0]);
         Self {
             settings: Resource::new(|| (), move |_| for_bank_users(user, link_settings())),
             accounts: Resource::new(move || version.get(), move |_| for_bank_users(user, get_accounts())),
@@ -51,6 +61,11 @@ impl DashboardData {
                 move |(_, limit)| for_bank_users(user, transactions_page(Default::default(), limit + 1, 0)),
             ),
             flows: Resource::new(move || version.get(), move |_| for_bank_users(user, cash_flow())),
+            history: Resource::new(
+                move || (version.get(), history_days.get()),
+                move |(_, days)| for_bank_users(user, cash_history(Some(days))),
+            ),
+            history_days,
             version,
             shown,
         }
@@ -95,7 +110,10 @@ pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
 
 #[component]
 fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
-    let DashboardData { accounts, transactions, flows, version, shown, .. } = data;
+    let DashboardData { accounts, transactions, flows, history, history_days, version, shown, .. } = data;
+    // What "Sync now" reported per bank, kept here so that a card rebuilt by the reload it
+    // triggers still shows it.
+    provide_context(SyncNotes::default());
     let syncing = RwSignal::new(false);
     let connected = RwSignal::new(false);
     let changed = Callback::new(move |_| version.update(|v| *v += 1));
@@ -149,6 +167,26 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                     </For>
                 </section>
                 <div class="activity">
+                    <section aria-label="Cash over time" class="card" style="margin-bottom: 1rem">
+                        <div class="card-title">
+                            <h2>"Cash over time"</h2>
+                            <div class="chart-range" role="group" aria-label="Days shown">
+                                {HISTORY_RANGES.map(|days| view! {
+                                    <button type="button" class="ghost" aria-pressed=move || (history_days.get() == days).to_string()
+                                        on:click=move |_| history_days.set(days)>{format!("{days} days")}</button>
+                                })}
+                            </div>
+                        </div>
+                        <Transition fallback=|| view! { <p class="muted">"Loading the balance history…"</p> }>
+                            {move || history.get().map(|h| match h {
+                                Ok(h) if h.series.is_empty() => view! {
+                                    <p class="muted">"Balances are recorded each day from now on; the line starts with the first."</p>
+                                }.into_any(),
+                                Ok(h) => h.series.into_iter().map(|series| view! { <CashHistoryChart series/> }).collect_view().into_any(),
+                                Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+                            })}
+                        </Transition>
+                    </section>
                     <section aria-label="Cash flow" class="card">
                         <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
                             {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
@@ -212,6 +250,9 @@ fn per_currency(weeks: Vec<WeekFlowView>) -> Vec<(String, Vec<WeekFlowView>)> {
     }
     series
 }
+
+/// The ranges the cash-over-time chart offers, in days (the first is shown first).
+const HISTORY_RANGES: [u32; 3] = [30, 90, 365];
 
 /// Transactions shown per "page" of the recent list.
 const PAGE: u32 = 25;

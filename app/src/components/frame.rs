@@ -15,6 +15,7 @@ pub fn TopBar(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
             <nav class="row" aria-label="Pages">
                 <a class="brand" href="/cash-flow">"Cash Flow"</a>
                 {user.can_manage_banks().then(|| view! { <a href="/transactions">"Transactions"</a> })}
+                {(user.role == cashflow_api::users::Role::Admin).then(|| view! { <a href="/admin">"Bank health"</a> })}
             </nav>
             <div class="topbar-actions">
                 <button

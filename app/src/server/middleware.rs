@@ -20,8 +20,11 @@ pub const WEBHOOK_PATH: &str = "/api/v1/banking/plaid/webhook";
 /// The banking API: every route under it needs a trader or admin (the webhook excepted).
 const BANKING_API: &str = "/api/v1/banking/";
 
+/// The admin API: every route under it needs an admin.
+const ADMIN_API: &str = "/api/v1/admin/";
+
 /// Pages that need a signed-in user.
-const PROTECTED_PAGES: &[&str] = &["/cash-flow", "/account"];
+const PROTECTED_PAGES: &[&str] = &["/cash-flow", "/account", "/admin"];
 
 /// `Cache-Control` of the build's hashed assets: their content never changes under a name.
 pub const ASSET_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -80,13 +83,20 @@ pub async fn page_guard(request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Refuses the banking API to signed-out users (401) and viewers (403) before any request
-/// body is read. Handlers and server functions check the role again themselves.
+/// Refuses the banking API to signed-out users (401) and viewers (403), and the admin API to
+/// everyone but admins, before any request body is read. Handlers and server functions check the role again themselves.
 pub async fn banking_api_guard(request: Request<Body>, next: Next) -> Response {
     let path = request.uri().path();
-    if path.starts_with(BANKING_API) && path != WEBHOOK_PATH {
+    let roles = if path.starts_with(ADMIN_API) {
+        Some(crate::admin::ssr::ADMINS)
+    } else if path.starts_with(BANKING_API) && path != WEBHOOK_PATH {
+        Some(crate::banking::ssr::TRADERS)
+    } else {
+        None
+    };
+    if let Some(roles) = roles {
         let user = request.extensions().get::<AuthSession>().and_then(|s| s.user.clone());
-        if let Err(e) = crate::server::auth_backend::check_role(user.as_ref(), crate::banking::ssr::TRADERS) {
+        if let Err(e) = crate::server::auth_backend::check_role(user.as_ref(), roles) {
             return e.into_response();
         }
     }

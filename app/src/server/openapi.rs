@@ -12,7 +12,7 @@
 
 use std::sync::LazyLock;
 
-use cashflow_api::{banking::*, events::EventHeader, AppError, ErrorBody, ErrorCode};
+use cashflow_api::{admin::*, banking::*, events::EventHeader, AppError, ErrorBody, ErrorCode};
 use utoipa::{
     openapi::{
         security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -28,7 +28,8 @@ use utoipa::{
         title = "Cash Flow banking API",
         version = "1.0.0",
         description = "JSON API of the Cash Flow app. Every route but the Plaid webhook needs a session cookie \
-            (sign in at POST /api/auth/login) with role trader or admin; viewers get 403, signed-out callers 401. \
+            (sign in at POST /api/auth/login): role trader or admin for /api/v1/banking, admin for /api/v1/admin; \
+            other roles get 403, signed-out callers 401. \
             Errors are {\"error\": {\"code\", \"message\", \"request_id\"}}. State-changing requests from other \
             origins are refused (403 cross_site), except the Plaid webhook. Money is exact decimal text; Plaid's \
             sign convention holds for transactions (positive = money out)."
@@ -44,6 +45,7 @@ use utoipa::{
         category_totals,
         set_transaction_category,
         cash_flow,
+        cash_history,
         account_preferences,
         refresh_item,
         remove_item,
@@ -52,12 +54,42 @@ use utoipa::{
         institution_logo,
         events,
         transactions_csv,
-        webhook
+        webhook,
+        admin_banks,
+        admin_audit,
+        admin_sync
     ),
     components(schemas(AppError, ErrorBody, ErrorCode, EventHeader)),
     modifiers(&SessionErrors)
 )]
 pub struct ApiDoc;
+
+/// `GET /api/v1/admin/banks`.
+#[utoipa::path(get, path = "/api/v1/admin/banks", tag = "admin",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many banks (default 200)"),
+        ("offset" = Option<u32>, Query, description = "Banks to skip"),
+    ),
+    responses((status = 200, description = "Every user's banks with their health, by username; admins only (403 otherwise)", body = Vec<BankHealthView>)),
+    security(("session" = [])))]
+fn admin_banks() {}
+
+/// `GET /api/v1/admin/audit`.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin",
+    params(("item_id" = String, Query, description = "The bank's Plaid Item id")),
+    responses((status = 200, description = "The bank's audit trail, newest first (at most 200); admins only", body = Vec<AuditEntryView>)),
+    security(("session" = [])))]
+fn admin_audit() {}
+
+/// `POST /api/v1/admin/sync`.
+#[utoipa::path(post, path = "/api/v1/admin/sync", tag = "admin",
+    request_body = ItemRequest,
+    responses(
+        (status = 200, description = "Synced now (recorded in the bank's audit trail); admins only", body = AdminSyncView),
+        (status = 404, description = "No such bank (`not_found`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn admin_sync() {}
 
 /// The document as served (built once).
 pub static DOCUMENT: LazyLock<String> =
@@ -233,6 +265,17 @@ fn set_transaction_category() {}
     security(("session" = [])))]
 fn cash_flow() {}
 
+/// `GET /api/v1/banking/cash-history`.
+#[utoipa::path(get, path = "/api/v1/banking/cash-history", tag = "banking",
+    params(("days" = Option<u32>, Query, minimum = 1, maximum = 366,
+        description = "Days up to today (UTC) the history covers; 30 when absent")),
+    responses(
+        (status = 200, description = "Total cash per day and currency, from the balances kept each day", body = CashHistoryView),
+        (status = 400, description = "`days` outside 1-366 (`invalid_input`)", body = AppError),
+    ),
+    security(("session" = [])))]
+fn cash_history() {}
+
 /// `POST /api/v1/banking/accounts/preferences`.
 #[utoipa::path(post, path = "/api/v1/banking/accounts/preferences", tag = "banking",
     request_body = AccountPreferencesRequest,
@@ -248,7 +291,8 @@ fn account_preferences() {}
 #[utoipa::path(post, path = "/api/v1/banking/items/refresh", tag = "banking",
     request_body = ItemRequest,
     responses(
-        (status = 200, description = "Balances asked of the bank now, or the last known with why", body = RefreshView),
+        (status = 200, description = "Sync now: balances asked of the bank now (or the last known with why), \
+            and new transactions asked of the bank (or why not)", body = RefreshView),
         (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
         (status = 429, description = "Refreshed moments ago (`rate_limited`)", body = AppError),
     ),
@@ -269,7 +313,8 @@ fn remove_item() {}
 #[utoipa::path(post, path = "/api/v1/banking/items/{id}/refresh", tag = "banking",
     params(("id" = String, Path, description = "The bank's Plaid Item id")),
     responses(
-        (status = 200, description = "Balances asked of the bank now, or the last known with why", body = RefreshView),
+        (status = 200, description = "Sync now: balances asked of the bank now (or the last known with why), \
+            and new transactions asked of the bank (or why not)", body = RefreshView),
         (status = 404, description = "No such bank of this user (`not_found`)", body = AppError),
         (status = 429, description = "Refreshed moments ago (`rate_limited`)", body = AppError),
     ),

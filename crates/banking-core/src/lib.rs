@@ -13,6 +13,8 @@
 
 #![warn(missing_docs)]
 
+mod admin;
+pub mod balance_history;
 pub mod crypto;
 pub mod db;
 mod error;
@@ -25,6 +27,7 @@ pub mod reports;
 mod service;
 pub mod store;
 mod sync;
+mod sync_now;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod throttle;
@@ -33,4 +36,5 @@ mod webhooks;
 
 pub use error::{Error, Result};
 pub use service::{BalanceRefresh, BankingConfig, BankingService, LinkMetadata, LinkToken};
+pub use sync_now::SyncNow;
 pub use webhooks::RecordedWebhook;

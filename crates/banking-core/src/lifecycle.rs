@@ -101,6 +101,14 @@ impl BankingService {
 
     /// A Plaid error for the Item: one update mode fixes puts the Item in that state.
     pub(crate) async fn note_plaid_error(&self, item: &Item, error: &PlaidApiError) -> Result<()> {
+        // An answer from Plaid's API carries its request id (what Plaid support asks for); an
+        // error object inside `/item/get` or a webhook describes the Item and becomes its status.
+        if let Some(request_id) = error.request_id.as_deref() {
+            let (code, now) = (error.error_code.as_str(), chrono::Utc::now().timestamp());
+            self.inner.store.record_plaid_error(&item.item_id, code, Some(request_id), now).await?;
+            let detail = format!("{code} (request_id {request_id})");
+            self.audit(&item.item_id, item.user_id, crate::model::Actor::Plaid, "plaid_error", Some(detail)).await;
+        }
         if fixed_by_update_mode(error) && item.status != ItemStatus::Revoked {
             let message = user_message(error);
             self.set_status(item, ItemStatus::LoginRequired, Some(&error.error_code), Some(&message), None).await?;

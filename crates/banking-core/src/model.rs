@@ -312,3 +312,126 @@ pub struct DailyFlow {
     /// Money spent or sent (Plaid's positive amounts).
     pub money_out: rust_decimal::Decimal,
 }
+
+/// Which kind of balance snapshot: the day's (one per account and UTC day, the last figure
+/// of the day) or one taken on a real-time refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotSource {
+    /// The day's snapshot.
+    Daily,
+    /// A real-time refresh's snapshot.
+    Realtime,
+}
+
+impl SnapshotSource {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Realtime => "realtime",
+        }
+    }
+}
+
+/// One account's balances as kept on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceSnapshot {
+    /// The account.
+    pub account_id: String,
+    /// The UTC day it was taken.
+    pub day: NaiveDate,
+    /// The day's or a real-time refresh's.
+    pub source: SnapshotSource,
+    /// When it was taken (Unix seconds).
+    pub taken_at: i64,
+    /// Current balance.
+    pub current: Option<Decimal>,
+    /// Available balance.
+    pub available: Option<Decimal>,
+    /// ISO currency (or unofficial code).
+    pub currency: Option<String>,
+    /// Whether the account counts in total cash today (a depository account the trader has
+    /// not left out), so that the history follows the trader's choice.
+    pub counted: bool,
+}
+
+/// Who did what the audit trail records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The bank's owner.
+    User(UserId),
+    /// An admin acting on someone's bank.
+    Admin(UserId),
+    /// Plaid (a webhook, an error it answered with).
+    Plaid,
+    /// The app on its own (background syncs, status changes it derived).
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::Admin(id) => write!(f, "admin:{id}"),
+            Self::Plaid => f.write_str("plaid"),
+            Self::System => f.write_str("system"),
+        }
+    }
+}
+
+/// One entry of a bank's audit trail. Never holds a token, an amount or a transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// The bank (Item).
+    pub item_id: String,
+    /// Its owner.
+    pub user_id: UserId,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Who (`user:<id>`, `admin:<id>`, `plaid`, `system`).
+    pub actor: String,
+    /// What: `linked`, `removed`, `status_changed`, `plaid_error`, `synced`, `sync_failed`,
+    /// `webhook`, `sync_now`, `sync_requested`, `reauthenticated`.
+    pub action: String,
+    /// Details (Plaid's codes and request ids, counts), if any.
+    pub detail: Option<String>,
+}
+
+/// One bank's health as the admin view shows it: no token, balance or transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BankHealth {
+    /// The owner.
+    pub user_id: UserId,
+    /// The owner's username.
+    pub username: String,
+    /// The bank (Item).
+    pub item_id: String,
+    /// Institution name.
+    pub institution_name: String,
+    /// Connection status.
+    pub status: ItemStatus,
+    /// Plaid's code for the status, if any.
+    pub status_detail: Option<String>,
+    /// Accounts shared.
+    pub accounts: i64,
+    /// Linked (Unix seconds).
+    pub created_at: i64,
+    /// Last successful sync.
+    pub last_sync_at: Option<i64>,
+    /// Why the last sync failed, while it does.
+    pub last_sync_error: Option<String>,
+    /// The last error Plaid answered with for this bank.
+    pub last_error_code: Option<String>,
+    /// Plaid's `request_id` of that answer (what Plaid support asks for).
+    pub last_error_request_id: Option<String>,
+    /// When.
+    pub last_error_at: Option<i64>,
+    /// When Plaid's last verified webhook about it arrived.
+    pub last_webhook_at: Option<i64>,
+    /// Webhooks naming this bank that failed verification.
+    pub webhook_failures: i64,
+    /// When the last one came.
+    pub webhook_failure_at: Option<i64>,
+    /// Why it was refused.
+    pub webhook_failure_reason: Option<String>,
+}

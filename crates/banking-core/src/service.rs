@@ -15,7 +15,7 @@ use crate::{
     crypto::TokenCipher,
     events::{Event, EventBus},
     model::*,
-    store::{NewItem, Store, StoredItem},
+    store::{leases::ItemCall, NewItem, Store, StoredItem},
     Error, Result,
 };
 
@@ -43,6 +43,9 @@ pub struct BankingConfig {
     /// Within this time of a real-time balance call for an Item (from any instance), a
     /// refresh serves the figures just fetched instead of calling Plaid again.
     pub balance_refresh_interval: Duration,
+    /// Within this time of a `/transactions/refresh` for an Item (from any instance), "Sync
+    /// now" does not ask the bank again (Plaid bills each call and the bank answers slowly).
+    pub transactions_refresh_interval: Duration,
     /// The same webhook body within this time of the first, with nothing else about the
     /// Item in between, is a redelivery and is acted on once.
     pub webhook_redelivery_window: Duration,
@@ -63,6 +66,7 @@ impl Default for BankingConfig {
             sync_page_size: 250,
             stale_after: Duration::from_secs(6 * 3600),
             balance_refresh_interval: Duration::from_secs(15),
+            transactions_refresh_interval: Duration::from_secs(300),
             webhook_redelivery_window: Duration::from_secs(10 * 60),
             webhook_retention: Duration::from_secs(30 * 86_400),
         }
@@ -104,6 +108,8 @@ pub(crate) struct Inner {
     pub(crate) cipher: TokenCipher,
     pub(crate) config: BankingConfig,
     pub(crate) events: EventBus,
+    /// The last UTC day this process kept the balance history for.
+    pub(crate) history_kept_on: std::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 /// The banking operations. Cheap to clone; share one per process.
@@ -122,7 +128,7 @@ impl BankingService {
         config: BankingConfig,
         events: EventBus,
     ) -> Self {
-        Self { inner: Arc::new(Inner { store, plaid, cipher, config, events }) }
+        Self { inner: Arc::new(Inner { store, plaid, cipher, config, events, history_kept_on: Default::default() }) }
     }
 
     /// The event bus, for subscribing.
@@ -254,6 +260,8 @@ impl BankingService {
             return Err(e);
         }
         tracing::info!(item_id = %item.item_id, accounts = accounts.len(), "bank linked");
+        let detail = format!("{}, {} account(s)", item.institution_name, accounts.len());
+        self.audit(&item.item_id, user, Actor::User(user), "linked", Some(detail)).await;
         self.inner.events.publish(user, Event::ItemAdded { item_id: item.item_id.clone() }).await;
         self.spawn_sync(item.item_id.clone());
         let stored = self.inner.store.item(user, &item.item_id).await?;
@@ -351,7 +359,7 @@ impl BankingService {
         // another (from any instance) serves the figures just fetched instead of spending (and
         // failing) a call.
         let not_after = now - self.inner.config.balance_refresh_interval.as_secs() as i64;
-        let recent = !self.inner.store.claim_balance_refresh(item_id, now, not_after).await?;
+        let recent = !self.inner.store.claim_item_call(item_id, ItemCall::Balances, now, not_after).await?;
         let stale_reason = if recent {
             Some("Balances were refreshed moments ago; showing those figures.".to_string())
         } else {
@@ -433,6 +441,7 @@ impl BankingService {
             store.supersede_webhooks(item_id).await?;
             store.clear_sync_backoff(item_id).await?;
             self.inner.events.publish(user, Event::BalancesChanged { item_id: item_id.into() }).await;
+            self.audit(item_id, user, Actor::User(user), "reauthenticated", None).await;
             self.spawn_sync(item_id.to_string());
         }
         let item = store.item(user, item_id).await?.item;
@@ -456,6 +465,7 @@ impl BankingService {
         }
         self.inner.store.delete_item(user, item_id).await?;
         tracing::info!(item_id, "bank removed");
+        self.audit(item_id, user, Actor::User(user), "removed", None).await;
         self.inner.events.publish(user, Event::ItemRemoved { item_id: item_id.into() }).await;
         Ok(())
     }
@@ -494,6 +504,9 @@ impl BankingService {
     ) -> Result<()> {
         if self.inner.store.set_item_status(&item.item_id, status, detail, message, deadline).await? {
             tracing::info!(item_id = %item.item_id, status = status.as_str(), "item status changed");
+            let change = format!("{} to {}", item.status.as_str(), status.as_str());
+            let detail = Some(detail.map_or(change.clone(), |d| format!("{change} ({d})")));
+            self.audit(&item.item_id, item.user_id, Actor::System, "status_changed", detail).await;
             self.inner
                 .events
                 .publish(item.user_id, Event::ItemStatusChanged { item_id: item.item_id.clone(), status })

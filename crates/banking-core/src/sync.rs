@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::{
     events::Event,
-    model::{ItemStatus, SyncCounts, Transaction},
+    model::{Actor, ItemStatus, SyncCounts, Transaction},
     service::{account_from_plaid, BankingService},
     store::SyncChanges,
     Error, Result,
@@ -96,6 +96,7 @@ impl BankingService {
                 let failures = item.sync_failures + 1;
                 let retry_at = Utc::now().timestamp() + crate::lifecycle::backoff(failures).as_secs() as i64;
                 self.inner.store.record_sync_failure(item_id, &err.to_string(), failures, retry_at).await?;
+                self.audit(item_id, user, Actor::System, "sync_failed", Some(err.to_string())).await;
                 events.publish(user, Event::SyncFailed { item_id: item_id.into(), message: err.to_string() }).await;
                 return Err(err);
             }
@@ -133,6 +134,8 @@ impl BankingService {
         if item.status == ItemStatus::LoginRequired {
             self.set_status(item, ItemStatus::Good, None, None, None).await?;
         }
+        let detail = format!("{} added, {} modified, {} removed", counts.added, counts.modified, counts.removed);
+        self.audit(item_id, user, Actor::System, "synced", Some(detail)).await;
         tracing::info!(
             item_id,
             added = counts.added,
@@ -170,7 +173,8 @@ impl BankingService {
     }
 
     /// Every `every` until the process ends: retries webhooks that were recorded but never
-    /// handled ([`BankingService::retry_unhandled_webhooks`]), then syncs stale Items
+    /// handled ([`BankingService::retry_unhandled_webhooks`]), keeps the balance history
+    /// and prunes old records ([`BankingService::daily_upkeep`]), then syncs stale Items
     /// ([`BankingService::sync_stale_items`]).
     pub fn spawn_safety_net(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
@@ -183,6 +187,11 @@ impl BankingService {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(webhooks = n, "safety net retried unhandled webhooks"),
                     Err(e) => tracing::warn!(error = %e, "safety net could not list unhandled webhooks"),
+                }
+                match service.daily_upkeep().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(accounts = n, "today's balance snapshots taken"),
+                    Err(e) => tracing::warn!(error = %e, "safety net could not do the daily upkeep"),
                 }
                 match service.sync_stale_items().await {
                     Ok(0) => {}

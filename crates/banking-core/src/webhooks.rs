@@ -9,7 +9,11 @@ use plaid_client::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::{model::ItemStatus, service::BankingService, Result};
+use crate::{
+    model::{Actor, ItemStatus},
+    service::BankingService,
+    Result,
+};
 
 /// A verified webhook as recorded, ready to be acted on.
 #[derive(Debug, Clone)]
@@ -143,6 +147,7 @@ impl BankingService {
             return Ok(());
         };
         let item = &stored.item;
+        self.audit(item_id, item.user_id, Actor::Plaid, "webhook", Some(payload.kind())).await;
         match payload {
             WebhookPayload::SyncUpdatesAvailable { .. } => {
                 self.sync_item(item_id).await?;

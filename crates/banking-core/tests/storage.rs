@@ -593,3 +593,143 @@ async fn an_institutions_identity_is_cached_checked_and_shown_with_its_banks() {
         assert!(!store.listed_items(user).await.unwrap()[0].has_logo, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn each_balance_write_keeps_the_days_snapshot_and_a_real_time_one_keeps_its_own() {
+    use banking_core::model::SnapshotSource::{Daily, Realtime};
+    let start = 1_700_000_000; // 2023-11-14 22:13 UTC
+    let day = |n: i64| chrono::NaiveDate::from_ymd_opt(2023, 11, 14).unwrap() + chrono::Duration::days(n);
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let alice = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        // Linking takes the first day's snapshot of each account (100.10 each).
+        item(&store, alice, "item-a", "ins_1", &["0000", "1111"]).await;
+        let card = Account {
+            account_type: "credit".into(),
+            subtype: Some("credit card".into()),
+            ..account("item-a", "item-a-card", "9999", "-40.00")
+        };
+        store.upsert_accounts(alice, "item-a", &[card]).await.unwrap();
+        // A later write the same day replaces that day's figure.
+        let later = Account { fetched_at: start + 600, ..account("item-a", "item-a-0000", "0000", "150.00") };
+        store.upsert_accounts(alice, "item-a", &[later]).await.unwrap();
+        // The next day a real-time refresh: that day's snapshot and a real-time one.
+        let realtime = Account {
+            balance_source: BalanceSource::Realtime,
+            balance_as_of: Some(start + 86_400),
+            fetched_at: start + 86_400,
+            ..account("item-a", "item-a-0000", "0000", "200.00")
+        };
+        store.upsert_accounts(alice, "item-a", &[realtime]).await.unwrap();
+        // The day after, nothing was written: the safety net takes that day's snapshots once.
+        assert_eq!(store.take_daily_snapshots(day(2), start + 2 * 86_400).await.unwrap(), 3, "{backend}");
+        assert_eq!(store.take_daily_snapshots(day(2), start + 2 * 86_400 + 60).await.unwrap(), 0, "{backend}");
+        // 1111 is left out of total cash.
+        let out = AccountPreferences::new(None, false, false).unwrap();
+        store.set_account_preferences(alice, "item-a-1111", &out, 1).await.unwrap();
+
+        let shown = |rows: Vec<banking_core::model::BalanceSnapshot>| -> Vec<(String, String, String, bool)> {
+            rows.into_iter()
+                .map(|s| (s.day.to_string(), s.account_id, s.current.unwrap().to_string(), s.counted))
+                .collect()
+        };
+        let all = shown(store.balance_snapshots(alice, Daily, day(0)).await.unwrap());
+        let expected: Vec<(String, String, String, bool)> = [
+            ("2023-11-14", "item-a-0000", "150.00", true),
+            ("2023-11-14", "item-a-1111", "100.10", false),
+            ("2023-11-14", "item-a-card", "-40.00", false),
+            ("2023-11-15", "item-a-0000", "200.00", true),
+            ("2023-11-16", "item-a-0000", "200.00", true),
+            ("2023-11-16", "item-a-1111", "100.10", false),
+            ("2023-11-16", "item-a-card", "-40.00", false),
+        ]
+        .map(|(d, a, c, counted)| (d.to_string(), a.to_string(), c.to_string(), counted))
+        .into();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, expected, "{backend}: one snapshot per account and day, the day's last figure");
+        // From the second day: each account's last snapshot before it comes too.
+        let from_second = shown(store.balance_snapshots(alice, Daily, day(1)).await.unwrap());
+        assert_eq!(from_second.len(), 7, "{backend}: {from_second:?}");
+        assert!(from_second.iter().any(|r| r.0 == "2023-11-14" && r.1 == "item-a-1111"), "{backend}");
+        let from_third = shown(store.balance_snapshots(alice, Daily, day(2)).await.unwrap());
+        let seeds: Vec<_> = from_third.iter().filter(|r| r.0.as_str() < "2023-11-16").collect();
+        assert_eq!(seeds.len(), 3, "{backend}: the last before the range, per account: {seeds:?}");
+        assert!(seeds.iter().any(|r| r.0 == "2023-11-15" && r.1 == "item-a-0000"), "{backend}");
+        let realtime = shown(store.balance_snapshots(alice, Realtime, day(0)).await.unwrap());
+        assert_eq!(realtime, vec![("2023-11-15".into(), "item-a-0000".into(), "200.00".into(), true)], "{backend}");
+        assert!(store.balance_snapshots(bob, Daily, day(0)).await.unwrap().is_empty(), "{backend}: alice's only");
+
+        // Retention: daily before the second day and real-time before the third go.
+        assert_eq!(store.prune_balance_snapshots(day(1), day(2)).await.unwrap(), 4, "{backend}");
+        assert!(store.balance_snapshots(alice, Realtime, day(0)).await.unwrap().is_empty(), "{backend}");
+        // An account's history goes with it.
+        store.delete_account("item-a", "item-a-0000").await.unwrap();
+        let left = shown(store.balance_snapshots(alice, Daily, day(0)).await.unwrap());
+        assert!(left.iter().all(|r| r.1 != "item-a-0000") && left.len() == 2, "{backend}: {left:?}");
+    }
+}
+
+#[tokio::test]
+async fn bank_health_lists_every_users_banks_and_the_audit_trail_keeps_the_last_entries() {
+    use banking_core::{model::AuditEntry, store::audit::AUDIT_ENTRIES_PER_ITEM};
+    let entry = |item: &str, user: i64, at: i64, action: &str| AuditEntry {
+        item_id: item.into(),
+        user_id: user,
+        at,
+        actor: format!("user:{user}"),
+        action: action.into(),
+        detail: Some(format!("#{at}")),
+    };
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        let alice = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, bob, "item-b", "ins_2", &["0000"]).await;
+        item(&store, alice, "item-a", "ins_1", &["0000", "1111"]).await;
+        store.record_plaid_error("item-a", "ITEM_LOGIN_REQUIRED", Some("req-42"), 1_800).await.unwrap();
+        assert!(store.record_webhook_failure("item-a", "bad signature", 1_900).await.unwrap(), "{backend}");
+        assert!(store.record_webhook_failure("item-a", "expired", 1_950).await.unwrap(), "{backend}");
+        assert!(!store.record_webhook_failure("item-nobody", "bad signature", 1_950).await.unwrap(), "{backend}");
+        store
+            .record_webhook("digest-1", Some("item-a"), "TRANSACTIONS/SYNC_UPDATES_AVAILABLE", "{}", 2_000, 0)
+            .await
+            .unwrap();
+
+        let banks = store.bank_health(10, 0).await.unwrap();
+        let listed: Vec<(&str, &str, i64)> =
+            banks.iter().map(|b| (b.username.as_str(), b.item_id.as_str(), b.accounts)).collect();
+        assert_eq!(listed, vec![("alice", "item-a", 2), ("bob", "item-b", 1)], "{backend}: every user's, by name");
+        let a = &banks[0];
+        assert_eq!(
+            (a.last_error_code.as_deref(), a.last_error_request_id.as_deref(), a.last_error_at),
+            (Some("ITEM_LOGIN_REQUIRED"), Some("req-42"), Some(1_800)),
+            "{backend}"
+        );
+        assert_eq!(
+            (a.webhook_failures, a.webhook_failure_at, a.webhook_failure_reason.as_deref(), a.last_webhook_at),
+            (2, Some(1_950), Some("expired"), Some(2_000)),
+            "{backend}"
+        );
+        let b = &banks[1];
+        assert_eq!((b.last_error_code.clone(), b.webhook_failures, b.last_webhook_at), (None, 0, None), "{backend}");
+        assert_eq!(store.bank_health(1, 1).await.unwrap()[0].item_id, "item-b", "{backend}: paged");
+
+        // The trail: newest first, the last entries per bank kept, another bank's untouched.
+        for at in 0..AUDIT_ENTRIES_PER_ITEM + 5 {
+            store.audit(&entry("item-a", alice, at, "synced")).await.unwrap();
+        }
+        store.audit(&entry("item-b", bob, 7, "linked")).await.unwrap();
+        let trail = store.audit_trail("item-a", 1_000).await.unwrap();
+        assert_eq!(trail.len() as i64, AUDIT_ENTRIES_PER_ITEM, "{backend}");
+        assert_eq!((trail[0].at, trail.last().unwrap().at), (AUDIT_ENTRIES_PER_ITEM + 4, 5), "{backend}");
+        assert_eq!(store.audit_trail("item-a", 3).await.unwrap().len(), 3, "{backend}");
+        assert_eq!(store.audit_trail("item-b", 10).await.unwrap(), vec![entry("item-b", bob, 7, "linked")]);
+        // It outlives the bank, until its retention ends.
+        store.delete_item(bob, "item-b").await.unwrap();
+        assert_eq!(store.audit_trail("item-b", 10).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.prune_audit(10).await.unwrap(), 6, "{backend}: entries before 10");
+        assert!(store.audit_trail("item-b", 10).await.unwrap().is_empty(), "{backend}");
+    }
+}

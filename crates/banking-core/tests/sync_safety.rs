@@ -119,10 +119,15 @@ async fn a_plaid_500_mid_paging_commits_nothing_and_keeps_the_cursor() {
     for backend in banking_core::testing::BACKENDS {
         let h = common::harness(backend).await;
         let item_id = linked(&h).await;
+        // Only our sync may call Plaid, so the fault lands on its second page: no webhook
+        // starts another, and the syncs the link's webhooks started have finished (a pass
+        // of ours ran to the end).
+        h.muted.store(true, std::sync::atomic::Ordering::SeqCst);
+        while h.service.sync_item(&item_id).await.unwrap().is_none() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let before = h.store.item(h.user, &item_id).await.unwrap();
         let count_before = h.store.transaction_count(&item_id).await.unwrap();
-        // Only our sync may call Plaid, so the fault lands on its second page.
-        h.muted.store(true, std::sync::atomic::Ordering::SeqCst);
         h.sim(&format!("/control/items/{item_id}/transactions"), json!({"count": 120})).await;
         // More failures than our sync's attempts, in case a sync the link's webhooks started
         // is still calling Plaid and takes some of them.

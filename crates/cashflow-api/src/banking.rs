@@ -228,7 +228,42 @@ pub struct WeekFlowView {
     pub money_out: String,
 }
 
-/// A refresh result: balances, fresh or last known with why.
+/// Total cash on one day (YYYY-MM-DD, UTC), as an exact decimal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CashPointView {
+    /// The day.
+    pub date: String,
+    /// Total cash that day.
+    pub amount: String,
+}
+
+/// Cash over time in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CashSeriesView {
+    /// ISO currency code (empty when the bank gave none).
+    pub currency: String,
+    /// One point per day, oldest first, from the first day with a balance on record.
+    pub points: Vec<CashPointView>,
+}
+
+/// Cash over time: the current balances of the accounts counted in total cash, as kept each
+/// day (and on each real-time refresh), summed per day and currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CashHistoryView {
+    /// Days covered, up to today.
+    pub days: u32,
+    /// One series per currency, in currency order.
+    pub series: Vec<CashSeriesView>,
+}
+
+/// Days a cash-over-time chart may cover.
+pub const CASH_HISTORY_DAYS: std::ops::RangeInclusive<u32> = 1..=366;
+
+/// The result of "Sync now": balances (fresh, or last known with why) and whether the bank
+/// was asked for new transactions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshView {
@@ -236,6 +271,10 @@ pub struct RefreshView {
     pub item: ItemView,
     /// None if fresh; otherwise why the last known balances are shown.
     pub stale_reason: Option<String>,
+    /// None when the bank was asked for new transactions (they appear as it answers);
+    /// otherwise why it was not asked.
+    #[serde(default)]
+    pub transactions_reason: Option<String>,
 }
 
 /// What Link's `onExit` reported, for the server's log (support asks for these ids).

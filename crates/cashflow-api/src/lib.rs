@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod banking;
 pub mod error;
 pub mod events;

@@ -272,15 +272,24 @@ pub async fn transactions_sync(State(sim): State<Simulator>, headers: HeaderMap,
     }))
 }
 
-/// `/transactions/refresh`: new data is checked for; SYNC_UPDATES_AVAILABLE follows.
+/// `/transactions/refresh`: Plaid asks the bank for new transactions at once; when it found
+/// some (purchases waiting at the bank, see `/control/items/{id}/transactions` with
+/// `at_bank`), SYNC_UPDATES_AVAILABLE follows, as Plaid sends it only when there are changes.
 pub async fn transactions_refresh(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let req: TokenOnly = accept(&sim, &headers, &body).await?;
     let mut state = sim.state.lock().await;
+    let today = state.today();
     let item = state.item_for_token(&req.access_token)?;
     item.check()?;
     let item_id = item.item_id.clone();
+    let waiting = std::mem::take(&mut item.at_bank);
+    if waiting > 0 {
+        item.advance(today, waiting, false, 0);
+    }
     drop(state);
-    webhooks::fire(&sim, &item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE").await;
+    if waiting > 0 {
+        webhooks::fire(&sim, &item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE").await;
+    }
     ok(json!({ "request_id": request_id() }))
 }
 

@@ -51,6 +51,10 @@ pub struct AddTransactions {
     /// Recent posted transactions to modify.
     #[serde(default)]
     pub modify: u32,
+    /// The new purchases wait at the bank: Plaid has not fetched them, and no webhook is
+    /// sent, until `/transactions/refresh` (the clock does not move).
+    #[serde(default)]
+    pub at_bank: bool,
 }
 
 fn one() -> u32 {
@@ -58,13 +62,23 @@ fn one() -> u32 {
 }
 
 /// `POST /control/items/{id}/transactions`: advances the clock a day, posts pending
-/// transactions, adds `count` new ones, modifies `modify`, and fires SYNC_UPDATES_AVAILABLE.
+/// transactions, adds `count` new ones, modifies `modify`, and fires SYNC_UPDATES_AVAILABLE;
+/// with `at_bank`, only leaves `count` purchases waiting at the bank for
+/// `/transactions/refresh`.
 pub async fn add_transactions(
     State(sim): State<Simulator>,
     Path(item_id): Path<String>,
     body: Option<Json<AddTransactions>>,
 ) -> Response {
-    let req = body.map(|Json(b)| b).unwrap_or(AddTransactions { count: 1, pending: false, modify: 0 });
+    let req = body.map(|Json(b)| b).unwrap_or(AddTransactions { count: 1, pending: false, modify: 0, at_bank: false });
+    if req.at_bank {
+        let mut state = sim.state.lock().await;
+        let Some(item) = state.items.get_mut(&item_id) else {
+            return not_found(&item_id);
+        };
+        item.at_bank = item.at_bank.saturating_add(req.count).min(1_000);
+        return Json(json!({ "at_bank": item.at_bank })).into_response();
+    }
     let counts = {
         let mut state = sim.state.lock().await;
         state.day_offset += 1;

@@ -175,6 +175,9 @@ pub struct SimItem {
     pub mutate_after: Option<u32>,
     /// `/transactions/sync` was called at least once (Plaid only then sends SYNC webhooks).
     pub sync_called: bool,
+    /// Purchases made at the bank that Plaid has not fetched yet: `/transactions/refresh`
+    /// fetches them (Plaid otherwise picks them up on its own schedule).
+    pub at_bank: u32,
     /// Last webhook sent.
     pub last_webhook: Option<(DateTime<Utc>, String)>,
     /// Created.
@@ -272,6 +275,7 @@ impl State {
             log: Vec::new(),
             mutate_after: None,
             sync_called: false,
+            at_bank: 0,
             last_webhook: None,
             created_at: Utc::now(),
             sums: std::cell::OnceCell::new(),

@@ -230,7 +230,6 @@ async fn item_get_webhook_update_fire_refresh_and_remove() {
         .await
         .unwrap_err();
     assert_eq!(code(bad), "INVALID_FIELD", "Plaid's sandbox cannot fire PENDING_EXPIRATION");
-    client.send(&TransactionsRefreshRequest { access_token: access.clone() }).await.unwrap();
     client.send(&ItemRemoveRequest { access_token: access.clone() }).await.unwrap();
     assert_eq!(code(client.send(&ItemGetRequest { access_token: access }).await.unwrap_err()), "ITEM_NOT_FOUND");
 }
@@ -446,4 +445,43 @@ async fn institutions_come_with_their_branding_only_when_asked() {
     assert_eq!((plain.institution.logo, plain.institution.primary_color), (None, None));
     let unknown = InstitutionsGetByIdRequest::with_branding("ins_nope", &["US".into()]);
     assert_eq!(code(client.send(&unknown).await.unwrap_err()), "INVALID_INSTITUTION");
+}
+
+#[tokio::test]
+async fn refresh_fetches_what_waits_at_the_bank_and_only_then_notifies() {
+    let (url, client) = sim().await;
+    let (hook_tx, mut hooks) = tokio::sync::mpsc::channel::<serde_json::Value>(8);
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let hook_tx = hook_tx.clone();
+            async move {
+                hook_tx.send(body).await.unwrap();
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let access = linked_with_webhook(&client, serve_hook(receiver).await).await;
+    let first = client.sync_transactions(&access, None, 500).await.unwrap();
+    let cursor = first.next_cursor.clone().unwrap();
+    let items = reqwest::get(format!("{url}/control/items")).await.unwrap().json::<serde_json::Value>().await.unwrap();
+    let item_id = items["items"][0]["item_id"].as_str().unwrap().to_string();
+
+    // Nothing new at the bank: the refresh is accepted and no webhook follows.
+    client.send(&TransactionsRefreshRequest { access_token: access.clone() }).await.unwrap();
+    let quiet = tokio::time::timeout(Duration::from_millis(300), hooks.recv()).await;
+    assert!(quiet.is_err(), "no change, no webhook: {quiet:?}");
+
+    // Two purchases wait at the bank: invisible to a sync until the refresh fetches them.
+    let waiting =
+        control(&url, &format!("/items/{item_id}/transactions"), json!({ "count": 2, "at_bank": true })).await;
+    assert_eq!(waiting["at_bank"], 2);
+    let before = client.sync_transactions(&access, Some(&cursor), 500).await.unwrap();
+    assert!(before.added.is_empty(), "Plaid has not fetched them yet");
+    client.send(&TransactionsRefreshRequest { access_token: access.clone() }).await.unwrap();
+    let hook = tokio::time::timeout(Duration::from_secs(5), hooks.recv()).await.unwrap().unwrap();
+    assert_eq!(hook["webhook_code"], "SYNC_UPDATES_AVAILABLE");
+    let after = client.sync_transactions(&access, Some(&cursor), 500).await.unwrap();
+    let new: Vec<_> = after.added.iter().filter(|t| t.pending_transaction_id.is_none()).collect();
+    assert_eq!(new.len(), 2, "the refresh brought the bank's two purchases: {new:?}");
 }

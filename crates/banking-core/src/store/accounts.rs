@@ -40,7 +40,7 @@ pub trait AccountStore: Send + Sync + 'static {
 /// What identifies an account across re-links (its id changes): the institution, the
 /// account's type and subtype, and its mask (its name when it has none). Reads `accounts a`
 /// joined with `plaid_items i`.
-const ACCOUNT_KEY: &str = "COALESCE(i.institution_id, i.institution_name) || '/' || a.account_type || '/' \
+pub(super) const ACCOUNT_KEY: &str = "COALESCE(i.institution_id, i.institution_name) || '/' || a.account_type || '/' \
      || COALESCE(a.subtype, '') || '/' || COALESCE(a.mask, a.name)";
 
 #[async_trait]
@@ -235,7 +235,13 @@ where
         .bind(a.balance_as_of)
         .bind(a.fetched_at)
         .bind(a.balance_source.as_str())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::balances::snapshot_account::<DB>(
+        conn,
+        &a.account_id,
+        a.fetched_at,
+        a.balance_source == BalanceSource::Realtime,
+    )
+    .await
 }

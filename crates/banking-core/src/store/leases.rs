@@ -1,10 +1,20 @@
 //! Leases and throttles shared by every instance through the database: one sync per Item
-//! at a time, real-time balance calls spaced out, and sign-in failures counted.
+//! at a time, real-time balance and transactions-refresh calls spaced out, and sign-in
+//! failures counted.
 
 use async_trait::async_trait;
 
 use super::{backend::Column, Backend, SqlStore};
 use crate::Result;
+
+/// A Plaid call made for one Item that the instances together space out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemCall {
+    /// `/accounts/balance/get` (real-time balances).
+    Balances,
+    /// `/transactions/refresh` (ask the bank for new transactions).
+    TransactionsRefresh,
+}
 
 /// Cross-instance leases and counters.
 #[async_trait]
@@ -14,9 +24,9 @@ pub trait LeaseStore: Send + Sync + 'static {
     async fn try_lease_sync(&self, item_id: &str, now: i64, until: i64) -> Result<bool>;
     /// Releases the lease; returns true when a follow-up sync was requested meanwhile.
     async fn release_sync(&self, item_id: &str) -> Result<bool>;
-    /// Claims a real-time balance call for the Item at `now` unless one was made after
-    /// `not_after`; false when another call (from any instance) was that recent.
-    async fn claim_balance_refresh(&self, item_id: &str, now: i64, not_after: i64) -> Result<bool>;
+    /// Claims a rate-limited Plaid `call` for the Item at `now` unless one was made after
+    /// `not_after`; false when another such call (from any instance) was that recent.
+    async fn claim_item_call(&self, item_id: &str, call: ItemCall, now: i64, not_after: i64) -> Result<bool>;
     /// Counts a failed sign-in for `username_key` at `now`; a count whose last failure is at
     /// or before `stale_before` starts again at 1 (and such rows are pruned).
     async fn record_sign_in_failure(&self, username_key: &str, now: i64, stale_before: i64) -> Result<()>;
@@ -72,11 +82,14 @@ where
         Ok(requested.unwrap_or(false))
     }
 
-    async fn claim_balance_refresh(&self, item_id: &str, now: i64, not_after: i64) -> Result<bool> {
-        let claimed = sqlx::query(
-            "UPDATE plaid_items SET balance_refresh_at = $2 \
-             WHERE item_id = $1 AND COALESCE(balance_refresh_at, 0) <= $3",
-        )
+    async fn claim_item_call(&self, item_id: &str, call: ItemCall, now: i64, not_after: i64) -> Result<bool> {
+        let column = match call {
+            ItemCall::Balances => "balance_refresh_at",
+            ItemCall::TransactionsRefresh => "transactions_refresh_at",
+        };
+        let claimed = sqlx::query(&format!(
+            "UPDATE plaid_items SET {column} = $2 WHERE item_id = $1 AND COALESCE({column}, 0) <= $3"
+        ))
         .bind(item_id)
         .bind(now)
         .bind(not_after)

@@ -10,6 +10,8 @@
 //! * [`items`]: Plaid Items with their sealed tokens and statuses ([`ItemStore`]),
 //! * [`institutions`]: institutions' identity cached from Plaid ([`InstitutionStore`]),
 //! * [`accounts`]: accounts and their balances ([`AccountStore`]),
+//! * [`balances`]: the accounts' balance history ([`BalanceStore`]),
+//! * [`audit`]: bank health and each bank's audit trail, for admins ([`AuditStore`]),
 //! * [`transactions`]: transactions, reports and the atomic sync ([`TransactionStore`]),
 //! * [`webhooks`]: recorded webhook deliveries and their episodes ([`WebhookStore`]),
 //! * [`leases`]: cross-instance leases and throttles ([`LeaseStore`]),
@@ -18,7 +20,9 @@
 //! * [`rows`]: database rows and their conversion into the model.
 
 pub mod accounts;
+pub mod audit;
 pub mod backend;
+pub mod balances;
 pub mod institutions;
 pub mod items;
 pub mod leases;
@@ -31,7 +35,9 @@ pub mod webhooks;
 use std::sync::Arc;
 
 pub use accounts::AccountStore;
+pub use audit::AuditStore;
 pub use backend::Backend;
+pub use balances::BalanceStore;
 pub use institutions::InstitutionStore;
 pub use items::ItemStore;
 pub use leases::LeaseStore;
@@ -45,7 +51,16 @@ use crate::{db::Database, model::*};
 /// Everything the app and the service store. Every method that reads or changes user data
 /// takes the user id and only ever touches that user's rows.
 pub trait Store:
-    UserStore + ItemStore + InstitutionStore + AccountStore + TransactionStore + WebhookStore + LeaseStore + OutboxStore
+    UserStore
+    + ItemStore
+    + InstitutionStore
+    + AccountStore
+    + BalanceStore
+    + AuditStore
+    + TransactionStore
+    + WebhookStore
+    + LeaseStore
+    + OutboxStore
 {
 }
 
@@ -54,6 +69,8 @@ impl<T> Store for T where
         + ItemStore
         + InstitutionStore
         + AccountStore
+        + BalanceStore
+        + AuditStore
         + TransactionStore
         + WebhookStore
         + LeaseStore

@@ -131,7 +131,8 @@ pub(super) struct AccountRow {
     balance_source: String,
 }
 
-fn decimal(v: Option<String>) -> Option<Decimal> {
+/// Exact decimal text as stored (none when absent or unreadable).
+pub(super) fn decimal(v: Option<String>) -> Option<Decimal> {
     v.and_then(|s| s.parse().ok())
 }
 

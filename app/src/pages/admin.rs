@@ -1,0 +1,195 @@
+use leptos::prelude::*;
+
+use cashflow_api::{
+    admin::{AuditEntryView, BankHealthView},
+    users::{Role, UserInfo},
+    AppError,
+};
+
+use crate::{
+    admin::{audit_trail, bank_health, sync_bank},
+    auth::current_user,
+    components::{
+        call::Call,
+        dashboard::Loaded,
+        format::when,
+        frame::{SignedOut, TopBar},
+    },
+};
+
+/// `/admin`: every user's banks with their health (status, last sync, Plaid's last error and
+/// its request id, webhooks), with Sync and the audit trail per bank. Admins only: others
+/// are told so, and the API refuses them (403).
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    let version = RwSignal::new(0u32);
+    // Created once, outside the Transition, so the server and the browser number them alike.
+    let banks: Loaded<Vec<BankHealthView>> = Resource::new(
+        move || version.get(),
+        move |_| async move {
+            match user.await {
+                Ok(Some(u)) if u.role == Role::Admin => bank_health(None, None).await,
+                _ => Err(AppError::forbidden()),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <main class="page"><p class="muted">"Loading…"</p></main> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! { <Page user banks version/> }.into_any(),
+                    Ok(None) => view! { <SignedOut next="/admin"/> }.into_any(),
+                    Err(e) => view! { <main class="page"><p role="alert" class="error">{e.to_string()}</p></main> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, version: RwSignal<u32>) -> impl IntoView {
+    let hide_amounts = RwSignal::new(false);
+    let is_admin = user.role == Role::Admin;
+    view! {
+        <TopBar user hide_amounts/>
+        <main class="page">
+            <h1>"Bank health"</h1>
+            {if is_admin {
+                view! {
+                    <Transition fallback=|| view! { <p class="muted">"Loading every bank…"</p> }>
+                        {move || banks.get().map(|b| match b {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">"No user has linked a bank yet."</p> }.into_any(),
+                            Ok(list) => view! { <BankTable banks=list version/> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+                        })}
+                    </Transition>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <section class="card empty" aria-label="No access">
+                        <h2>"Only admins can see bank health"</h2>
+                        <p class="muted">"This page lists every user's banks. Your role does not include it."</p>
+                    </section>
+                }
+                .into_any()
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn BankTable(banks: Vec<BankHealthView>, version: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <div class="card table-scroll">
+            <table class="admin-banks" aria-label="Every user's banks">
+                <thead>
+                    <tr>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Bank"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Last sync"</th>
+                        <th scope="col">"Last Plaid error"</th>
+                        <th scope="col">"Webhooks"</th>
+                        <th scope="col">"Act"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {banks.into_iter().map(|bank| view! { <BankRow bank version/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
+    let sync = Call::new();
+    let trail: Call<Result<Vec<AuditEntryView>, AppError>> = Call::new();
+    let shown = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(sync.value(), Some(Ok(_))) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let (sync_id, trail_id) = (bank.item_id.clone(), bank.item_id.clone());
+    let label = format!("{} of {}", bank.institution_name, bank.username);
+    let audit_label = StoredValue::new(label.clone());
+    let error = bank.last_error_code.clone().map(|code| {
+        let request = bank.last_error_request_id.clone().unwrap_or_else(|| "none".into());
+        let at = bank.last_error_at.as_deref().map(when).unwrap_or_default();
+        view! { <code>{code}</code> <div class="muted small">"request_id " <code>{request}</code></div> <div class="muted small">{at}</div> }
+    });
+    let webhooks =
+        format!("Last received: {}", bank.last_webhook_at.as_deref().map(when).unwrap_or_else(|| "never".into()));
+    let failures = (bank.webhook_failures > 0).then(|| {
+        let at = bank.webhook_failure_at.as_deref().map(when).unwrap_or_default();
+        let why = bank.webhook_failure_reason.clone().unwrap_or_default();
+        view! { <div class="error small">{format!("{} failed verification, last {at}: {why}", bank.webhook_failures)}</div> }
+    });
+    view! {
+        <tr data-item-id=bank.item_id.clone() aria-label=label.clone()>
+            <td>{bank.username.clone()}</td>
+            <td>{bank.institution_name.clone()} <div class="muted small">{format!("{} account(s)", bank.accounts)}</div></td>
+            <td>
+                <span class=format!("badge {}", bank.status.as_str()) data-status=bank.status.as_str()>{bank.status.as_str()}</span>
+                {bank.status_detail.clone().map(|d| view! { <div class="muted small">{d}</div> })}
+            </td>
+            <td>
+                {bank.last_sync_at.as_deref().map(when).unwrap_or_else(|| "never".into())}
+                {bank.last_sync_error.clone().map(|e| view! { <div class="error small">{e}</div> })}
+            </td>
+            <td>{error.map(|e| e.into_any()).unwrap_or_else(|| "none".into_any())}</td>
+            <td>{webhooks}{failures}</td>
+            <td>
+                <div class="row">
+                    <button type="button" on:click=move |_| sync.run(sync_bank(sync_id.clone())) disabled=move || sync.pending()>
+                        {move || if sync.pending() { "Syncing…" } else { "Sync" }}
+                    </button>
+                    <button type="button" class="ghost" aria-expanded=move || shown.get().to_string() on:click=move |_| {
+                        shown.update(|s| *s = !*s);
+                        if shown.get_untracked() {
+                            trail.run(audit_trail(trail_id.clone()));
+                        }
+                    }>"Audit trail"</button>
+                </div>
+                {move || sync.value().map(|r| match r {
+                    Ok(done) if done.ran => view! { <p class="small" role="status">{format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)}</p> }.into_any(),
+                    Ok(_) => view! { <p class="small" role="status">"A sync was running; it runs once more."</p> }.into_any(),
+                    Err(e) => view! { <p class="error small" role="alert">{e.error.message}</p> }.into_any(),
+                })}
+            </td>
+        </tr>
+        <Show when=move || shown.get()>
+            <tr class="audit-row">
+                <td colspan="7">
+                    {move || match trail.value() {
+                        None => view! { <p class="muted">"Loading the audit trail…"</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+                        Some(Ok(entries)) => view! { <AuditList entries label=audit_label.get_value()/> }.into_any(),
+                    }}
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+#[component]
+fn AuditList(entries: Vec<AuditEntryView>, label: String) -> impl IntoView {
+    view! {
+        <table class="audit" aria-label=format!("Audit trail of {label}")>
+            <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Details"</th></tr></thead>
+            <tbody>
+                {entries.into_iter().map(|e| view! {
+                    <tr>
+                        <td>{when(&e.at)}</td>
+                        <td>{e.actor}</td>
+                        <td>{e.action}</td>
+                        <td>{e.detail.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
