@@ -15,10 +15,13 @@ SPEC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", 
 PATHS = ["/link/token/create", "/item/public_token/exchange", "/accounts/get", "/accounts/balance/get",
          "/transactions/sync", "/item/get", "/item/remove", "/item/webhook/update",
          "/webhook_verification_key/get", "/sandbox/public_token/create", "/sandbox/item/fire_webhook",
-         "/sandbox/item/reset_login", "/transactions/refresh", "/institutions/get_by_id"]
+         "/sandbox/item/reset_login", "/transactions/refresh", "/institutions/get_by_id", "/liabilities/get",
+         "/investments/holdings/get", "/investments/transactions/get"]
 SCHEMAS = ["PlaidError", "SyncUpdatesAvailableWebhook", "ItemErrorWebhook", "PendingExpirationWebhook",
            "PendingDisconnectWebhook", "UserPermissionRevokedWebhook", "UserAccountRevokedWebhook",
-           "NewAccountsAvailableWebhook", "WebhookUpdateAcknowledgedWebhook", "ItemLoginRepairedWebhook"]
+           "NewAccountsAvailableWebhook", "WebhookUpdateAcknowledgedWebhook", "ItemLoginRepairedWebhook",
+           "LiabilitiesDefaultUpdateWebhook", "HoldingsDefaultUpdateWebhook",
+           "InvestmentsDefaultUpdateWebhook"]
 
 spec = yaml.load(open(SPEC), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 components = spec["components"]["schemas"]

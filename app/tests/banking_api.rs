@@ -101,6 +101,11 @@ impl Server {
     }
 }
 
+/// An exact decimal from the API's text (`"8000"` and `"8000.00"` are the same amount).
+fn decimal(v: &Value) -> rust_decimal::Decimal {
+    v.as_str().unwrap_or_else(|| panic!("not decimal text: {v}")).parse().unwrap()
+}
+
 fn code(body: &str) -> String {
     serde_json::from_str::<Value>(body).unwrap()["error"]["code"].as_str().unwrap_or_default().to_string()
 }
@@ -1091,4 +1096,146 @@ async fn admins_see_every_banks_health_and_audit_trail_and_no_one_else_does() {
     let (status, body) =
         s.call("POST", "/api/v1/admin/sync", Some(&admin), Some(json!({"item_id": "no-such-item"}))).await;
     assert_eq!((status, code(&body)), (404, "not_found".into()), "{body}");
+}
+
+/// Credit and payments due: a card's terms come from Plaid's /liabilities/get after the
+/// link's first sync (once, not on every sync), and again when Plaid's LIABILITIES webhook
+/// says they changed (here: the payment is overdue).
+#[tokio::test]
+async fn a_cards_payment_due_and_available_credit_come_from_plaid_and_follow_its_webhook() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_109510").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let read = || async {
+        let (status, body) = s.call("GET", "/api/v1/banking/liabilities", Some(&trader), None).await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let mut credit = Value::Null;
+    for _ in 0..100 {
+        credit = read().await;
+        if credit["liabilities"].as_array().is_some_and(|l| !l.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let card = credit["liabilities"][0].clone();
+    assert_eq!(
+        (card["kind"].clone(), card["account_name"].clone()),
+        (json!("credit"), json!("Houndstooth Rewards Card"))
+    );
+    assert_eq!((card["apr"].clone(), card["is_overdue"].clone()), (json!("22.49"), json!(false)));
+    assert_eq!(decimal(&card["limit"]), decimal(&json!("8000.00")), "{card}");
+    assert!(card["minimum_payment"].is_string() && card["next_payment_due_date"].is_string(), "{card}");
+    // Available credit: the card's figure from the bank, totalled per currency.
+    let (_, accounts) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    let accounts: Value = serde_json::from_str(&accounts).unwrap();
+    let account = accounts["items"][0]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == card["account_id"])
+        .unwrap()
+        .clone();
+    assert_eq!(card["available_credit"], account["available"], "{card} {account}");
+    assert_eq!(credit["available_credit"], json!([{"currency": "USD", "amount": account["available"]}]));
+
+    let (status, _) = s.call("POST", &format!("/sim/control/items/{item_id}/overdue"), None, None).await;
+    assert_eq!(status, 200);
+    for _ in 0..100 {
+        credit = read().await;
+        if credit["liabilities"][0]["is_overdue"] == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(credit["liabilities"][0]["is_overdue"], true, "{credit}");
+    let (_, calls) = s.call("GET", "/sim/control/calls", None, None).await;
+    let calls: Value = serde_json::from_str(&calls).unwrap();
+    assert_eq!(calls["/liabilities/get"], 2, "once after the link's syncs, once for the webhook: {calls}");
+
+    let viewer = s.sign_in("viewer").await;
+    let (status, _) = s.call("GET", "/api/v1/banking/liabilities", Some(&viewer), None).await;
+    assert_eq!(status, 403);
+}
+
+/// Investments: a brokerage's positions and activity come from Plaid's /investments/* after
+/// the link's first sync, with brokerage cash apart from the positions; a trade that Plaid
+/// announces (HOLDINGS and INVESTMENTS_TRANSACTIONS webhooks) is fetched again.
+#[tokio::test]
+async fn a_brokerages_positions_cash_and_activity_come_from_plaid_and_follow_its_webhooks() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s.link_bank(&trader, "ins_115585").await;
+    assert_eq!(status, 200, "{body}");
+    let item_id = serde_json::from_str::<Value>(&body).unwrap()["item_id"].as_str().unwrap().to_string();
+    let read = || async {
+        let (status, body) = s.call("GET", "/api/v1/banking/investments", Some(&trader), None).await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let mut view = Value::Null;
+    for _ in 0..100 {
+        view = read().await;
+        if view["accounts"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let account = view["accounts"][0].clone();
+    assert_eq!((account["account_name"].clone(), account["mask"].clone()), (json!("Otter Brokerage"), json!("8080")));
+    let amounts = |fields: &[&str]| fields.iter().map(|f| decimal(&account[*f])).collect::<Vec<_>>();
+    assert_eq!(
+        amounts(&["cash", "positions_value", "total"]),
+        [1940, 23060, 25000].map(rust_decimal::Decimal::from),
+        "{account}"
+    );
+    let (_, accounts) = s.call("GET", "/api/v1/banking/accounts", Some(&trader), None).await;
+    let accounts: Value = serde_json::from_str(&accounts).unwrap();
+    let brokerage = accounts["items"][0]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == account["account_id"])
+        .unwrap()
+        .clone();
+    assert_eq!(decimal(&brokerage["current"]), decimal(&account["total"]), "the balance is its positions and cash");
+    let holdings: Vec<(String, rust_decimal::Decimal, rust_decimal::Decimal)> = account["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["ticker"].as_str().unwrap().into(), decimal(&h["value"]), decimal(&h["gain"])))
+        .collect();
+    let expected = [("VTI", 12500, 2500), ("AAPL", 7600, 1600), ("BND", 2960, 160)]
+        .map(|(t, v, g)| (t.to_string(), rust_decimal::Decimal::from(v), rust_decimal::Decimal::from(g)));
+    assert_eq!(holdings, expected, "largest first, cash apart");
+    let kinds: Vec<&str> =
+        view["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["fee", "cash", "buy", "buy", "buy", "cash"], "newest first: {view}");
+    let dividend =
+        view["transactions"].as_array().unwrap().iter().find(|t| t["subtype"] == "dividend").unwrap().clone();
+    assert_eq!((decimal(&dividend["amount"]), dividend["ticker"].clone()), ("-35.20".parse().unwrap(), json!("VTI")));
+
+    let (status, _) = s.call("POST", &format!("/sim/control/items/{item_id}/trade"), None, None).await;
+    assert_eq!(status, 200);
+    for _ in 0..100 {
+        view = read().await;
+        if decimal(&view["accounts"][0]["cash"]) == rust_decimal::Decimal::from(990)
+            && view["transactions"].as_array().unwrap().len() == 7
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(decimal(&view["accounts"][0]["cash"]), rust_decimal::Decimal::from(990), "{view}");
+    assert_eq!(view["transactions"][0]["name"], "BUY 5 AAPL", "{view}");
+    let aapl =
+        view["accounts"][0]["holdings"].as_array().unwrap().iter().find(|h| h["ticker"] == "AAPL").unwrap().clone();
+    assert_eq!((decimal(&aapl["quantity"]), decimal(&aapl["cost_basis"])), (45.into(), 6950.into()));
+
+    let viewer = s.sign_in("viewer").await;
+    let (status, _) = s.call("GET", "/api/v1/banking/investments", Some(&viewer), None).await;
+    assert_eq!(status, 403);
 }

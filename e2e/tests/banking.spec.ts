@@ -212,7 +212,9 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(page.locator('[data-live="true"]')).toBeVisible();
     const listed = async () =>
       (await (await page.request.get('/api/v1/banking/transactions?limit=500')).json()).length as number;
-    const coffee = page.getByRole('table', { name: 'Recent transactions' }).getByRole('row', { name: /BLUE BOTTLE COFFEE/ });
+    const recent = page.getByRole('table', { name: 'Recent transactions' });
+    await expect(recent).toBeVisible();
+    const coffee = recent.getByRole('row', { name: /Blue Bottle Coffee/i });
     const before = await listed();
     const coffeeBefore = await coffee.count();
     // A purchase made at the bank that Plaid has not fetched: no webhook comes for it.
@@ -237,6 +239,22 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     await expect(history.getByTestId('cash-history-latest')).toHaveText(total!);
   });
 
+  test('the credit card\'s next payment and available credit show, and an overdue payment is flagged', async ({ page }) => {
+    await signInAs(page, 'trader');
+    const dashboard = new Dashboard(page);
+    const itemId = await dashboard.bank('Houndstooth Bank').getAttribute('data-item-id');
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    const credit = page.getByRole('region', { name: 'Credit and payments due' });
+    await expect(page.getByTestId('available-credit')).toHaveText(/^\$[\d,]+\.\d\d$/);
+    const card = credit.getByRole('listitem', { name: /^Houndstooth Rewards Card/ });
+    await expect(card.getByTestId('payment-due')).toHaveText(/^\$[\d,]+\.\d\d due \d{4}-\d\d-\d\d$/);
+    await expect(card).toContainText('APR 22.49%');
+    await expect(card).toContainText('limit $8,000.00');
+    await expect(card.getByTestId('overdue')).toHaveCount(0);
+    await simControl(page, `/items/${itemId}/overdue`);
+    await expect(card.getByTestId('overdue')).toBeVisible();
+  });
+
   test('an admin sees every bank\'s health, syncs it and reads its audit trail; a trader cannot', async ({ page }) => {
     await signInAs(page, 'admin');
     await page.getByRole('link', { name: 'Bank health' }).click();
@@ -256,9 +274,10 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     for (const action of ['linked', 'synced', 'sync_now', 'sync_requested']) {
       await expect(trail.getByRole('cell', { name: action, exact: true }).first()).toBeVisible();
     }
+    await page.screenshot({ path: '.artifacts/admin.png', fullPage: false });
     // Nothing of the trader's money or tokens is on the page.
     await expect(page.locator('body')).not.toContainText('access-sandbox');
-    await expect(page.locator('body')).not.toContainText('BLUE BOTTLE');
+    await expect(page.locator('body')).not.toContainText(/Blue Bottle/i);
 
     await page.context().clearCookies();
     await signInAs(page, 'trader');

@@ -95,6 +95,28 @@ test.describe.serial('a bank over its lifetime', () => {
     await expect(page.locator('figure.chart[data-currency="USD"]')).toBeVisible();
   });
 
+  test('a brokerage shows its cash apart from its positions, and a trade shows up live', async ({ page }) => {
+    await signInAs(page, 'admin');
+    const dashboard = new Dashboard(page);
+    await dashboard.connect('Otter Brokerage');
+    const itemId = await dashboard.bank('Otter Brokerage').getAttribute('data-item-id');
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    const investments = page.getByRole('region', { name: 'Investments' });
+    const account = investments.getByLabel('Otter Brokerage ••8080');
+    await expect(account.getByTestId('investment-total')).toHaveText('$25,000.00');
+    await expect(account.getByTestId('brokerage-cash')).toHaveText('$1,940.00');
+    const positions = investments.getByRole('table', { name: 'Positions of Otter Brokerage ••8080' });
+    await expect(positions.getByRole('row')).toHaveCount(4);
+    await expect(positions.getByRole('row').nth(1)).toContainText('VTI');
+    await expect(positions.getByRole('row', { name: /AAPL/ })).toContainText('$1,600.00');
+    const activity = investments.getByRole('table', { name: 'Recent investment activity' });
+    await expect(activity.getByRole('row', { name: /VTI DIVIDEND/ })).toContainText('+$35.20');
+    await simControl(page, `/items/${itemId}/trade`);
+    await expect(account.getByTestId('brokerage-cash')).toHaveText('$990.00');
+    await expect(positions.getByRole('row', { name: /AAPL/ })).toContainText('45');
+    await expect(activity.getByRole('row', { name: /BUY 5 AAPL/ })).toBeVisible();
+  });
+
   test('a Link token that expired while the page was open is replaced on click', async ({ page }) => {
     await signInAs(page, 'admin');
     const dashboard = new Dashboard(page);

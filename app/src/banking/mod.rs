@@ -127,6 +127,22 @@ pub async fn cash_history(#[server(default)] days: Option<u32>) -> Result<CashHi
     ssr::cash_history(&state, user.id, days.unwrap_or(30)).await.map_err(crate::auth::ssr::fail)
 }
 
+/// `GET /api/v1/banking/liabilities`: the credit still available on the trader's cards, and
+/// every card and loan with its APR and next payment due (overdue first, then soonest).
+#[server(prefix = "/api/v1/banking", endpoint = "liabilities", input = GetUrl, output = Json)]
+pub async fn liabilities() -> Result<LiabilitiesView, AppError> {
+    let (state, user) = ssr::trader().await?;
+    ssr::liabilities(&state, user.id).await.map_err(crate::auth::ssr::fail)
+}
+
+/// `GET /api/v1/banking/investments`: the trader's investment accounts with their positions
+/// (brokerage cash apart) and their latest 50 investment transactions.
+#[server(prefix = "/api/v1/banking", endpoint = "investments", input = GetUrl, output = Json)]
+pub async fn investments() -> Result<InvestmentsView, AppError> {
+    let (state, user) = ssr::trader().await?;
+    ssr::investments(&state, user.id).await.map_err(crate::auth::ssr::fail)
+}
+
 /// "Sync now" for one bank: real-time balances, and new transactions asked of the bank
 /// (also `POST /api/v1/banking/items/{id}/refresh`).
 #[server(prefix = "/api/v1/banking/items", endpoint = "refresh", input = Json, output = Json)]

@@ -308,6 +308,124 @@ pub async fn cash_history(state: &AppState, user: UserId, days: u32) -> Result<C
     Ok(CashHistoryView { days, series })
 }
 
+/// Credit still available per currency, and every card and loan with its next payment,
+/// overdue ones first, then by due date.
+pub async fn liabilities(state: &AppState, user: UserId) -> Result<LiabilitiesView, AppError> {
+    let (items, preferences) = state.banking.accounts_and_preferences(user).await?;
+    let terms = state.banking.liabilities(user).await?;
+    let mut available = std::collections::BTreeMap::<String, Decimal>::new();
+    let mut listed = Vec::new();
+    for item in &items {
+        for account in &item.accounts {
+            let credit_left = (account.account_type == "credit")
+                .then(|| account.available.or_else(|| Some(account.limit? - account.current.unwrap_or_default())))
+                .flatten();
+            if let Some(left) = credit_left {
+                *available.entry(account.currency.clone().unwrap_or_default()).or_default() += left;
+            }
+            let Some(terms) = terms.iter().find(|l| l.account_id == account.account_id) else { continue };
+            let view = account_view(account, preferences.get(&account.account_id));
+            listed.push(LiabilityView {
+                account_id: account.account_id.clone(),
+                item_id: item.item.item_id.clone(),
+                institution_name: item.item.institution_name.clone(),
+                account_name: view.nickname.clone().unwrap_or(view.name),
+                mask: account.mask.clone(),
+                kind: terms.kind,
+                currency: account.currency.clone(),
+                balance: money(account.current),
+                limit: money(account.limit),
+                available_credit: money(credit_left),
+                apr: terms.apr.map(|d| d.normalize().to_string()),
+                is_overdue: terms.is_overdue.unwrap_or(false),
+                minimum_payment: money(terms.minimum_payment),
+                next_payment_due_date: terms.next_payment_due.map(|d| d.to_string()),
+                last_payment_amount: money(terms.last_payment_amount),
+                last_payment_date: terms.last_payment_date.map(|d| d.to_string()),
+                last_statement_balance: money(terms.last_statement_balance),
+            });
+        }
+    }
+    listed.sort_by(|a, b| {
+        (!a.is_overdue, a.next_payment_due_date.is_none(), &a.next_payment_due_date).cmp(&(
+            !b.is_overdue,
+            b.next_payment_due_date.is_none(),
+            &b.next_payment_due_date,
+        ))
+    });
+    Ok(LiabilitiesView {
+        available_credit: available
+            .into_iter()
+            .map(|(currency, amount)| CurrencyAmountView { currency, amount: amount.round_dp(2).to_string() })
+            .collect(),
+        liabilities: listed,
+    })
+}
+
+/// Investment accounts with their positions (cash apart) and the latest 50 investment
+/// transactions.
+pub async fn investments(state: &AppState, user: UserId) -> Result<InvestmentsView, AppError> {
+    let (items, preferences) = state.banking.accounts_and_preferences(user).await?;
+    let (holdings, transactions) = state.banking.investments(user, 50).await?;
+    let exact = |d: Decimal| d.normalize().to_string();
+    let mut accounts = Vec::new();
+    for item in &items {
+        for account in item.accounts.iter().filter(|a| holdings.iter().any(|h| h.account_id == a.account_id)) {
+            let held: Vec<_> = holdings.iter().filter(|h| h.account_id == account.account_id).collect();
+            let cash: Decimal = held.iter().filter(|h| h.is_cash).map(|h| h.value).sum();
+            let positions: Decimal = held.iter().filter(|h| !h.is_cash).map(|h| h.value).sum();
+            let view = account_view(account, preferences.get(&account.account_id));
+            accounts.push(InvestmentAccountView {
+                account_id: account.account_id.clone(),
+                item_id: item.item.item_id.clone(),
+                institution_name: item.item.institution_name.clone(),
+                account_name: view.nickname.clone().unwrap_or(view.name),
+                mask: account.mask.clone(),
+                currency: account.currency.clone(),
+                cash: cash.round_dp(2).to_string(),
+                positions_value: positions.round_dp(2).to_string(),
+                total: (cash + positions).round_dp(2).to_string(),
+                holdings: held
+                    .iter()
+                    .filter(|h| !h.is_cash)
+                    .map(|h| HoldingView {
+                        security_id: h.security_id.clone(),
+                        ticker: h.ticker.clone(),
+                        name: h.name.clone(),
+                        security_type: h.security_type.clone(),
+                        quantity: exact(h.quantity),
+                        price: h.price.round_dp(2).to_string(),
+                        price_as_of: h.price_as_of.map(|d| d.to_string()),
+                        value: h.value.round_dp(2).to_string(),
+                        cost_basis: money(h.cost_basis),
+                        gain: money(h.cost_basis.map(|cost| h.value - cost)),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(InvestmentsView {
+        accounts,
+        transactions: transactions
+            .iter()
+            .map(|t| InvestmentTransactionView {
+                investment_transaction_id: t.investment_transaction_id.clone(),
+                account_id: t.account_id.clone(),
+                date: t.date.to_string(),
+                name: t.name.clone(),
+                kind: t.kind.clone(),
+                subtype: t.subtype.clone(),
+                ticker: t.ticker.clone(),
+                quantity: exact(t.quantity),
+                price: t.price.round_dp(2).to_string(),
+                amount: t.amount.round_dp(2).to_string(),
+                fees: money(t.fees),
+                currency: t.currency.clone(),
+            })
+            .collect(),
+    })
+}
+
 /// Remove a bank.
 pub async fn remove(state: &AppState, user: UserId, item_id: &str) -> Result<(), AppError> {
     Ok(state.banking.remove_item(user, item_id).await?)

@@ -227,7 +227,7 @@ pub struct SyncNotes(RwSignal<Vec<(String, Vec<String>)>>);
 
 impl SyncNotes {
     /// Replaces the note of `item_id`.
-    fn keep(self, item_id: &str, lines: Vec<String>) {
+    pub fn keep(self, item_id: &str, lines: Vec<String>) {
         self.0.update(|notes| {
             notes.retain(|(id, _)| id != item_id);
             notes.push((item_id.to_string(), lines));
@@ -235,7 +235,7 @@ impl SyncNotes {
     }
 
     /// The note of `item_id`, if any.
-    fn of(self, item_id: &str) -> Option<Vec<String>> {
+    pub fn of(self, item_id: &str) -> Option<Vec<String>> {
         self.0.with(|notes| notes.iter().find(|(id, _)| id == item_id).map(|(_, lines)| lines.clone()))
     }
 }

@@ -99,7 +99,7 @@ pub fn CashHistoryChart(series: CashSeriesView) -> AnyView {
     let title_id = format!("cash-history-title-{}", currency.to_ascii_lowercase());
     let axis_label = |v: f64| money(&format!("{v:.0}"), code).replace(".00", "");
     view! {
-        <figure class="chart" aria-labelledby=title_id.clone() data-currency=currency.clone()>
+        <figure class="chart" aria-labelledby=title_id.clone() data-history-currency=currency.clone()>
             <figcaption id=title_id.clone() class="row">
                 <strong>"Total cash" {code.filter(|c| *c != "USD").map(|c| format!(" ({c})"))}</strong>
                 <span class="muted" data-testid="cash-history-latest">{last.as_ref().map(|l| money(&l.amount, code))}</span>

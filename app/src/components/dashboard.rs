@@ -14,15 +14,20 @@ use leptos::prelude::*;
 use super::{
     bank_card::{BankCard, SyncNotes},
     chart::{CashFlowChart, CashHistoryChart},
+    credit::CreditSummary,
     format::money,
+    investments::InvestmentsSummary,
     live_events,
     plaid_link::PlaidLinkWidget,
     transactions::TransactionList,
 };
-use crate::banking::{cash_flow, cash_history, get_accounts, link_settings, transactions_page};
+use crate::banking::{
+    cash_flow, cash_history, get_accounts, investments, liabilities, link_settings, transactions_page,
+};
 use cashflow_api::{
     banking::{
-        AccountsView, CashHistoryView, CurrencyAmountView, ItemView, LinkSettingsView, TransactionView, WeekFlowView,
+        AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, ItemView, LiabilitiesView,
+        LinkSettingsView, TransactionView, WeekFlowView,
     },
     users::UserInfo,
     AppError,
@@ -39,6 +44,8 @@ pub struct DashboardData {
     transactions: Loaded<Vec<TransactionView>>,
     flows: Loaded<Vec<WeekFlowView>>,
     history: Loaded<CashHistoryView>,
+    credit: Loaded<LiabilitiesView>,
+    investments: Loaded<InvestmentsView>,
     /// Days the cash-over-time chart covers.
     history_days: RwSignal<u32>,
     version: RwSignal<u32>,
@@ -65,6 +72,8 @@ impl DashboardData {
                 move || (version.get(), history_days.get()),
                 move |(_, days)| for_bank_users(user, cash_history(Some(days))),
             ),
+            credit: Resource::new(move || version.get(), move |_| for_bank_users(user, liabilities())),
+            investments: Resource::new(move || version.get(), move |_| for_bank_users(user, investments())),
             history_days,
             version,
             shown,
@@ -110,7 +119,9 @@ pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
 
 #[component]
 fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
-    let DashboardData { accounts, transactions, flows, history, history_days, version, shown, .. } = data;
+    let DashboardData {
+        accounts, transactions, flows, history, credit, investments, history_days, version, shown, ..
+    } = data;
     // What "Sync now" reported per bank, kept here so that a card rebuilt by the reload it
     // triggers still shows it.
     provide_context(SyncNotes::default());
@@ -135,7 +146,7 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 <div class="card">
                     <div class="muted">"Total cash"</div>
                     <div class="figure" data-testid="total-cash">
-                        {move || accounts.get().and_then(Result::ok).map(|d| total_cash(&d.total_cash))}
+                        {move || accounts.get().and_then(Result::ok).map(|d| amounts_by_currency(&d.total_cash))}
                     </div>
                     <small class="muted">"Current balances of checking and savings"</small>
                 </div>
@@ -144,6 +155,7 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                     <div class="figure">{move || items().len()}</div>
                     <PlaidLinkWidget script_url=script_url.clone() on_changed=changed/>
                 </div>
+                {move || credit.get().and_then(Result::ok).map(|credit| view! { <CreditSummary credit/> })}
             </section>
             {move || accounts.get().map(|result| match result {
                 Err(e) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
@@ -187,6 +199,9 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                             })}
                         </Transition>
                     </section>
+                    <Transition fallback=|| ()>
+                        {move || investments.get().and_then(Result::ok).map(|investments| view! { <InvestmentsSummary investments/> })}
+                    </Transition>
                     <section aria-label="Cash flow" class="card">
                         <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
                             {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
@@ -226,8 +241,8 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
     }
 }
 
-/// Total cash, one line per currency (amounts in different currencies are never added).
-fn total_cash(totals: &[CurrencyAmountView]) -> AnyView {
+/// Amounts per currency, one line each (amounts in different currencies are never added).
+pub(super) fn amounts_by_currency(totals: &[CurrencyAmountView]) -> AnyView {
     match totals {
         [] => money("0", Some("USD")).into_any(),
         [one] => money(&one.amount, Some(&one.currency)).into_any(),

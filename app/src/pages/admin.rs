@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use cashflow_api::{
-    admin::{AuditEntryView, BankHealthView},
+    admin::{AdminSyncView, AuditEntryView, BankHealthView},
     users::{Role, UserInfo},
     AppError,
 };
@@ -10,6 +10,7 @@ use crate::{
     admin::{audit_trail, bank_health, sync_bank},
     auth::current_user,
     components::{
+        bank_card::SyncNotes,
         call::Call,
         dashboard::Loaded,
         format::when,
@@ -51,6 +52,9 @@ pub fn AdminPage() -> impl IntoView {
 fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, version: RwSignal<u32>) -> impl IntoView {
     let hide_amounts = RwSignal::new(false);
     let is_admin = user.role == Role::Admin;
+    // What Sync reported per bank, kept here so that a row rebuilt by the reload it triggers
+    // still shows it.
+    provide_context(SyncNotes::default());
     view! {
         <TopBar user hide_amounts/>
         <main class="page">
@@ -105,11 +109,19 @@ fn BankTable(banks: Vec<BankHealthView>, version: RwSignal<u32>) -> impl IntoVie
 
 #[component]
 fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
-    let sync = Call::new();
+    let sync: Call<Result<AdminSyncView, AppError>> = Call::new();
     let trail: Call<Result<Vec<AuditEntryView>, AppError>> = Call::new();
     let shown = RwSignal::new(false);
+    let notes = use_context::<SyncNotes>().unwrap_or_default();
+    let (noted_id, note_id) = (bank.item_id.clone(), bank.item_id.clone());
     Effect::new(move |_| {
-        if matches!(sync.value(), Some(Ok(_))) {
+        if let Some(Ok(done)) = sync.value() {
+            let note = if done.ran {
+                format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)
+            } else {
+                "A sync was running; it runs once more.".to_string()
+            };
+            notes.keep(&noted_id, vec![note]);
             version.update(|v| *v += 1);
         }
     });
@@ -154,11 +166,8 @@ fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
                         }
                     }>"Audit trail"</button>
                 </div>
-                {move || sync.value().map(|r| match r {
-                    Ok(done) if done.ran => view! { <p class="small" role="status">{format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)}</p> }.into_any(),
-                    Ok(_) => view! { <p class="small" role="status">"A sync was running; it runs once more."</p> }.into_any(),
-                    Err(e) => view! { <p class="error small" role="alert">{e.error.message}</p> }.into_any(),
-                })}
+                {move || notes.of(&note_id).map(|lines| view! { <p class="small" role="status">{lines.join(" ")}</p> })}
+                {move || sync.value().and_then(|r| r.err()).map(|e| view! { <p class="error small" role="alert">{e.error.message}</p> })}
             </td>
         </tr>
         <Show when=move || shown.get()>

@@ -46,6 +46,8 @@ use utoipa::{
         set_transaction_category,
         cash_flow,
         cash_history,
+        liabilities,
+        investments,
         account_preferences,
         refresh_item,
         remove_item,
@@ -264,6 +266,20 @@ fn set_transaction_category() {}
     responses((status = 200, description = "Money in and out per week and currency, the last 13 weeks", body = Vec<WeekFlowView>)),
     security(("session" = [])))]
 fn cash_flow() {}
+
+/// `GET /api/v1/banking/liabilities`.
+#[utoipa::path(get, path = "/api/v1/banking/liabilities", tag = "banking",
+    responses((status = 200, description = "Credit still available per currency, and every card and loan with its APR \
+        and next payment due (overdue first, then soonest), from Plaid's /liabilities/get", body = LiabilitiesView)),
+    security(("session" = [])))]
+fn liabilities() {}
+
+/// `GET /api/v1/banking/investments`.
+#[utoipa::path(get, path = "/api/v1/banking/investments", tag = "banking",
+    responses((status = 200, description = "Investment accounts with brokerage cash apart from their positions \
+        (value, cost basis, gain), and the latest 50 investment transactions, from Plaid's /investments/*", body = InvestmentsView)),
+    security(("session" = [])))]
+fn investments() {}
 
 /// `GET /api/v1/banking/cash-history`.
 #[utoipa::path(get, path = "/api/v1/banking/cash-history", tag = "banking",

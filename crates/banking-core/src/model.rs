@@ -10,7 +10,7 @@ pub type UserId = i64;
 
 /// The closed sets shared with the browser: one definition each, in `cashflow-api`.
 pub use cashflow_api::{
-    banking::{BalanceSource, ItemStatus},
+    banking::{BalanceSource, ItemStatus, LiabilityKind},
     transactions::{Category, TransactionSort},
     users::Role,
 };
@@ -434,4 +434,91 @@ pub struct BankHealth {
     pub webhook_failure_at: Option<i64>,
     /// Why it was refused.
     pub webhook_failure_reason: Option<String>,
+}
+
+/// A credit card's or loan's terms and payments, from Plaid's `/liabilities/get`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Liability {
+    /// The account.
+    pub account_id: String,
+    /// Its Item.
+    pub item_id: String,
+    /// Credit card, mortgage or student loan.
+    pub kind: LiabilityKind,
+    /// Purchase APR (cards) or interest rate (loans), in percent.
+    pub apr: Option<Decimal>,
+    /// Whether a payment is overdue.
+    pub is_overdue: Option<bool>,
+    /// The minimum (cards, student loans) or monthly (mortgages) payment due next.
+    pub minimum_payment: Option<Decimal>,
+    /// When it is due.
+    pub next_payment_due: Option<NaiveDate>,
+    /// The last payment made.
+    pub last_payment_amount: Option<Decimal>,
+    /// Its date.
+    pub last_payment_date: Option<NaiveDate>,
+    /// The last statement's balance (cards).
+    pub last_statement_balance: Option<Decimal>,
+}
+
+/// A position of an investment account, at the institution's price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holding {
+    /// The account.
+    pub account_id: String,
+    /// Its Item.
+    pub item_id: String,
+    /// Plaid's security id.
+    pub security_id: String,
+    /// Ticker.
+    pub ticker: Option<String>,
+    /// Security name.
+    pub name: Option<String>,
+    /// `equity`, `etf`, `cash`, … as Plaid names it.
+    pub security_type: Option<String>,
+    /// Cash or a cash equivalent: brokerage cash rather than a position.
+    pub is_cash: bool,
+    /// Units held.
+    pub quantity: Decimal,
+    /// Price per unit.
+    pub price: Decimal,
+    /// The day of that price.
+    pub price_as_of: Option<NaiveDate>,
+    /// Value of the position.
+    pub value: Decimal,
+    /// What it cost, when known.
+    pub cost_basis: Option<Decimal>,
+    /// Currency.
+    pub currency: Option<String>,
+}
+
+/// A buy, sell, dividend, fee or transfer in an investment account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvestmentTransaction {
+    /// Plaid's id.
+    pub investment_transaction_id: String,
+    /// The account.
+    pub account_id: String,
+    /// Its Item.
+    pub item_id: String,
+    /// The day.
+    pub date: NaiveDate,
+    /// Description.
+    pub name: String,
+    /// `buy`, `sell`, `cancel`, `cash`, `fee` or `transfer`.
+    pub kind: String,
+    /// e.g. `dividend`, `deposit`, `account fee`.
+    pub subtype: String,
+    /// The security's ticker, if any.
+    pub ticker: Option<String>,
+    /// Units (negative when sold).
+    pub quantity: Decimal,
+    /// Price per unit.
+    pub price: Decimal,
+    /// Cash moved (positive = out of the account, as for transactions).
+    pub amount: Decimal,
+    /// Fees.
+    pub fees: Option<Decimal>,
+    /// Currency.
+    pub currency: Option<String>,
 }

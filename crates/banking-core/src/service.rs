@@ -26,6 +26,8 @@ pub struct BankingConfig {
     pub client_name: String,
     /// Products for new Items.
     pub products: Vec<String>,
+    /// Products new Items get where their institution has them (`optional_products`).
+    pub optional_products: Vec<String>,
     /// Country codes.
     pub country_codes: Vec<String>,
     /// Link language.
@@ -58,6 +60,7 @@ impl Default for BankingConfig {
         Self {
             client_name: "Cash Flow".into(),
             products: vec!["transactions".into()],
+            optional_products: vec!["liabilities".into(), "investments".into()],
             country_codes: vec!["US".into()],
             language: "en".into(),
             webhook_url: None,
@@ -177,6 +180,7 @@ impl BankingService {
             country_codes: c.country_codes.clone(),
             user: LinkTokenUser { client_user_id: user.to_string() },
             products: new_bank.then(|| c.products.clone()),
+            optional_products: (new_bank && !c.optional_products.is_empty()).then(|| c.optional_products.clone()),
             webhook: c.webhook_url.clone(),
             access_token,
             redirect_uri: c.redirect_uri.clone(),
@@ -370,7 +374,7 @@ impl BankingService {
         Ok(BalanceRefresh { item: ItemWithAccounts { item, accounts }, stale_reason })
     }
 
-    async fn item_accounts(&self, user: UserId, item_id: &str) -> Result<Vec<Account>> {
+    pub(crate) async fn item_accounts(&self, user: UserId, item_id: &str) -> Result<Vec<Account>> {
         Ok(self.inner.store.accounts(user).await?.into_iter().filter(|a| a.item_id == item_id).collect())
     }
 

@@ -149,6 +149,14 @@ impl BankingService {
         if let Some(institution_id) = &item.institution_id {
             self.refresh_institution(institution_id).await;
         }
+        // A card's or loan's terms, at most daily (Plaid's webhook announces changes).
+        if let Err(e) = self.refresh_liabilities(&stored, false).await {
+            tracing::warn!(item_id, error = %e, "liabilities were not refreshed");
+        }
+        // Brokerage positions and activity, likewise.
+        if let Err(e) = self.refresh_investments(&stored, false).await {
+            tracing::warn!(item_id, error = %e, "investments were not refreshed");
+        }
         if counts != SyncCounts::default() {
             events.publish(user, Event::TransactionsChanged { item_id: item_id.into(), counts }).await;
         }

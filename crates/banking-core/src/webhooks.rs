@@ -225,6 +225,12 @@ impl BankingService {
                     )
                     .await;
             }
+            WebhookPayload::LiabilitiesUpdated { .. } => {
+                self.refresh_liabilities(&stored, true).await?;
+            }
+            WebhookPayload::HoldingsUpdated { .. } | WebhookPayload::InvestmentTransactionsUpdated { .. } => {
+                self.refresh_investments(&stored, true).await?;
+            }
             WebhookPayload::WebhookUpdateAcknowledged { new_webhook_url, .. } => {
                 tracing::info!(new_webhook_url, "Plaid acknowledged the new webhook URL");
             }

@@ -733,3 +733,122 @@ async fn bank_health_lists_every_users_banks_and_the_audit_trail_keeps_the_last_
         assert!(store.audit_trail("item-b", 10).await.unwrap().is_empty(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_banks_liabilities_are_replaced_together_and_go_with_their_account() {
+    use banking_core::model::{Liability, LiabilityKind};
+    let day = |s: &str| Some(s.parse::<chrono::NaiveDate>().unwrap());
+    let card = |account: &str, due: &str, overdue: bool| Liability {
+        account_id: account.into(),
+        item_id: "item-a".into(),
+        kind: LiabilityKind::Credit,
+        apr: Some("22.49".parse().unwrap()),
+        is_overdue: Some(overdue),
+        minimum_payment: Some("25.00".parse().unwrap()),
+        next_payment_due: day(due),
+        last_payment_amount: Some("150".parse().unwrap()),
+        last_payment_date: day("2026-10-01"),
+        last_statement_balance: Some("640.10".parse().unwrap()),
+    };
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let alice = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        item(&store, alice, "item-a", "ins_1", &["0000", "1111"]).await;
+        item(&store, bob, "item-b", "ins_1", &["2222"]).await;
+        let first = [card("item-a-1111", "2026-12-20", false), card("item-a-0000", "2026-12-05", false)];
+        store.replace_liabilities(alice, "item-a", &first, 10).await.unwrap();
+        let kept = store.liabilities(alice).await.unwrap();
+        let due: Vec<_> = kept.iter().map(|l| (l.account_id.as_str(), l.next_payment_due)).collect();
+        assert_eq!(due, vec![("item-a-0000", day("2026-12-05")), ("item-a-1111", day("2026-12-20"))], "{backend}");
+        assert_eq!(kept[0], first[1], "{backend}: kept exactly");
+        // A later fetch replaces the bank's: the card no longer reported is gone; another
+        // user's account or an account that is not stored is never written.
+        let later = [
+            card("item-a-1111", "2026-11-20", true),
+            Liability { item_id: "item-a".into(), ..card("item-b-2222", "2026-11-01", true) },
+            card("item-a-9999", "2026-11-01", true),
+        ];
+        store.replace_liabilities(alice, "item-a", &later, 20).await.unwrap();
+        let kept = store.liabilities(alice).await.unwrap();
+        assert_eq!(kept, vec![later[0].clone()], "{backend}");
+        assert!(store.liabilities(bob).await.unwrap().is_empty(), "{backend}");
+        // The account's revocation takes its liability with it.
+        store.delete_account("item-a", "item-a-1111").await.unwrap();
+        assert!(store.liabilities(alice).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_banks_positions_and_investment_activity_are_replaced_per_fetch() {
+    use banking_core::model::{Holding, InvestmentTransaction};
+    let position = |account: &str, security: &str, value: &str, cash: bool| Holding {
+        account_id: account.into(),
+        item_id: "item-a".into(),
+        security_id: security.into(),
+        ticker: Some(security.to_uppercase()),
+        name: Some(format!("{security} Inc.")),
+        security_type: Some(if cash { "cash" } else { "equity" }.into()),
+        is_cash: cash,
+        quantity: "1.5".parse().unwrap(),
+        price: "10.25".parse().unwrap(),
+        price_as_of: Some("2026-11-20".parse().unwrap()),
+        value: value.parse().unwrap(),
+        cost_basis: (!cash).then(|| "9.99".parse().unwrap()),
+        currency: Some("USD".into()),
+    };
+    let activity = |id: &str, date: &str| InvestmentTransaction {
+        investment_transaction_id: id.into(),
+        account_id: "item-a-0000".into(),
+        item_id: "item-a".into(),
+        date: date.parse().unwrap(),
+        name: format!("BUY {id}"),
+        kind: "buy".into(),
+        subtype: "buy".into(),
+        ticker: Some("AAPL".into()),
+        quantity: "0.125".parse().unwrap(),
+        price: "190.10".parse().unwrap(),
+        amount: "23.7625".parse().unwrap(),
+        fees: None,
+        currency: Some("USD".into()),
+    };
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let alice = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        let bob = store.upsert_user("bob", "h", Role::Trader).await.unwrap();
+        item(&store, alice, "item-a", "ins_1", &["0000"]).await;
+        let held = [
+            position("item-a-0000", "small", "15.37", false),
+            position("item-a-0000", "usd", "5.00", true),
+            position("item-a-0000", "big", "100.00", false),
+            position("item-a-9999", "ghost", "1.00", false),
+        ];
+        store.replace_holdings(alice, "item-a", &held, 1).await.unwrap();
+        let kept = store.holdings(alice).await.unwrap();
+        let order: Vec<&str> = kept.iter().map(|h| h.security_id.as_str()).collect();
+        assert_eq!(order, ["usd", "big", "small"], "{backend}: cash first, then largest; no unknown account");
+        assert_eq!(kept[1], held[2], "{backend}: kept exactly");
+        assert!(store.holdings(bob).await.unwrap().is_empty(), "{backend}");
+        store.replace_holdings(alice, "item-a", &held[..1], 2).await.unwrap();
+        assert_eq!(store.holdings(alice).await.unwrap().len(), 1, "{backend}: replaced, not added to");
+
+        let first = [activity("t1", "2026-08-01"), activity("t2", "2026-10-01"), activity("t3", "2026-11-01")];
+        store.replace_investment_transactions(alice, "item-a", "2026-08-01".parse().unwrap(), &first).await.unwrap();
+        // A later fetch's window starts in September: older ones stay, the window's are its own.
+        let later = [activity("t4", "2026-11-20")];
+        store.replace_investment_transactions(alice, "item-a", "2026-09-01".parse().unwrap(), &later).await.unwrap();
+        let ids: Vec<String> = store
+            .investment_transactions(alice, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.investment_transaction_id)
+            .collect();
+        assert_eq!(ids, ["t4", "t1"], "{backend}: newest first");
+        assert_eq!(store.investment_transactions(alice, 1).await.unwrap()[0], later[0], "{backend}: exact");
+        // They go with their account.
+        store.delete_account("item-a", "item-a-0000").await.unwrap();
+        assert!(store.holdings(alice).await.unwrap().is_empty(), "{backend}");
+        assert!(store.investment_transactions(alice, 10).await.unwrap().is_empty(), "{backend}");
+    }
+}

@@ -228,6 +228,179 @@ pub struct WeekFlowView {
     pub money_out: String,
 }
 
+/// What kind of debt a liability is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LiabilityKind {
+    /// A credit card.
+    Credit,
+    /// A mortgage.
+    Mortgage,
+    /// A student loan.
+    Student,
+}
+
+impl LiabilityKind {
+    /// The name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credit => "credit",
+            Self::Mortgage => "mortgage",
+            Self::Student => "student",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Credit, Self::Mortgage, Self::Student].into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A credit card's or loan's terms and next payment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiabilityView {
+    /// The account.
+    pub account_id: String,
+    /// Its bank.
+    pub item_id: String,
+    /// The bank's name.
+    pub institution_name: String,
+    /// The account as the trader names it (nickname, else the bank's name).
+    pub account_name: String,
+    /// Last digits.
+    pub mask: Option<String>,
+    /// Credit card, mortgage or student loan.
+    pub kind: LiabilityKind,
+    /// Currency of the amounts.
+    pub currency: Option<String>,
+    /// Amount owed now.
+    pub balance: Option<String>,
+    /// Credit limit (cards).
+    pub limit: Option<String>,
+    /// Credit still available (cards): the bank's figure, else limit minus balance.
+    pub available_credit: Option<String>,
+    /// Purchase APR (cards) or interest rate (loans), in percent.
+    pub apr: Option<String>,
+    /// A payment is overdue.
+    pub is_overdue: bool,
+    /// The minimum (or monthly) payment due next.
+    pub minimum_payment: Option<String>,
+    /// When it is due (YYYY-MM-DD).
+    pub next_payment_due_date: Option<String>,
+    /// The last payment made.
+    pub last_payment_amount: Option<String>,
+    /// Its date.
+    pub last_payment_date: Option<String>,
+    /// The last statement's balance (cards).
+    pub last_statement_balance: Option<String>,
+}
+
+/// Credit and payments due: the credit still available on the trader's cards per currency,
+/// and every card and loan with its next payment, soonest first (overdue ones first of all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiabilitiesView {
+    /// Available credit of the credit accounts, per currency.
+    pub available_credit: Vec<CurrencyAmountView>,
+    /// The cards and loans.
+    pub liabilities: Vec<LiabilityView>,
+}
+
+/// A position of an investment account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HoldingView {
+    /// Plaid's security id.
+    pub security_id: String,
+    /// Ticker.
+    pub ticker: Option<String>,
+    /// Security name.
+    pub name: Option<String>,
+    /// `equity`, `etf`, `mutual fund`, … as Plaid names it.
+    pub security_type: Option<String>,
+    /// Units held.
+    pub quantity: String,
+    /// Price per unit.
+    pub price: String,
+    /// The day of that price (YYYY-MM-DD).
+    pub price_as_of: Option<String>,
+    /// Value of the position.
+    pub value: String,
+    /// What it cost, when known.
+    pub cost_basis: Option<String>,
+    /// Value minus cost basis, when the cost is known.
+    pub gain: Option<String>,
+}
+
+/// An investment account: its brokerage cash apart from its positions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvestmentAccountView {
+    /// The account.
+    pub account_id: String,
+    /// Its bank.
+    pub item_id: String,
+    /// The bank's name.
+    pub institution_name: String,
+    /// The account as the trader names it.
+    pub account_name: String,
+    /// Last digits.
+    pub mask: Option<String>,
+    /// Currency of the amounts.
+    pub currency: Option<String>,
+    /// Brokerage cash (cash and cash equivalents).
+    pub cash: String,
+    /// Value of the positions other than cash.
+    pub positions_value: String,
+    /// Cash plus positions.
+    pub total: String,
+    /// The positions other than cash, largest first.
+    pub holdings: Vec<HoldingView>,
+}
+
+/// A buy, sell, dividend, fee or transfer in an investment account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvestmentTransactionView {
+    /// Plaid's id.
+    pub investment_transaction_id: String,
+    /// The account.
+    pub account_id: String,
+    /// The day (YYYY-MM-DD).
+    pub date: String,
+    /// Description.
+    pub name: String,
+    /// `buy`, `sell`, `cancel`, `cash`, `fee` or `transfer`.
+    pub kind: String,
+    /// e.g. `dividend`, `deposit`, `account fee`.
+    pub subtype: String,
+    /// The security's ticker, if any.
+    pub ticker: Option<String>,
+    /// Units (negative when sold).
+    pub quantity: String,
+    /// Price per unit.
+    pub price: String,
+    /// Cash moved: positive = out of the account (Plaid's sign).
+    pub amount: String,
+    /// Fees.
+    pub fees: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+}
+
+/// The trader's investment accounts with their positions, and their latest investment
+/// transactions (newest first, at most 50).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvestmentsView {
+    /// The accounts.
+    pub accounts: Vec<InvestmentAccountView>,
+    /// The latest transactions.
+    pub transactions: Vec<InvestmentTransactionView>,
+}
+
 /// Total cash on one day (YYYY-MM-DD, UTC), as an exact decimal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -428,6 +428,21 @@ pub enum WebhookPayload {
         /// The Item.
         item_id: String,
     },
+    /// LIABILITIES / DEFAULT_UPDATE: call `/liabilities/get`.
+    LiabilitiesUpdated {
+        /// The Item.
+        item_id: String,
+    },
+    /// HOLDINGS / DEFAULT_UPDATE: call `/investments/holdings/get`.
+    HoldingsUpdated {
+        /// The Item.
+        item_id: String,
+    },
+    /// INVESTMENTS_TRANSACTIONS / DEFAULT_UPDATE: call `/investments/transactions/get`.
+    InvestmentTransactionsUpdated {
+        /// The Item.
+        item_id: String,
+    },
     /// A verified body we could not read: not JSON, a field missing or of another shape.
     Unreadable {
         /// `webhook_type`, when readable.
@@ -528,6 +543,9 @@ impl WebhookPayload {
                 new_webhook_url: e.new_webhook_url.clone().unwrap_or_default(),
             },
             ("ITEM", "LOGIN_REPAIRED") => Self::LoginRepaired { item_id: item()? },
+            ("LIABILITIES", "DEFAULT_UPDATE") => Self::LiabilitiesUpdated { item_id: item()? },
+            ("HOLDINGS", "DEFAULT_UPDATE") => Self::HoldingsUpdated { item_id: item()? },
+            ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE") => Self::InvestmentTransactionsUpdated { item_id: item()? },
             _ => Self::Unknown {
                 webhook_type: e.webhook_type.clone(),
                 webhook_code: e.webhook_code.clone(),
@@ -547,7 +565,10 @@ impl WebhookPayload {
             | Self::UserAccountRevoked { item_id, .. }
             | Self::NewAccountsAvailable { item_id }
             | Self::WebhookUpdateAcknowledged { item_id, .. }
-            | Self::LoginRepaired { item_id } => Some(item_id),
+            | Self::LoginRepaired { item_id }
+            | Self::LiabilitiesUpdated { item_id }
+            | Self::HoldingsUpdated { item_id }
+            | Self::InvestmentTransactionsUpdated { item_id } => Some(item_id),
             Self::Unknown { item_id, .. } | Self::Unreadable { item_id, .. } => item_id.as_deref(),
         }
     }
@@ -564,6 +585,9 @@ impl WebhookPayload {
             Self::NewAccountsAvailable { .. } => "ITEM/NEW_ACCOUNTS_AVAILABLE".into(),
             Self::WebhookUpdateAcknowledged { .. } => "ITEM/WEBHOOK_UPDATE_ACKNOWLEDGED".into(),
             Self::LoginRepaired { .. } => "ITEM/LOGIN_REPAIRED".into(),
+            Self::LiabilitiesUpdated { .. } => "LIABILITIES/DEFAULT_UPDATE".into(),
+            Self::HoldingsUpdated { .. } => "HOLDINGS/DEFAULT_UPDATE".into(),
+            Self::InvestmentTransactionsUpdated { .. } => "INVESTMENTS_TRANSACTIONS/DEFAULT_UPDATE".into(),
             Self::Unknown { webhook_type, webhook_code, .. } => format!("{webhook_type}/{webhook_code}"),
             Self::Unreadable { webhook_type, webhook_code, .. } => format!(
                 "{}/{} (unreadable)",

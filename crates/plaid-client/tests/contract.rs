@@ -49,6 +49,7 @@ fn every_request_type_matches_the_spec() {
         country_codes: vec!["US".into()],
         user: LinkTokenUser { client_user_id: "u".into() },
         products: Some(vec!["transactions".into()]),
+        optional_products: Some(vec!["liabilities".into()]),
         webhook: Some("https://x".into()),
         access_token: Some(token()),
         redirect_uri: Some("https://x".into()),
@@ -98,6 +99,24 @@ fn every_request_type_matches_the_spec() {
     check_request(&SandboxItemResetLoginRequest { access_token: token() });
     check_request(&TransactionsRefreshRequest { access_token: token() });
     check_request(&InstitutionsGetByIdRequest::with_branding("ins_1", &["US".into()]));
+    check_request(&InvestmentsHoldingsGetRequest {
+        access_token: token(),
+        options: Some(InvestmentHoldingsGetRequestOptions { account_ids: Some(vec!["a".into()]) }),
+    });
+    check_request(&InvestmentsTransactionsGetRequest {
+        access_token: token(),
+        start_date: "2026-01-01".parse().unwrap(),
+        end_date: "2026-03-31".parse().unwrap(),
+        options: Some(InvestmentsTransactionsGetRequestOptions {
+            account_ids: Some(vec!["a".into()]),
+            count: Some(100),
+            offset: Some(0),
+        }),
+    });
+    check_request(&LiabilitiesGetRequest {
+        access_token: token(),
+        options: Some(LiabilitiesGetRequestOptions { account_ids: Some(vec!["a".into()]) }),
+    });
 }
 
 #[test]

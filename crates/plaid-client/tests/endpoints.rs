@@ -62,6 +62,7 @@ async fn link_token_create() {
         country_codes: vec!["US".into()],
         user: LinkTokenUser { client_user_id: "user-42".into() },
         products: Some(vec!["transactions".into()]),
+        optional_products: Some(vec!["liabilities".into()]),
         webhook: Some("https://app.example.com/api/v1/banking/plaid/webhook".into()),
         access_token: None,
         redirect_uri: None,
@@ -73,6 +74,7 @@ async fn link_token_create() {
         json!({
             "client_name": "Cash Flow", "language": "en", "country_codes": ["US"],
             "user": {"client_user_id": "user-42"}, "products": ["transactions"],
+            "optional_products": ["liabilities"],
             "webhook": "https://app.example.com/api/v1/banking/plaid/webhook",
             "transactions": {"days_requested": 90}
         }),
@@ -91,6 +93,7 @@ async fn link_token_create_update_mode_sends_access_token_and_no_products() {
         country_codes: vec!["US".into()],
         user: LinkTokenUser { client_user_id: "user-42".into() },
         products: None,
+        optional_products: None,
         webhook: None,
         access_token: Some(token()),
         redirect_uri: Some("https://app.example.com/cash-flow".into()),
@@ -263,6 +266,53 @@ async fn institutions_get_by_id() {
     let response = roundtrip(&request, body).await;
     assert_eq!((response.institution.name.as_str(), response.institution.oauth), ("Houndstooth Bank", false));
     assert_eq!(response.institution.logo, None, "the spec's example has no logo");
+    error_is_typed(&request).await;
+}
+
+#[tokio::test]
+async fn liabilities_get() {
+    let request = LiabilitiesGetRequest::new(&token());
+    let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
+    let credit = response.liabilities.credit.expect("the spec's example has a credit card");
+    let card = &credit[0];
+    assert!(card.account_id.is_some() && !card.aprs.is_empty());
+    assert!(card.next_payment_due_date.is_some() && card.minimum_payment_amount.is_some());
+    let mortgage = &response.liabilities.mortgage.expect("and a mortgage")[0];
+    assert!(mortgage.interest_rate.percentage.is_some());
+    let student = &response.liabilities.student.expect("and a student loan")[0];
+    assert!(student.interest_rate_percentage > rust_decimal::Decimal::ZERO);
+    error_is_typed(&request).await;
+}
+
+#[tokio::test]
+async fn investments_holdings_get() {
+    let request = InvestmentsHoldingsGetRequest::new(&token());
+    let response = roundtrip(&request, json!({"access_token": token().expose()})).await;
+    assert!(!response.holdings.is_empty() && !response.securities.is_empty());
+    let holding = &response.holdings[0];
+    assert!(response.securities.iter().any(|s| s.security_id == holding.security_id), "positions name their security");
+    assert!(response.securities.iter().any(|s| s.is_cash_equivalent == Some(true)), "the example has a cash position");
+    error_is_typed(&request).await;
+}
+
+#[tokio::test]
+async fn investments_transactions_get() {
+    let request = InvestmentsTransactionsGetRequest {
+        access_token: token(),
+        start_date: "2026-08-01".parse().unwrap(),
+        end_date: "2026-11-26".parse().unwrap(),
+        options: Some(InvestmentsTransactionsGetRequestOptions {
+            count: Some(250),
+            offset: Some(0),
+            ..Default::default()
+        }),
+    };
+    let body = json!({"access_token": token().expose(), "start_date": "2026-08-01", "end_date": "2026-11-26",
+        "options": {"count": 250, "offset": 0}});
+    let response = roundtrip(&request, body).await;
+    assert!(!response.investment_transactions.is_empty());
+    assert!(response.total_investment_transactions as usize >= response.investment_transactions.len());
+    assert!(response.investment_transactions.iter().any(|t| t.transaction_type == "buy"));
     error_is_typed(&request).await;
 }
 

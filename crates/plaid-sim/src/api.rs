@@ -7,13 +7,14 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
 
 use crate::{
     data,
     error::SimError,
+    investments,
     state::{request_id, Change, Fault, LinkTokenInfo},
     webhooks, Simulator,
 };
@@ -69,6 +70,8 @@ pub(crate) struct LinkTokenCreate {
     country_codes: Vec<String>,
     user: Option<LinkUser>,
     products: Option<Vec<String>>,
+    #[serde(default)]
+    optional_products: Option<Vec<String>>,
     webhook: Option<String>,
     access_token: Option<String>,
     redirect_uri: Option<String>,
@@ -106,6 +109,11 @@ pub async fn link_token_create(State(sim): State<Simulator>, headers: HeaderMap,
         }
     } else if req.products.as_ref().is_none_or(|p| p.is_empty()) {
         return Err(SimError::invalid_request("MISSING_FIELDS", "products is required"));
+    }
+    // Optional products must not repeat a product, as Plaid's spec says.
+    let required = req.products.clone().unwrap_or_default();
+    if req.optional_products.iter().flatten().any(|p| required.contains(p)) {
+        return Err(SimError::invalid_request("INVALID_FIELD", "optional_products must not overlap products"));
     }
     // Plaid wants an absolute URL without query or fragment (it appends `oauth_state_id`).
     if let Some(uri) = &req.redirect_uri {
@@ -291,6 +299,104 @@ pub async fn transactions_refresh(State(sim): State<Simulator>, headers: HeaderM
         webhooks::fire(&sim, &item_id, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE").await;
     }
     ok(json!({ "request_id": request_id() }))
+}
+
+/// `/liabilities/get`: the shared credit cards' statements, APRs and payments due;
+/// NO_LIABILITY_ACCOUNTS for an Item without one.
+pub async fn liabilities_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let req: TokenOnly = accept(&sim, &headers, &body).await?;
+    let mut state = sim.state.lock().await;
+    let today = state.today();
+    let item = state.item_for_token(&req.access_token)?;
+    item.check()?;
+    let Some(liabilities) = item.liabilities_json(today) else {
+        return Err(SimError::item("NO_LIABILITY_ACCOUNTS", "the Item does not contain any liability accounts"));
+    };
+    ok(json!({
+        "accounts": item.accounts_json(),
+        "item": item.item_json(),
+        "liabilities": liabilities,
+        "request_id": request_id(),
+    }))
+}
+
+/// `/investments/holdings/get`: the investment accounts' positions at today's prices, with
+/// their securities; NO_INVESTMENT_ACCOUNTS for an Item without one.
+pub async fn investments_holdings_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let req: TokenOnly = accept(&sim, &headers, &body).await?;
+    let mut state = sim.state.lock().await;
+    let today = state.today();
+    let item = state.item_for_token(&req.access_token)?;
+    item.check()?;
+    if item.positions.is_empty() {
+        return Err(SimError::item("NO_INVESTMENT_ACCOUNTS", "the Item does not contain any investment accounts"));
+    }
+    let mut held: Vec<usize> = item.positions.iter().map(|p| p.security).collect();
+    held.sort_unstable();
+    held.dedup();
+    ok(json!({
+        "accounts": item.accounts_json(),
+        "holdings": item.positions.iter().map(|p| investments::holding_json(p, today)).collect::<Vec<_>>(),
+        "securities": held.iter().map(|&s| investments::security_json(&investments::SECURITIES[s], today)).collect::<Vec<_>>(),
+        "item": item.item_json(),
+        "request_id": request_id(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct InvestmentsTransactionsGet {
+    access_token: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    #[serde(default)]
+    options: Option<InvestmentsTransactionsOptions>,
+}
+
+#[derive(Deserialize, Default)]
+struct InvestmentsTransactionsOptions {
+    count: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// `/investments/transactions/get`: one page (newest first) of the investment transactions
+/// between the dates; `count` 1-500 (100), `offset`.
+pub async fn investments_transactions_get(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let req: InvestmentsTransactionsGet = accept(&sim, &headers, &body).await?;
+    if req.start_date > req.end_date {
+        return Err(SimError::invalid_request("INVALID_FIELD", "start_date must not be after end_date"));
+    }
+    let options = req.options.unwrap_or_default();
+    let count = options.count.unwrap_or(100);
+    if !(1..=500).contains(&count) {
+        return Err(SimError::invalid_request("INVALID_FIELD", "count must be from 1 to 500"));
+    }
+    let mut state = sim.state.lock().await;
+    let today = state.today();
+    let item = state.item_for_token(&req.access_token)?;
+    item.check()?;
+    if item.positions.is_empty() {
+        return Err(SimError::item("NO_INVESTMENT_ACCOUNTS", "the Item does not contain any investment accounts"));
+    }
+    let mut matching: Vec<&investments::SimInvestmentTxn> =
+        item.investment_log.iter().filter(|t| t.date >= req.start_date && t.date <= req.end_date).collect();
+    matching.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(options.offset.unwrap_or(0) as usize)
+        .take(count as usize)
+        .map(|t| investments::transaction_json(t))
+        .collect();
+    let mut named: Vec<usize> = matching.iter().filter_map(|t| t.security).collect();
+    named.sort_unstable();
+    named.dedup();
+    ok(json!({
+        "item": item.item_json(),
+        "accounts": item.accounts_json(),
+        "securities": named.iter().map(|&s| investments::security_json(&investments::SECURITIES[s], today)).collect::<Vec<_>>(),
+        "investment_transactions": page,
+        "total_investment_transactions": matching.len(),
+        "request_id": request_id(),
+    }))
 }
 
 /// `/item/get`

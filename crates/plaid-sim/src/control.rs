@@ -314,3 +314,46 @@ pub async fn faults(State(sim): State<Simulator>, Json(req): Json<Faults>) -> Re
     }
     Json(json!({ "queued": state.faults.len() })).into_response()
 }
+
+/// `POST /control/items/{id}/overdue`: the credit card's payment is now overdue (its due
+/// date passed unpaid), announced by LIABILITIES / DEFAULT_UPDATE naming the card.
+pub async fn overdue(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
+    let cards: Vec<String> = {
+        let mut state = sim.state.lock().await;
+        let Some(item) = state.items.get_mut(&item_id) else {
+            return not_found(&item_id);
+        };
+        item.overdue = true;
+        item.accounts.iter().filter(|a| a.template.account_type == "credit").map(|a| a.account_id.clone()).collect()
+    };
+    let updated: serde_json::Map<String, serde_json::Value> =
+        cards.iter().map(|id| (id.clone(), json!(["is_overdue", "next_payment_due_date"]))).collect();
+    let extra = json!({ "account_ids_with_new_liabilities": [], "account_ids_with_updated_liabilities": updated });
+    webhooks::fire_about(&sim, &item_id, "LIABILITIES", "DEFAULT_UPDATE", None, 1, Some(&extra)).await;
+    Json(json!({ "overdue": cards })).into_response()
+}
+
+/// `POST /control/items/{id}/trade`: the investor buys 5 AAPL with brokerage cash today,
+/// announced by HOLDINGS and INVESTMENTS_TRANSACTIONS DEFAULT_UPDATE webhooks.
+pub async fn trade(State(sim): State<Simulator>, Path(item_id): Path<String>) -> Response {
+    let bought = {
+        let mut state = sim.state.lock().await;
+        let today = state.today();
+        let Some(item) = state.items.get_mut(&item_id) else {
+            return not_found(&item_id);
+        };
+        match item.buy(1, 5, today) {
+            Some(bought) => bought,
+            None => {
+                return (StatusCode::BAD_REQUEST, Json(json!({ "error": "no brokerage account with enough cash" })))
+                    .into_response()
+            }
+        }
+    };
+    let holdings = json!({ "new_holdings": 0, "updated_holdings": 2 });
+    webhooks::fire_about(&sim, &item_id, "HOLDINGS", "DEFAULT_UPDATE", None, 1, Some(&holdings)).await;
+    let transactions = json!({ "new_investments_transactions": 1, "cancelled_investments_transactions": 0 });
+    webhooks::fire_about(&sim, &item_id, "INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE", None, 1, Some(&transactions))
+        .await;
+    Json(json!({ "bought": bought })).into_response()
+}

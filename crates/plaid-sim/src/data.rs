@@ -182,6 +182,35 @@ pub const INSTITUTIONS: &[Institution] = &[
         url: "https://capybara.example",
     },
     Institution {
+        id: "ins_115585",
+        name: "Otter Brokerage",
+        accounts: &[
+            AccountTemplate {
+                name: "Otter Checking",
+                official_name: "Otter Cash Management Checking",
+                mask: "9090",
+                account_type: "depository",
+                subtype: "checking",
+                opening: 1_200_00,
+                limit: None,
+                currency: "USD",
+            },
+            AccountTemplate {
+                name: "Otter Brokerage",
+                official_name: "Otter Individual Brokerage Account",
+                mask: "8080",
+                account_type: "investment",
+                subtype: "brokerage",
+                opening: 25_000_00,
+                limit: None,
+                currency: "USD",
+            },
+        ],
+        oauth: false,
+        primary_color: "#B45309",
+        url: "https://otterbrokerage.example",
+    },
+    Institution {
         id: "ins_117650",
         name: "Maple Leaf Bank",
         accounts: &[
@@ -324,6 +353,8 @@ pub fn day(rng: &mut StdRng, template: &AccountTemplate, date: NaiveDate) -> Vec
                 push(cents(rng, -48_00, -12_00), None, "INTEREST PAYMENT".into(), "INCOME", "other");
             }
         }
+        // A brokerage account's activity is its investment transactions (`investments.rs`).
+        ("investment", _) => {}
         _ => {
             if rng.gen_bool(0.35) {
                 let m = pick(rng, SHOPS);

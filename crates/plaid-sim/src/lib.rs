@@ -15,6 +15,7 @@ mod api;
 mod control;
 mod data;
 mod error;
+mod investments;
 mod link;
 mod logo;
 mod oauth;
@@ -130,6 +131,9 @@ pub fn router(sim: Simulator) -> Router {
         .route("/transactions/sync", post(api::transactions_sync))
         .route("/transactions/refresh", post(api::transactions_refresh))
         .route("/item/get", post(api::item_get))
+        .route("/liabilities/get", post(api::liabilities_get))
+        .route("/investments/holdings/get", post(api::investments_holdings_get))
+        .route("/investments/transactions/get", post(api::investments_transactions_get))
         .route("/institutions/get_by_id", post(api::institutions_get_by_id))
         .route("/item/remove", post(api::item_remove))
         .route("/item/webhook/update", post(api::item_webhook_update))
@@ -155,6 +159,8 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/link-tokens/expire", post(control::expire_link_tokens))
         .route("/control/items/{item_id}/webhook", post(control::fire_webhook))
         .route("/control/items/{item_id}/mutate-next-sync", post(control::mutate_next_sync))
+        .route("/control/items/{item_id}/overdue", post(control::overdue))
+        .route("/control/items/{item_id}/trade", post(control::trade))
         .route("/control/faults", post(control::faults))
         .route("/control/calls", get(calls))
         .route_layer(axum::middleware::from_fn_with_state(sim.clone(), count_calls))

@@ -178,6 +178,12 @@ pub struct SimItem {
     /// Purchases made at the bank that Plaid has not fetched yet: `/transactions/refresh`
     /// fetches them (Plaid otherwise picks them up on its own schedule).
     pub at_bank: u32,
+    /// The credit card's payment is overdue (`/liabilities/get`'s `is_overdue`).
+    pub overdue: bool,
+    /// Positions of the investment accounts (brokerage cash among them).
+    pub positions: Vec<crate::investments::Position>,
+    /// Investment transactions, oldest first.
+    pub investment_log: Vec<crate::investments::SimInvestmentTxn>,
     /// Last webhook sent.
     pub last_webhook: Option<(DateTime<Utc>, String)>,
     /// Created.
@@ -264,6 +270,14 @@ impl State {
             .partition(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask));
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
+        let (mut positions, mut investment_log) = (Vec::new(), Vec::new());
+        for account in accounts.iter().filter(|a| a.template.account_type == "investment") {
+            let mut ids = || data::plaid_id(&mut rng);
+            let (held, log) =
+                crate::investments::open_account(&account.account_id, account.template.opening, start, &mut ids);
+            positions.extend(held);
+            investment_log.extend(log);
+        }
         let mut item = SimItem {
             item_id: item_id.clone(),
             institution,
@@ -276,6 +290,9 @@ impl State {
             mutate_after: None,
             sync_called: false,
             at_bank: 0,
+            overdue: false,
+            positions,
+            investment_log,
             last_webhook: None,
             created_at: Utc::now(),
             sums: std::cell::OnceCell::new(),
@@ -510,6 +527,8 @@ impl SimItem {
                         "available": available, "current": current, "limit": limit,
                         "iso_currency_code": t.currency, "unofficial_currency_code": null,
                         "last_updated_datetime": last_updated,
+                        // Borrowed on margin (investment accounts; none here).
+                        "margin_loan_amount": null,
                     },
                     "mask": t.mask,
                     "name": t.name,
@@ -520,6 +539,76 @@ impl SimItem {
                 })
             })
             .collect()
+    }
+
+    /// Buys `quantity` of security `security` at today's price with the first investment
+    /// account's cash, logged as a `buy`; the investment transaction's id, or `None` when
+    /// there is no such account or not enough cash.
+    pub fn buy(&mut self, security: usize, quantity: i64, today: NaiveDate) -> Option<String> {
+        use crate::investments::{Position, SimInvestmentTxn, SECURITIES};
+        let account_id = self.positions.iter().find(|p| p.security == 0)?.account_id.clone();
+        let price = Decimal::new(SECURITIES[security].price, 2);
+        let cost = price * Decimal::from(quantity);
+        let cash = self.positions.iter_mut().find(|p| p.account_id == account_id && p.security == 0)?;
+        if cash.quantity < cost {
+            return None;
+        }
+        cash.quantity -= cost;
+        match self.positions.iter_mut().find(|p| p.account_id == account_id && p.security == security) {
+            Some(p) => {
+                p.quantity += Decimal::from(quantity);
+                p.cost_basis = Some(p.cost_basis.unwrap_or_default() + cost);
+            }
+            None => self.positions.push(Position {
+                account_id: account_id.clone(),
+                security,
+                quantity: Decimal::from(quantity),
+                cost_basis: Some(cost),
+            }),
+        }
+        let id = data::plaid_id(&mut self.rng);
+        self.investment_log.push(SimInvestmentTxn {
+            id: id.clone(),
+            account_id,
+            security: Some(security),
+            date: today,
+            name: format!("BUY {quantity} {}", SECURITIES[security].ticker),
+            quantity: Decimal::from(quantity),
+            price,
+            amount: cost,
+            kind: ("buy", "buy"),
+        });
+        Some(id)
+    }
+
+    /// `liabilities` of `/liabilities/get`: one entry per shared credit card, derived from its
+    /// balance and the simulated day (`None` when the Item has no liability account).
+    pub fn liabilities_json(&self, today: NaiveDate) -> Option<Value> {
+        let balances = self.accounts_json();
+        let cards: Vec<Value> = balances
+            .iter()
+            .filter(|a| a["type"] == "credit")
+            .map(|a| {
+                let owed: Decimal = serde_json::from_value(a["balances"]["current"].clone()).unwrap_or_default();
+                let minimum = (owed * Decimal::new(2, 2)).round_dp(2).max(Decimal::new(25_00, 2)).min(owed.max(Decimal::ZERO));
+                let statement = today - Duration::days(10);
+                json!({
+                    "account_id": a["account_id"],
+                    "aprs": [
+                        { "apr_percentage": 22.49, "apr_type": "purchase_apr", "balance_subject_to_apr": owed, "interest_charge_amount": 12.34 },
+                        { "apr_percentage": 28.99, "apr_type": "cash_apr", "balance_subject_to_apr": null, "interest_charge_amount": null },
+                    ],
+                    "is_overdue": self.overdue,
+                    "last_payment_amount": 150.0,
+                    "last_payment_date": (statement - Duration::days(12)).to_string(),
+                    "last_statement_issue_date": statement.to_string(),
+                    "last_statement_balance": owed,
+                    "minimum_payment_amount": minimum,
+                    "next_payment_due_date": (if self.overdue { today - Duration::days(3) } else { statement + Duration::days(25) }).to_string(),
+                })
+            })
+            .collect();
+        (!cards.is_empty()).then(|| json!({ "credit": cards, "mortgage": null, "student": null }))
     }
 
     /// Plaid's `Item` JSON.

@@ -65,6 +65,7 @@ fn link_request() -> LinkTokenCreateRequest {
         country_codes: vec!["US".into()],
         user: LinkTokenUser { client_user_id: "u1".into() },
         products: Some(vec!["transactions".into()]),
+        optional_products: Some(vec!["liabilities".into()]),
         webhook: None,
         access_token: None,
         redirect_uri: None,
@@ -484,4 +485,83 @@ async fn refresh_fetches_what_waits_at_the_bank_and_only_then_notifies() {
     let after = client.sync_transactions(&access, Some(&cursor), 500).await.unwrap();
     let new: Vec<_> = after.added.iter().filter(|t| t.pending_transaction_id.is_none()).collect();
     assert_eq!(new.len(), 2, "the refresh brought the bank's two purchases: {new:?}");
+}
+
+#[tokio::test]
+async fn liabilities_come_for_credit_cards_and_overdue_is_announced() {
+    let (url, client) = sim().await;
+    let (access, item_id) = linked(&client, "ins_109510").await;
+    let got = client.send(&LiabilitiesGetRequest::new(&access)).await.unwrap();
+    let cards = got.liabilities.credit.clone().unwrap();
+    assert_eq!(cards.len(), 1, "Houndstooth's Rewards Card");
+    let card = &cards[0];
+    let account = got.accounts.iter().find(|a| Some(&a.account_id) == card.account_id.as_ref()).unwrap();
+    assert_eq!(account.account_type, AccountType::Credit);
+    assert_eq!(card.last_statement_balance, account.balances.current, "the statement is the amount owed");
+    assert_eq!(card.is_overdue, Some(false));
+    assert!(card.minimum_payment_amount.unwrap() >= rust_decimal::Decimal::new(25_00, 2));
+    assert!(card.aprs.iter().any(|a| a.apr_type == "purchase_apr"));
+    assert_eq!((got.liabilities.mortgage.clone(), got.liabilities.student.clone()), (None, None));
+
+    control(&url, &format!("/items/{item_id}/overdue"), json!({})).await;
+    let later = client.send(&LiabilitiesGetRequest::new(&access)).await.unwrap();
+    let card = &later.liabilities.credit.unwrap()[0];
+    assert_eq!(card.is_overdue, Some(true));
+
+    // A bank with no card or loan has no liabilities.
+    let (savings_only, _) = linked(&client, "ins_109512").await;
+    let err = client.send(&LiabilitiesGetRequest::new(&savings_only)).await.unwrap_err();
+    assert_eq!(code(err), "NO_LIABILITY_ACCOUNTS");
+}
+
+#[tokio::test]
+async fn a_brokerage_reports_positions_worth_its_balance_and_trades_are_announced() {
+    let (url, client) = sim().await;
+    let (access, item_id) = linked(&client, "ins_115585").await;
+    let held = client.send(&InvestmentsHoldingsGetRequest::new(&access)).await.unwrap();
+    let brokerage = held.accounts.iter().find(|a| a.account_type == AccountType::Investment).unwrap();
+    let value: rust_decimal::Decimal = held.holdings.iter().map(|h| h.institution_value).sum();
+    assert_eq!(Some(value), brokerage.balances.current, "positions, cash included, are the account's balance");
+    let ticker = |id: &str| held.securities.iter().find(|s| s.security_id == id).and_then(|s| s.ticker_symbol.clone());
+    let mut tickers: Vec<_> = held.holdings.iter().filter_map(|h| ticker(&h.security_id)).collect();
+    tickers.sort();
+    assert_eq!(tickers, ["AAPL", "BND", "USD", "VTI"]);
+    assert!(held
+        .securities
+        .iter()
+        .any(|s| s.is_cash_equivalent == Some(true) && s.ticker_symbol.as_deref() == Some("USD")));
+
+    let today = chrono::Utc::now().date_naive();
+    let window = |count: u32, offset: u32| InvestmentsTransactionsGetRequest {
+        access_token: access.clone(),
+        start_date: today - chrono::Duration::days(365),
+        end_date: today + chrono::Duration::days(30),
+        options: Some(InvestmentsTransactionsGetRequestOptions {
+            count: Some(count),
+            offset: Some(offset),
+            ..Default::default()
+        }),
+    };
+    let all = client.send(&window(500, 0)).await.unwrap();
+    let kinds: std::collections::BTreeSet<_> =
+        all.investment_transactions.iter().map(|t| t.transaction_type.as_str()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["buy", "cash", "fee"]);
+    let page = client.send(&window(2, 2)).await.unwrap();
+    assert_eq!(page.total_investment_transactions, all.total_investment_transactions);
+    assert_eq!(
+        page.investment_transactions,
+        all.investment_transactions[2..4].to_vec(),
+        "pages follow the newest-first order"
+    );
+
+    control(&url, &format!("/items/{item_id}/trade"), json!({})).await;
+    let after = client.send(&window(500, 0)).await.unwrap();
+    assert_eq!(after.total_investment_transactions, all.total_investment_transactions + 1);
+    let held_after = client.send(&InvestmentsHoldingsGetRequest::new(&access)).await.unwrap();
+    let value_after: rust_decimal::Decimal = held_after.holdings.iter().map(|h| h.institution_value).sum();
+    assert_eq!(value_after, value, "cash became shares at today's price");
+
+    let (bank, _) = linked(&client, "ins_109512").await;
+    let err = client.send(&InvestmentsHoldingsGetRequest::new(&bank)).await.unwrap_err();
+    assert_eq!(code(err), "NO_INVESTMENT_ACCOUNTS");
 }

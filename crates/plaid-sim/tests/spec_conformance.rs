@@ -68,7 +68,7 @@ async fn every_response_matches_the_spec_schema() {
     let (url, sim) = spawn(SimConfig::default()).await.unwrap();
     let spec = spec();
     let mut responses: Vec<(&str, Value)> = Vec::new();
-    let link = call(&url, "/link/token/create", json!({"client_name": "T", "language": "en", "country_codes": ["US"], "user": {"client_user_id": "u"}, "products": ["transactions"]})).await;
+    let link = call(&url, "/link/token/create", json!({"client_name": "T", "language": "en", "country_codes": ["US"], "user": {"client_user_id": "u"}, "products": ["transactions"], "optional_products": ["liabilities"]})).await;
     responses.push(("/link/token/create", link));
     let public = call(
         &url,
@@ -80,7 +80,7 @@ async fn every_response_matches_the_spec_schema() {
     let exchanged = call(&url, "/item/public_token/exchange", json!({"public_token": public["public_token"]})).await;
     responses.push(("/item/public_token/exchange", exchanged.clone()));
     let token = exchanged["access_token"].clone();
-    for path in ["/accounts/get", "/accounts/balance/get", "/item/get", "/transactions/refresh"] {
+    for path in ["/accounts/get", "/accounts/balance/get", "/item/get", "/transactions/refresh", "/liabilities/get"] {
         responses.push((path, call(&url, path, json!({"access_token": token})).await));
     }
     responses.push((
@@ -115,6 +115,21 @@ async fn every_response_matches_the_spec_schema() {
     let mut problems = Vec::new();
     validate("PlaidError", &spec["schemas"]["PlaidError"], &error, &mut problems);
     assert!(problems.is_empty(), "{problems:#?}");
+    let broker = call(
+        &url,
+        "/sandbox/public_token/create",
+        json!({"institution_id": "ins_115585", "initial_products": ["transactions", "investments"]}),
+    )
+    .await;
+    let broker = call(&url, "/item/public_token/exchange", json!({"public_token": broker["public_token"]})).await;
+    let broker = broker["access_token"].clone();
+    responses.push((
+        "/investments/holdings/get",
+        call(&url, "/investments/holdings/get", json!({"access_token": broker})).await,
+    ));
+    let window =
+        json!({"access_token": broker, "start_date": "2000-01-01", "end_date": "2100-01-01", "options": {"count": 2}});
+    responses.push(("/investments/transactions/get", call(&url, "/investments/transactions/get", window).await));
     responses.push((
         "/sandbox/item/reset_login",
         call(&url, "/sandbox/item/reset_login", json!({"access_token": token})).await,
@@ -131,5 +146,5 @@ async fn every_response_matches_the_spec_schema() {
         validate(path, &spec["endpoints"][path]["response"], body, &mut problems);
     }
     assert!(problems.is_empty(), "{problems:#?}");
-    assert_eq!(responses.len(), 14, "all fourteen endpoints");
+    assert_eq!(responses.len(), 17, "all seventeen endpoints");
 }

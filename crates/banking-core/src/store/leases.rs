@@ -14,6 +14,10 @@ pub enum ItemCall {
     Balances,
     /// `/transactions/refresh` (ask the bank for new transactions).
     TransactionsRefresh,
+    /// `/liabilities/get` (cards' and loans' terms), by a sync.
+    Liabilities,
+    /// `/investments/holdings/get` and `/investments/transactions/get`, by a sync.
+    Investments,
 }
 
 /// Cross-instance leases and counters.
@@ -86,6 +90,8 @@ where
         let column = match call {
             ItemCall::Balances => "balance_refresh_at",
             ItemCall::TransactionsRefresh => "transactions_refresh_at",
+            ItemCall::Liabilities => "liabilities_refresh_at",
+            ItemCall::Investments => "investments_refresh_at",
         };
         let claimed = sqlx::query(&format!(
             "UPDATE plaid_items SET {column} = $2 WHERE item_id = $1 AND COALESCE({column}, 0) <= $3"

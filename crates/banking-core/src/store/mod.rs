@@ -11,6 +11,8 @@
 //! * [`institutions`]: institutions' identity cached from Plaid ([`InstitutionStore`]),
 //! * [`accounts`]: accounts and their balances ([`AccountStore`]),
 //! * [`balances`]: the accounts' balance history ([`BalanceStore`]),
+//! * [`investments`]: brokerage positions and investment transactions ([`InvestmentStore`]),
+//! * [`liabilities`]: credit cards' and loans' terms and payments due ([`LiabilityStore`]),
 //! * [`audit`]: bank health and each bank's audit trail, for admins ([`AuditStore`]),
 //! * [`transactions`]: transactions, reports and the atomic sync ([`TransactionStore`]),
 //! * [`webhooks`]: recorded webhook deliveries and their episodes ([`WebhookStore`]),
@@ -24,8 +26,10 @@ pub mod audit;
 pub mod backend;
 pub mod balances;
 pub mod institutions;
+pub mod investments;
 pub mod items;
 pub mod leases;
+pub mod liabilities;
 pub mod outbox;
 mod rows;
 pub mod transactions;
@@ -39,8 +43,10 @@ pub use audit::AuditStore;
 pub use backend::Backend;
 pub use balances::BalanceStore;
 pub use institutions::InstitutionStore;
+pub use investments::InvestmentStore;
 pub use items::ItemStore;
 pub use leases::LeaseStore;
+pub use liabilities::LiabilityStore;
 pub use outbox::OutboxStore;
 pub use transactions::TransactionStore;
 pub use users::UserStore;
@@ -56,6 +62,8 @@ pub trait Store:
     + InstitutionStore
     + AccountStore
     + BalanceStore
+    + LiabilityStore
+    + InvestmentStore
     + AuditStore
     + TransactionStore
     + WebhookStore
@@ -70,6 +78,8 @@ impl<T> Store for T where
         + InstitutionStore
         + AccountStore
         + BalanceStore
+        + LiabilityStore
+        + InvestmentStore
         + AuditStore
         + TransactionStore
         + WebhookStore

@@ -19,6 +19,10 @@ pub struct LinkTokenCreateRequest {
     /// Products to enable (omit in update mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
+    /// Products the app can do without: Plaid adds them where the institution has them,
+    /// and links the bank anyway where it has not (none may repeat `products`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional_products: Option<Vec<String>>,
     /// Where Plaid sends webhooks for the new Item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,

@@ -4,7 +4,9 @@
 
 mod accounts;
 mod institutions;
+mod investments;
 mod item;
+mod liabilities;
 mod link;
 mod sandbox;
 mod transactions;
@@ -12,7 +14,9 @@ mod webhook_key;
 
 pub use accounts::*;
 pub use institutions::*;
+pub use investments::*;
 pub use item::*;
+pub use liabilities::*;
 pub use link::*;
 pub use sandbox::*;
 pub use transactions::*;
