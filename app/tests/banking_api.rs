@@ -1213,7 +1213,9 @@ async fn a_brokerages_positions_cash_and_activity_come_from_plaid_and_follow_its
     assert_eq!(holdings, expected, "largest first, cash apart");
     let kinds: Vec<&str> =
         view["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["fee", "cash", "buy", "buy", "buy", "cash"], "newest first: {view}");
+    assert_eq!(kinds, ["transfer", "fee", "cash", "sell", "buy", "buy", "buy", "cash"], "newest first: {view}");
+    let sold = view["transactions"].as_array().unwrap().iter().find(|t| t["kind"] == "sell").unwrap().clone();
+    assert_eq!((decimal(&sold["quantity"]), decimal(&sold["amount"])), ((-10).into(), (-1700).into()), "{sold}");
     let dividend =
         view["transactions"].as_array().unwrap().iter().find(|t| t["subtype"] == "dividend").unwrap().clone();
     assert_eq!((decimal(&dividend["amount"]), dividend["ticker"].clone()), ("-35.20".parse().unwrap(), json!("VTI")));
@@ -1223,7 +1225,7 @@ async fn a_brokerages_positions_cash_and_activity_come_from_plaid_and_follow_its
     for _ in 0..100 {
         view = read().await;
         if decimal(&view["accounts"][0]["cash"]) == rust_decimal::Decimal::from(990)
-            && view["transactions"].as_array().unwrap().len() == 7
+            && view["transactions"].as_array().unwrap().len() == 9
         {
             break;
         }

@@ -45,12 +45,8 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
     let refresh = Call::new();
     let remove = Call::new();
     let notes = use_context::<SyncNotes>().unwrap_or_default();
-    let noted_id = item.item_id.clone();
     Effect::new(move |_| {
-        if let Some(Ok(synced)) = refresh.value() {
-            notes.keep(&noted_id, sync_note(&synced));
-        }
-        if matches!(refresh.value(), Some(Ok(_))) || matches!(remove.value(), Some(Ok(_))) {
+        if matches!(remove.value(), Some(Ok(_))) {
             on_changed.run(());
         }
     });
@@ -110,7 +106,19 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
                     <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
                 })}
                 {(!revoked).then(|| view! {
-                    <button type="button" on:click=move |_| refresh.run(refresh_item(id_refresh.clone())) disabled=move || refresh.pending()
+                    <button type="button" on:click=move |_| {
+                        // The note is kept when the answer comes, even if a live update has
+                        // rebuilt this card meanwhile (the call outlives the old card).
+                        let id = id_refresh.clone();
+                        refresh.run(async move {
+                            let result = refresh_item(id.clone()).await;
+                            if let Ok(synced) = &result {
+                                notes.keep(&id, sync_note(synced));
+                                on_changed.run(());
+                            }
+                            result
+                        })
+                    } disabled=move || refresh.pending()
                         title="Fresh balances now, and new transactions asked of the bank">
                         {move || if refresh.pending() { "Syncing…" } else { "Sync now" }}
                     </button>
@@ -228,7 +236,7 @@ pub struct SyncNotes(RwSignal<Vec<(String, Vec<String>)>>);
 impl SyncNotes {
     /// Replaces the note of `item_id`.
     pub fn keep(self, item_id: &str, lines: Vec<String>) {
-        self.0.update(|notes| {
+        self.0.try_update(|notes| {
             notes.retain(|(id, _)| id != item_id);
             notes.push((item_id.to_string(), lines));
         });

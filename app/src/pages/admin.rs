@@ -113,18 +113,7 @@ fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
     let trail: Call<Result<Vec<AuditEntryView>, AppError>> = Call::new();
     let shown = RwSignal::new(false);
     let notes = use_context::<SyncNotes>().unwrap_or_default();
-    let (noted_id, note_id) = (bank.item_id.clone(), bank.item_id.clone());
-    Effect::new(move |_| {
-        if let Some(Ok(done)) = sync.value() {
-            let note = if done.ran {
-                format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)
-            } else {
-                "A sync was running; it runs once more.".to_string()
-            };
-            notes.keep(&noted_id, vec![note]);
-            version.update(|v| *v += 1);
-        }
-    });
+    let note_id = bank.item_id.clone();
     let (sync_id, trail_id) = (bank.item_id.clone(), bank.item_id.clone());
     let label = format!("{} of {}", bank.institution_name, bank.username);
     let audit_label = StoredValue::new(label.clone());
@@ -156,7 +145,18 @@ fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
             <td>{webhooks}{failures}</td>
             <td>
                 <div class="row">
-                    <button type="button" on:click=move |_| sync.run(sync_bank(sync_id.clone())) disabled=move || sync.pending()>
+                    <button type="button" on:click=move |_| {
+                        // Kept when the answer comes, even if a reload rebuilt this row meanwhile.
+                        let id = sync_id.clone();
+                        sync.run(async move {
+                            let result = sync_bank(id.clone()).await;
+                            if let Ok(done) = &result {
+                                notes.keep(&id, vec![sync_summary(done)]);
+                                version.try_update(|v| *v += 1);
+                            }
+                            result
+                        })
+                    } disabled=move || sync.pending()>
                         {move || if sync.pending() { "Syncing…" } else { "Sync" }}
                     </button>
                     <button type="button" class="ghost" aria-expanded=move || shown.get().to_string() on:click=move |_| {
@@ -200,5 +200,14 @@ fn AuditList(entries: Vec<AuditEntryView>, label: String) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// What an admin's Sync did, in a line.
+fn sync_summary(done: &AdminSyncView) -> String {
+    if done.ran {
+        format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)
+    } else {
+        "A sync was running; it runs once more.".to_string()
     }
 }

@@ -91,13 +91,17 @@ pub struct SimInvestmentTxn {
     pub kind: (&'static str, &'static str),
 }
 
+/// AAPL shares sold since the first buy.
+const SOLD: i64 = 10;
+
 fn d(cents: i64) -> Decimal {
     Decimal::new(cents, 2)
 }
 
-/// An account of `opening` cents funded `start` and invested at once: 40 AAPL, 50 VTI and 40
-/// BND, the rest in cash, with a dividend and a fee since. The positions are worth exactly
-/// `opening` at today's prices.
+/// An account of `opening` cents funded `start` and invested at once (50 AAPL, of which 10 were
+/// sold later, 50 VTI and 40 BND), the rest in cash, with a dividend, a fee and a transfer out
+/// since: every kind of investment transaction. The positions are worth exactly `opening` at
+/// today's prices.
 pub fn open_account(
     account_id: &str,
     opening: i64,
@@ -137,17 +141,28 @@ pub fn open_account(
             quantity,
             cost_basis: Some(quantity * price),
         });
+        // The AAPL position is what is left of a larger buy.
+        let bought = if security == 1 { quantity + Decimal::from(SOLD) } else { quantity };
         let date = start + Duration::days(1 + i as i64);
         drafts.push(txn(
             Some(security),
             date,
-            format!("BUY {} {}", quantity, s.ticker),
-            quantity,
+            format!("BUY {} {}", bought, s.ticker),
+            bought,
             price,
-            quantity * price,
+            bought * price,
             ("buy", "buy"),
         ));
     }
+    drafts.push(txn(
+        Some(1),
+        start + Duration::days(20),
+        format!("SELL {SOLD} AAPL"),
+        -Decimal::from(SOLD),
+        d(170_00),
+        -d(170_00) * Decimal::from(SOLD),
+        ("sell", "sell"),
+    ));
     drafts.push(txn(
         Some(2),
         start + Duration::days(30),
@@ -165,6 +180,15 @@ pub fn open_account(
         Decimal::ZERO,
         d(5_00),
         ("fee", "account fee"),
+    ));
+    drafts.push(txn(
+        None,
+        start + Duration::days(60),
+        "TRANSFER TO OTTER CHECKING".into(),
+        Decimal::ZERO,
+        Decimal::ZERO,
+        d(500_00),
+        ("transfer", "transfer"),
     ));
     let txns = drafts
         .into_iter()

@@ -545,7 +545,7 @@ async fn a_brokerage_reports_positions_worth_its_balance_and_trades_are_announce
     let all = client.send(&window(500, 0)).await.unwrap();
     let kinds: std::collections::BTreeSet<_> =
         all.investment_transactions.iter().map(|t| t.transaction_type.as_str()).collect();
-    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["buy", "cash", "fee"]);
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["buy", "cash", "fee", "sell", "transfer"]);
     let page = client.send(&window(2, 2)).await.unwrap();
     assert_eq!(page.total_investment_transactions, all.total_investment_transactions);
     assert_eq!(
