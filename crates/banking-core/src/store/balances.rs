@@ -4,7 +4,12 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{accounts::ACCOUNT_KEY, backend::Column, rows::decimal, Backend, SqlStore};
+use super::{
+    accounts::ACCOUNT_KEY,
+    backend::Column,
+    rows::{day, decimal},
+    Backend, SqlStore,
+};
 use crate::{model::*, Error, Result};
 
 /// The accounts' balance history.
@@ -156,7 +161,7 @@ struct SnapshotRow {
 impl SnapshotRow {
     fn into_snapshot(self) -> Result<BalanceSnapshot> {
         Ok(BalanceSnapshot {
-            day: NaiveDate::parse_from_str(&self.day, "%Y-%m-%d").map_err(|_| Error::Internal)?,
+            day: day(Some(self.day)).ok_or(Error::Internal)?,
             source: if self.source == "realtime" { SnapshotSource::Realtime } else { SnapshotSource::Daily },
             taken_at: self.taken_at,
             current: decimal(self.current_balance),

@@ -5,7 +5,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{backend::Column, rows::decimal, Backend, SqlStore};
+use super::{
+    backend::Column,
+    rows::{day, decimal},
+    Backend, SqlStore,
+};
 use crate::{model::*, Error, Result};
 
 /// The users' investments.
@@ -159,10 +163,6 @@ where
 /// Exact decimal text that must be there.
 fn required(v: String) -> Result<Decimal> {
     decimal(Some(v)).ok_or(Error::Internal)
-}
-
-fn day(v: Option<String>) -> Option<NaiveDate> {
-    v.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
 #[derive(sqlx::FromRow)]

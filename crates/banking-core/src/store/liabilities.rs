@@ -4,7 +4,11 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{backend::Column, rows::decimal, Backend, SqlStore};
+use super::{
+    backend::Column,
+    rows::{day, decimal},
+    Backend, SqlStore,
+};
 use crate::{model::*, Error, Result};
 
 /// The users' liabilities.
@@ -103,7 +107,6 @@ struct LiabilityRow {
 
 impl LiabilityRow {
     fn into_liability(self) -> Result<Liability> {
-        let day = |v: Option<String>| v.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
         Ok(Liability {
             // The schema's CHECK allows only known kinds.
             kind: LiabilityKind::parse(&self.kind).ok_or(Error::Internal)?,

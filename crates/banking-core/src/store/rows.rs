@@ -131,6 +131,11 @@ pub(super) struct AccountRow {
     balance_source: String,
 }
 
+/// A `YYYY-MM-DD` day as stored (none when absent or unreadable).
+pub(super) fn day(v: Option<String>) -> Option<NaiveDate> {
+    v.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
 /// Exact decimal text as stored (none when absent or unreadable).
 pub(super) fn decimal(v: Option<String>) -> Option<Decimal> {
     v.and_then(|s| s.parse().ok())
