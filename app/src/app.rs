@@ -28,7 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The build's file names carry their content's hash when cargo-leptos
                 // `hash-files` is on (read from hash.txt beside the server binary).
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -49,10 +49,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/account") view=AccountPage/>
                 // In order: the page is sent as it renders, top to bottom, so balances arrive
-                // while the chart's data is still being read, and it reads without JavaScript.
+                // while the chart's data is still being read; it reads without JavaScript, and
+                // the regions a refresh fetches again come complete (no streamed fallbacks
+                // that only a script would replace).
                 <Route path=path!("/cash-flow") view=CashFlowPage ssr=SsrMode::InOrder/>
-                <Route path=path!("/transactions") view=TransactionsPage/>
-                <Route path=path!("/admin") view=AdminPage/>
+                <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/") view=LoginPage/>
             </Routes>
         </Router>

@@ -88,49 +88,68 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
 }
 
 /// Changes the signed-in user's own password. The current password is required; every other
-/// session of the user ends (this one continues under a new id).
+/// session of the user ends (this one continues under a new id). A plain form post (the
+/// account page's form) is answered with a redirect back to the page, which says how it went
+/// (`?changed=1`, or `?error=` one of [`PasswordRefusal`]'s names).
 #[server(prefix = "/api/auth", endpoint = "change-password")]
 pub async fn change_password(current: Password, new: Password, confirm: Password) -> Result<(), AppError> {
     use self::ssr::*;
-    use banking_core::users;
-    let mut session = auth_session().await?;
-    let Some(user) = session.user.clone() else {
-        return Err(fail(AppError::unauthorized()));
-    };
-    if new != confirm {
-        return Err(fail(AppError::new(
-            cashflow_api::ErrorCode::InvalidInput,
-            "The new password and its repetition differ.",
-        )));
+    let outcome = ssr::change_own_password(current, new, confirm).await;
+    if !is_plain_form_post().await {
+        return outcome.map_err(|(error, _)| error);
     }
-    let state = use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?;
-    let checked = users::authenticate(&state.store, &state.hashing, &user.username, current.0.into()).await;
-    match checked {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            tracing::info!(user = user.id, "password change refused: wrong current password");
-            return Err(fail(AppError::new(
-                cashflow_api::ErrorCode::InvalidInput,
-                "Your current password is not right.",
-            )));
-        }
-        Err(e) => return Err(fail(e.into())),
+    match outcome {
+        Ok(()) => leptos_axum::redirect("/account?changed=1"),
+        Err((_, PasswordRefusal::SignedOut)) => leptos_axum::redirect("/login?next=/account"),
+        Err((_, refusal)) => leptos_axum::redirect(&format!("/account?error={}", refusal.as_str())),
     }
-    users::create_user(&state.store, &state.hashing, &user.username, new.0.into(), user.role)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    state.users.forget(&user.id);
-    let updated = state
-        .store
-        .user_by_id(user.id)
-        .await
-        .map_err(|e| fail(e.into()))?
-        .ok_or_else(|| fail(AppError::unauthorized()))?;
-    // The session keeps a fingerprint of the hash: other sessions no longer match it.
-    start_session(&mut session, &SessionUser::from(updated)).await?;
-    let _ = state.signed_out.send(user.id);
-    tracing::info!(user = user.id, "password changed; other sessions ended");
     Ok(())
+}
+
+/// Why a password change was refused, as the account page names it in its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefusal {
+    /// No one is signed in.
+    SignedOut,
+    /// The new password and its repetition differ.
+    Differ,
+    /// The current password is not right.
+    Current,
+    /// The new password is too short or too long.
+    Unacceptable,
+    /// Something failed on the server.
+    Failed,
+}
+
+impl PasswordRefusal {
+    /// The name in the address.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::Differ => "differ",
+            Self::Current => "current",
+            Self::Unacceptable => "unacceptable",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The refusal a name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::SignedOut, Self::Differ, Self::Current, Self::Unacceptable, Self::Failed]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+
+    /// What the account page says.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::SignedOut => "Your session has ended. Sign in again to change your password.",
+            Self::Differ => "The new password and its repetition differ.",
+            Self::Current => "Your current password is not right.",
+            Self::Unacceptable => "The new password was refused: it needs at least 10 characters (at most 1024 bytes).",
+            Self::Failed => "Your password could not be changed. Please try again.",
+        }
+    }
 }
 
 /// Signs out: deletes the session on the server and clears the cookie.
@@ -192,6 +211,55 @@ pub mod ssr {
     pub async fn require(roles: &[Role]) -> Result<SessionUser, AppError> {
         let session = auth_session().await?;
         crate::server::auth_backend::check_role(session.user.as_ref(), roles).map_err(fail)
+    }
+
+    /// Changes the signed-in user's password (see [`super::change_password`]); a refusal says
+    /// why, for the account page.
+    pub async fn change_own_password(
+        current: super::Password,
+        new: super::Password,
+        confirm: super::Password,
+    ) -> Result<(), (AppError, super::PasswordRefusal)> {
+        use super::PasswordRefusal as Why;
+        use banking_core::users;
+        let failed = |e: AppError| (fail(e), Why::Failed);
+        let mut session = auth_session().await.map_err(failed)?;
+        let Some(user) = session.user.clone() else {
+            return Err((fail(AppError::unauthorized()), Why::SignedOut));
+        };
+        if new != confirm {
+            let error = AppError::new(cashflow_api::ErrorCode::InvalidInput, Why::Differ.message());
+            return Err((fail(error), Why::Differ));
+        }
+        let state = use_context::<crate::server::state::AppState>().ok_or_else(|| failed(AppError::internal()))?;
+        let checked = users::authenticate(&state.store, &state.hashing, &user.username, current.0.into()).await;
+        match checked {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                tracing::info!(user = user.id, "password change refused: wrong current password");
+                let error = AppError::new(cashflow_api::ErrorCode::InvalidInput, Why::Current.message());
+                return Err((fail(error), Why::Current));
+            }
+            Err(e) => return Err(failed(e.into())),
+        }
+        users::create_user(&state.store, &state.hashing, &user.username, new.0.into(), user.role).await.map_err(
+            |e| match e {
+                banking_core::Error::InvalidInput(_) => (fail(e.into()), Why::Unacceptable),
+                e => failed(e.into()),
+            },
+        )?;
+        state.users.forget(&user.id);
+        let updated = state
+            .store
+            .user_by_id(user.id)
+            .await
+            .map_err(|e| failed(e.into()))?
+            .ok_or_else(|| (fail(AppError::unauthorized()), Why::SignedOut))?;
+        // The session keeps a fingerprint of the hash: other sessions no longer match it.
+        start_session(&mut session, &SessionUser::from(updated)).await.map_err(failed)?;
+        let _ = state.signed_out.send(user.id);
+        tracing::info!(user = user.id, "password changed; other sessions ended");
+        Ok(())
     }
 
     /// Signs `user` in on `session` (a new session id) and notes when, for the absolute

@@ -1,5 +1,5 @@
-//! The Cash Flow web app: Leptos pages rendered on the server and hydrated in the browser,
-//! the sign-in flow, and (server only) the axum server that wires `banking-core`.
+//! The Cash Flow web app: Leptos pages rendered on the server with small interactive islands
+//! hydrated in the browser, the sign-in flow, and (server only) the axum server that wires `banking-core`.
 //!
 //! Only this crate knows `ssr`/`hydrate`: server-only code lives in [`server`] and in
 //! `#[cfg(feature = "ssr")]` blocks next to the server functions.
@@ -17,10 +17,12 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: hydrates the server-rendered page.
+/// Browser entry point, called by Leptos' island script before it hydrates the page's
+/// islands (the rest of the page is rendered on the server only).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
+    components::swap::remember_page();
 }

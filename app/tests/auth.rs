@@ -582,6 +582,65 @@ async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     }
 }
 
+/// The account page's form posted as plain HTML (no script runs on that page): each outcome
+/// comes back to the page, which says it; nothing changes on a refusal.
+#[tokio::test]
+async fn the_account_pages_plain_form_comes_back_with_what_happened() {
+    let Built { router, .. } = app(&fresh_url("sqlite").await).await;
+    let cookie = login(&router, "trader", DEMO_PASSWORD, None).await.cookie.unwrap();
+    let post = |cookie: Option<String>, form: String| {
+        let router = router.clone();
+        async move {
+            let mut request = Request::builder()
+                .method("POST")
+                .uri("/api/auth/change-password")
+                .header(header::HOST, "127.0.0.1:3999")
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let response = router.oneshot(request.body(Body::from(form)).unwrap()).await.unwrap();
+            assert!(response.status().is_redirection(), "{}", response.status());
+            response.headers()[header::LOCATION].to_str().unwrap().to_string()
+        }
+    };
+    let page = |cookie: String, uri: &'static str| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder()
+                .uri(uri)
+                .header(header::HOST, "127.0.0.1:3999")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            String::from_utf8(axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap()
+        }
+    };
+    let new = "a-new-long-passphrase";
+    let form = |current: &str, new: &str, confirm: &str| format!("current={current}&new={new}&confirm={confirm}");
+    assert_eq!(post(None, form("x", new, new)).await, "/login?next=/account");
+    assert_eq!(post(Some(cookie.clone()), form("not-mine", new, new)).await, "/account?error=current");
+    assert_eq!(
+        post(Some(cookie.clone()), form(DEMO_PASSWORD, new, "other-one-entirely")).await,
+        "/account?error=differ"
+    );
+    assert_eq!(post(Some(cookie.clone()), form(DEMO_PASSWORD, "short", "short")).await, "/account?error=unacceptable");
+    assert!(page(cookie.clone(), "/account?error=current").await.contains("Your current password is not right."));
+    assert!(page(cookie.clone(), "/account?error=differ")
+        .await
+        .contains("The new password and its repetition differ."));
+    assert!(
+        page(cookie.clone(), "/account?error=made-up").await.contains("could not be changed"),
+        "unknown names say nothing of their own"
+    );
+    assert_eq!(login(&router, "trader", DEMO_PASSWORD, None).await.status, StatusCode::OK, "nothing changed");
+    assert_eq!(post(Some(cookie.clone()), form(DEMO_PASSWORD, new, new)).await, "/account?changed=1");
+    assert!(page(cookie, "/account?changed=1").await.contains("Password changed."));
+    assert_eq!(login(&router, "trader", new, None).await.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn pages_are_compressed_for_clients_that_accept_it_and_stay_uncacheable() {
     let Built { router, .. } = app(&fresh_url("sqlite").await).await;

@@ -1,4 +1,5 @@
 //! One linked bank: status, accounts with balances, Sync now, re-authenticate, remove.
+//! The card is rendered on the server; its actions and each account's settings are islands.
 
 use leptos::prelude::*;
 
@@ -6,6 +7,7 @@ use super::{
     call::Call,
     format::{money, when},
     plaid_link::PlaidLinkWidget,
+    swap,
 };
 use crate::banking::{refresh_item, remove_item, set_account_preferences};
 use cashflow_api::{
@@ -31,49 +33,23 @@ fn badge(item: &ItemView) -> (&'static str, String) {
     (item.status.as_str(), text)
 }
 
-/// A bank card.
+/// A bank card (rendered on the server; its actions and settings are islands).
 #[component]
-pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) -> AnyView {
+pub fn BankCard(item: ItemView, script_url: String) -> AnyView {
     let (badge_class, badge_text) = badge(&item);
     let revoked = item.status == ItemStatus::Revoked;
     // Update mode fixes an error state; with only new accounts to share it adds them.
     let needs_login = matches!(item.status, ItemStatus::LoginRequired | ItemStatus::PendingExpiration);
     let needs_link = !revoked && (needs_login || item.needs_update);
-    let link_label = if needs_login { "Re-authenticate" } else { "Add accounts" };
-    let confirming = RwSignal::new(false);
-    let item_id = item.item_id.clone();
-    let refresh = Call::new();
-    let remove = Call::new();
-    let notes = use_context::<SyncNotes>().unwrap_or_default();
-    Effect::new(move |_| {
-        if matches!(remove.value(), Some(Ok(_))) {
-            on_changed.run(());
-        }
-    });
-    let note_id = item.item_id.clone();
     let name = item.institution_name.clone();
     let hidden_count = item.accounts.iter().filter(|a| a.hidden).count();
-    let show_hidden = RwSignal::new(false);
-    let accounts = item
-        .accounts
-        .iter()
-        .map(|a| {
-            let account = a.clone();
-            let hidden = a.hidden;
-            view! {
-                <Show when=move || !hidden || show_hidden.get()>
-                    <AccountRow account=account.clone() on_changed/>
-                </Show>
-            }
-        })
-        .collect_view();
-    let (id_refresh, id_remove) = (item_id.clone(), item_id.clone());
-    let confirm_name = name.clone();
+    let accounts = item.accounts.iter().map(|a| view! { <AccountRow account=a.clone()/> }).collect_view();
     view! {
         <article
             class="card bank"
             aria-label=name.clone()
-            data-item-id=item_id.clone()
+            id=format!("bank-{}", item.item_id)
+            data-item-id=item.item_id.clone()
             style=item.primary_color.clone().map(|c| format!("border-left: 4px solid {c}"))
         >
             <div class="bank-head">
@@ -91,68 +67,110 @@ pub fn BankCard(item: ItemView, script_url: String, on_changed: Callback<()>) ->
             }))}
             {item.last_sync_error.clone().filter(|_| !revoked).map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
             <ul class="accounts">{accounts}</ul>
-            {(hidden_count > 0).then(|| view! {
-                <button type="button" class="ghost" aria-pressed=move || show_hidden.get().to_string()
-                    on:click=move |_| show_hidden.update(|s| *s = !*s)>
-                    {move || match (show_hidden.get(), hidden_count) {
-                        (true, _) => "Leave hidden accounts out".to_string(),
-                        (false, 1) => "Show 1 hidden account".to_string(),
-                        (false, n) => format!("Show {n} hidden accounts"),
-                    }}
-                </button>
-            })}
-            <div class="row">
-                {needs_link.then(|| view! {
-                    <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label on_changed=on_changed/>
-                })}
-                {(!revoked).then(|| view! {
-                    <button type="button" on:click=move |_| {
-                        // The note is kept when the answer comes, even if a live update has
-                        // rebuilt this card meanwhile (the call outlives the old card).
-                        let id = id_refresh.clone();
-                        refresh.run(async move {
-                            let result = refresh_item(id.clone()).await;
-                            if let Ok(synced) = &result {
-                                notes.keep(&id, sync_note(synced));
-                                on_changed.run(());
-                            }
-                            result
-                        })
-                    } disabled=move || refresh.pending()
-                        title="Fresh balances now, and new transactions asked of the bank">
-                        {move || if refresh.pending() { "Syncing…" } else { "Sync now" }}
-                    </button>
-                })}
-                <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
-            </div>
-            {move || notes.of(&note_id).map(|lines| view! {
-                <div class="notice" role="status" data-testid="sync-note">
-                    {lines.into_iter().map(|l| view! { <p>{l}</p> }).collect_view()}
-                </div>
-            })}
-            {move || refresh.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
-            <Show when=move || confirming.get()>
-                <div class="warning" role="alertdialog" aria-label="Confirm removal">
-                    <p>"Remove " {confirm_name.clone()} "? Its accounts and transactions are deleted here and Plaid stops sharing its data."</p>
-                    <div class="row">
-                        <button type="button" class="danger" on:click={
-                            let id = id_remove.clone();
-                            move |_| remove.run(remove_item(id.clone()))
-                        } disabled=move || remove.pending()>"Yes, remove"</button>
-                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </div>
-                    {move || remove.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
-                </div>
-            </Show>
+            {(hidden_count > 0).then(|| view! { <ShowHidden count=hidden_count/> })}
+            <BankActions item_id=item.item_id.clone() name=name.clone() revoked needs_link needs_login script_url/>
+            <div class="notice" role="status" data-testid="sync-note" data-note-for=item.item_id.clone()></div>
         </article>
      }
     .into_any()
 }
 
+/// Shows (or leaves out again) the card's hidden accounts.
+#[island]
+fn ShowHidden(count: usize) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    view! {
+        <button type="button" class="ghost" aria-pressed=move || shown.get().to_string() on:click=move |ev| {
+            shown.update(|s| *s = !*s);
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                let card = ev.target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|el| el.closest("article").ok().flatten());
+                if let Some(card) = card {
+                    let _ = card.class_list().toggle_with_force("show-hidden", shown.get_untracked());
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = ev;
+        }>
+            {move || match (shown.get(), count) {
+                (true, _) => "Leave hidden accounts out".to_string(),
+                (false, 1) => "Show 1 hidden account".to_string(),
+                (false, n) => format!("Show {n} hidden accounts"),
+            }}
+        </button>
+    }
+}
+
+/// A card's actions: re-authenticate or add accounts (Link in update mode) when the bank
+/// needs it, Sync now with what it reported, and Remove behind a confirmation.
+#[island]
+fn BankActions(
+    item_id: String,
+    name: String,
+    revoked: bool,
+    needs_link: bool,
+    needs_login: bool,
+    script_url: String,
+) -> impl IntoView {
+    let link_label = if needs_login { "Re-authenticate" } else { "Add accounts" };
+    let confirming = RwSignal::new(false);
+    let refresh = Call::new();
+    let remove = Call::new();
+    Effect::new(move |_| {
+        if matches!(remove.value(), Some(Ok(_))) {
+            swap::refresh();
+        }
+    });
+    let (id_refresh, id_remove) = (item_id.clone(), item_id.clone());
+    view! {
+        <div class="row">
+            {needs_link.then(|| view! {
+                <PlaidLinkWidget script_url=script_url.clone() item_id=item_id.clone() label=link_label/>
+            })}
+            {(!revoked).then(|| view! {
+                <button type="button" on:click=move |_| {
+                    // The note is kept when the answer comes, even if the refresh it triggers
+                    // has replaced this card meanwhile (the call outlives the old island).
+                    let id = id_refresh.clone();
+                    refresh.run(async move {
+                        let result = refresh_item(id.clone()).await;
+                        if let Ok(synced) = &result {
+                            SyncNotes::keep(&id, sync_note(synced));
+                            swap::refresh();
+                        }
+                        result
+                    })
+                } disabled=move || refresh.pending()
+                    title="Fresh balances now, and new transactions asked of the bank">
+                    {move || if refresh.pending() { "Syncing…" } else { "Sync now" }}
+                </button>
+            })}
+            <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Remove"</button>
+        </div>
+        {move || refresh.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+        <Show when=move || confirming.get()>
+            <div class="warning" role="alertdialog" aria-label="Confirm removal">
+                <p>"Remove " {name.clone()} "? Its accounts and transactions are deleted here and Plaid stops sharing its data."</p>
+                <div class="row">
+                    <button type="button" class="danger" on:click={
+                        let id = id_remove.clone();
+                        move |_| remove.run(remove_item(id.clone()))
+                    } disabled=move || remove.pending()>"Yes, remove"</button>
+                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+                {move || remove.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+            </div>
+        </Show>
+    }
+}
+
 /// One account: name (or the trader's nickname), balances and where they came from, and its
 /// settings (nickname, hidden, counted in total cash) behind an Edit button.
 #[component]
-fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
+fn AccountRow(account: AccountView) -> impl IntoView {
     let a = account;
     let balance = a.current.as_deref().map(|c| money(c, a.currency.as_deref())).unwrap_or_else(|| "—".into());
     let available = a.available.as_deref().map(|v| format!("{} available", money(v, a.currency.as_deref())));
@@ -162,19 +180,6 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
         _ => format!("from the last sync · fetched {}", when(&a.as_of)),
     };
     let shown_name = a.display_name().to_string();
-    let editing = RwSignal::new(false);
-    let nickname = RwSignal::new(a.nickname.clone().unwrap_or_default());
-    let hidden = RwSignal::new(a.hidden);
-    let counted = RwSignal::new(a.in_total_cash);
-    let save = Call::<Result<AccountsView, AppError>>::new();
-    let account_id = StoredValue::new(a.account_id.clone());
-    Effect::new(move |_| {
-        if matches!(save.value(), Some(Ok(_))) {
-            editing.set(false);
-            on_changed.run(());
-        }
-    });
-    let settings_label = format!("Settings of {shown_name}");
     view! {
         <li data-account-id=a.account_id.clone() class:hidden-account=a.hidden>
             <span>
@@ -188,63 +193,123 @@ fn AccountRow(account: AccountView, on_changed: Callback<()>) -> impl IntoView {
                 {(!a.in_total_cash).then(|| view! { <small class="muted">" · not in total cash"</small> })}
                 {a.hidden.then(|| view! { <small class="muted">" · hidden"</small> })}
             </span>
-            <span class="amount">
-                <span class="balance" aria-label=format!("{shown_name} balance")>{balance}</span>
-                <br/>
-                <small class="muted">{available}</small>
-                <br/>
-                <button type="button" class="ghost small" aria-expanded=move || editing.get().to_string()
-                    aria-label=settings_label.clone() on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
-            </span>
-            <Show when=move || editing.get()>
-                <form class="account-settings" aria-label=format!("{shown_name} settings")
-                    on:submit=move |ev| {
-                        ev.prevent_default();
-                        let id = account_id.get_value();
-                        save.run(set_account_preferences(id, Some(nickname.get_untracked()), hidden.get_untracked(), counted.get_untracked()));
-                    }>
-                    <label>"Nickname "
-                        <input type="text" maxlength="60" prop:value=move || nickname.get()
-                            on:input=move |ev| nickname.set(event_target_value(&ev))/>
-                    </label>
-                    <label>
-                        <input type="checkbox" prop:checked=move || counted.get()
-                            on:change=move |ev| counted.set(event_target_checked(&ev))/>
-                        " Count in total cash"
-                    </label>
-                    <label>
-                        <input type="checkbox" prop:checked=move || hidden.get()
-                            on:change=move |ev| hidden.set(event_target_checked(&ev))/>
-                        " Hide from the dashboard"
-                    </label>
-                    <div class="row">
-                        <button type="submit" disabled=move || save.pending()>"Save"</button>
-                        <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
-                    </div>
-                    {move || save.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
-                </form>
-            </Show>
+            <AccountSettings
+                account_id=a.account_id.clone()
+                shown_name
+                balance
+                available
+                nickname=a.nickname.clone().unwrap_or_default()
+                hidden=a.hidden
+                counted=a.in_total_cash
+            />
         </li>
     }
 }
 
-/// What "Sync now" last reported per bank, shared by the dashboard's cards (a card rebuilt
-/// by the reload that follows still shows its bank's note).
-#[derive(Clone, Copy, Default)]
-pub struct SyncNotes(RwSignal<Vec<(String, Vec<String>)>>);
+/// An account's balances with its Edit button, and the settings form it opens.
+#[island]
+fn AccountSettings(
+    account_id: String,
+    shown_name: String,
+    balance: String,
+    available: Option<String>,
+    nickname: String,
+    hidden: bool,
+    counted: bool,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let nickname = RwSignal::new(nickname);
+    let hidden = RwSignal::new(hidden);
+    let counted = RwSignal::new(counted);
+    let save = Call::<Result<AccountsView, AppError>>::new();
+    let account_id = StoredValue::new(account_id);
+    Effect::new(move |_| {
+        if matches!(save.value(), Some(Ok(_))) {
+            editing.set(false);
+            swap::refresh();
+        }
+    });
+    let settings_label = format!("Settings of {shown_name}");
+    view! {
+        <span class="amount">
+            <span class="balance" aria-label=format!("{shown_name} balance")>{balance}</span>
+            <br/>
+            <small class="muted">{available}</small>
+            <br/>
+            <button type="button" class="ghost small" aria-expanded=move || editing.get().to_string()
+                aria-label=settings_label on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
+        </span>
+        <Show when=move || editing.get()>
+            <form class="account-settings" aria-label=format!("{shown_name} settings")
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let id = account_id.get_value();
+                    save.run(set_account_preferences(id, Some(nickname.get_untracked()), hidden.get_untracked(), counted.get_untracked()));
+                }>
+                <label>"Nickname "
+                    <input type="text" maxlength="60" prop:value=move || nickname.get()
+                        on:input=move |ev| nickname.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <input type="checkbox" prop:checked=move || counted.get()
+                        on:change=move |ev| counted.set(event_target_checked(&ev))/>
+                    " Count in total cash"
+                </label>
+                <label>
+                    <input type="checkbox" prop:checked=move || hidden.get()
+                        on:change=move |ev| hidden.set(event_target_checked(&ev))/>
+                    " Hide from the dashboard"
+                </label>
+                <div class="row">
+                    <button type="submit" disabled=move || save.pending()>"Save"</button>
+                    <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
+                </div>
+                {move || save.value().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.error.message}</p> })}
+            </form>
+        </Show>
+    }
+}
+
+/// What "Sync now" (or an admin's Sync, or Link repairing a bank) last reported, kept for the
+/// life of the page and painted into the page's slots marked `data-note-for` (a card's, an
+/// admin row's, or `page`) after each report and each refresh: by then the island that made
+/// the report may have been replaced with its card.
+pub struct SyncNotes;
+
+thread_local! {
+    static NOTES: std::cell::RefCell<Vec<(String, Vec<String>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 impl SyncNotes {
-    /// Replaces the note of `item_id`.
-    pub fn keep(self, item_id: &str, lines: Vec<String>) {
-        self.0.try_update(|notes| {
-            notes.retain(|(id, _)| id != item_id);
-            notes.push((item_id.to_string(), lines));
+    /// Replaces the note for `key` (an Item id, or `page`) and shows it.
+    pub fn keep(key: &str, lines: Vec<String>) {
+        NOTES.with_borrow_mut(|notes| {
+            notes.retain(|(k, _)| k != key);
+            notes.push((key.to_string(), lines));
         });
+        Self::paint();
     }
 
-    /// The note of `item_id`, if any.
-    pub fn of(self, item_id: &str) -> Option<Vec<String>> {
-        self.0.with(|notes| notes.iter().find(|(id, _)| id == item_id).map(|(_, lines)| lines.clone()))
+    /// Writes every kept note into its slots (browser only).
+    pub fn paint() {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Ok(slots) = document().query_selector_all("[data-note-for]") else { return };
+            for i in 0..slots.length() {
+                let Some(slot) = slots.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+                let key = slot.get_attribute("data-note-for").unwrap_or_default();
+                let lines = NOTES.with_borrow(|notes| notes.iter().find(|(k, _)| *k == key).map(|(_, l)| l.clone()));
+                let Some(lines) = lines else { continue };
+                slot.set_text_content(None);
+                for line in lines {
+                    if let Ok(p) = document().create_element("p") {
+                        p.set_text_content(Some(&line));
+                        let _ = slot.append_child(&p);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,24 +1,26 @@
-//! `CashFlowDashboard`: banks, live balances, total cash, the chart and recent transactions.
+//! `CashFlowDashboard`: banks, live balances, total cash, the charts and recent transactions.
 //!
-//! The data reloads whenever the event stream reports a change. Interactive parts keep their
-//! state across reloads: the "Connect Bank" widget is created once, and each bank card is
-//! keyed by its content, so a reload only rebuilds the cards whose data changed (an open
-//! Link window is never torn down by an unrelated update).
+//! Rendered on the server only. The interactive parts are islands (Connect Bank, each card's
+//! actions and account settings, the charts' range, "Show more", the live-update listener);
+//! after a change the page's regions marked `data-swap` are fetched again and swapped in
+//! ([`super::swap`]). The banks are compared card by card, so a card whose data did not
+//! change keeps its state (an open form or Link window, a note).
 //!
-//! The resources live in [`DashboardData`], created once at the top of the page: resources
-//! created inside a `Suspense` body are created again each time the body re-renders on the
-//! server, so the browser would number them differently and fail to hydrate.
+//! The chart's range and how many transactions are shown are in the page's address (`days`,
+//! `shown`), so a reload keeps them and the server renders them.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::{
-    bank_card::{BankCard, SyncNotes},
+    bank_card::BankCard,
     chart::{CashFlowChart, CashHistoryChart},
     credit::CreditSummary,
     format::money,
     investments::InvestmentsSummary,
-    live_events,
+    live_events::LiveUpdates,
     plaid_link::PlaidLinkWidget,
+    swap,
     transactions::TransactionList,
 };
 use crate::banking::{
@@ -26,8 +28,8 @@ use crate::banking::{
 };
 use cashflow_api::{
     banking::{
-        AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, ItemView, LiabilitiesView,
-        LinkSettingsView, TransactionView, WeekFlowView,
+        AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, LiabilitiesView, LinkSettingsView,
+        TransactionView, WeekFlowView,
     },
     users::UserInfo,
     AppError,
@@ -36,7 +38,7 @@ use cashflow_api::{
 /// A server read the page waits for.
 pub type Loaded<T> = Resource<Result<T, AppError>>;
 
-/// What the dashboard loads, reloaded together when `version` changes.
+/// What the dashboard loads.
 #[derive(Clone, Copy)]
 pub struct DashboardData {
     settings: Loaded<LinkSettingsView>,
@@ -47,9 +49,9 @@ pub struct DashboardData {
     credit: Loaded<LiabilitiesView>,
     investments: Loaded<InvestmentsView>,
     /// Days the cash-over-time chart covers.
-    history_days: RwSignal<u32>,
-    version: RwSignal<u32>,
-    shown: RwSignal<u32>,
+    history_days: u32,
+    /// Recent transactions shown.
+    shown: u32,
 }
 
 impl DashboardData {
@@ -57,25 +59,22 @@ impl DashboardData {
     /// asks the server only for someone who may see bank data (a viewer's page makes no
     /// banking calls).
     pub fn new(user: Loaded<Option<UserInfo>>) -> Self {
-        let version = RwSignal::new(0u32);
-        let shown = RwSignal::new(PAGE);
-        let history_days = RwSignal::new(HISTORY_RANGES[0]);
+        let query = use_query_map();
+        let number = |name: &str| query.with_untracked(|q| q.get(name).and_then(|v| v.parse::<u32>().ok()));
+        let history_days = number("days").filter(|d| HISTORY_RANGES.contains(d)).unwrap_or(HISTORY_RANGES[0]);
+        let shown = number("shown").unwrap_or(PAGE).clamp(PAGE, MAX_SHOWN);
         Self {
             settings: Resource::new(|| (), move |_| for_bank_users(user, link_settings())),
-            accounts: Resource::new(move || version.get(), move |_| for_bank_users(user, get_accounts())),
+            accounts: Resource::new(|| (), move |_| for_bank_users(user, get_accounts())),
             transactions: Resource::new(
-                move || (version.get(), shown.get()),
-                move |(_, limit)| for_bank_users(user, transactions_page(Default::default(), limit + 1, 0)),
+                || (),
+                move |_| for_bank_users(user, transactions_page(Default::default(), shown + 1, 0)),
             ),
-            flows: Resource::new(move || version.get(), move |_| for_bank_users(user, cash_flow())),
-            history: Resource::new(
-                move || (version.get(), history_days.get()),
-                move |(_, days)| for_bank_users(user, cash_history(Some(days))),
-            ),
-            credit: Resource::new(move || version.get(), move |_| for_bank_users(user, liabilities())),
-            investments: Resource::new(move || version.get(), move |_| for_bank_users(user, investments())),
+            flows: Resource::new(|| (), move |_| for_bank_users(user, cash_flow())),
+            history: Resource::new(|| (), move |_| for_bank_users(user, cash_history(Some(history_days)))),
+            credit: Resource::new(|| (), move |_| for_bank_users(user, liabilities())),
+            investments: Resource::new(|| (), move |_| for_bank_users(user, investments())),
             history_days,
-            version,
             shown,
         }
     }
@@ -119,75 +118,57 @@ pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
 
 #[component]
 fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
-    let DashboardData {
-        accounts, transactions, flows, history, credit, investments, history_days, version, shown, ..
-    } = data;
-    // What "Sync now" reported per bank, kept here so that a card rebuilt by the reload it
-    // triggers still shows it.
-    provide_context(SyncNotes::default());
-    let syncing = RwSignal::new(false);
-    let connected = RwSignal::new(false);
-    let changed = Callback::new(move |_| version.update(|v| *v += 1));
-    Effect::new(move |_| live_events::listen(version, syncing, connected));
-
+    let DashboardData { accounts, transactions, flows, history, credit, investments, history_days, shown, .. } = data;
     let items = move || accounts.get().and_then(Result::ok).map(|d| d.items).unwrap_or_default();
     let all_accounts = move || items().into_iter().flat_map(|i| i.accounts).collect::<Vec<_>>();
     let card_script = StoredValue::new(script_url.clone());
     view! {
-        <p class="muted live" aria-live="polite" data-live=move || connected.get().to_string()>
-            {move || match (connected.get(), syncing.get()) {
-                (_, true) => "Syncing with your bank…",
-                (true, false) => "Live: balances update as your bank reports them.",
-                (false, false) => "",
-            }}
-        </p>
+        <LiveUpdates status=true/>
+        <div class="notice" role="status" data-note-for="page"></div>
         <Transition fallback=|| view! { <p class="muted">"Loading your banks…"</p> }>
             <section class="summary" aria-label="Summary">
                 <div class="card">
                     <div class="muted">"Total cash"</div>
-                    <div class="figure" data-testid="total-cash">
+                    <div class="figure" data-testid="total-cash" id="total-cash" data-swap="">
                         {move || accounts.get().and_then(Result::ok).map(|d| amounts_by_currency(&d.total_cash))}
                     </div>
                     <small class="muted">"Current balances of checking and savings"</small>
                 </div>
                 <div class="card">
                     <div class="muted">"Connected banks"</div>
-                    <div class="figure">{move || items().len()}</div>
-                    <PlaidLinkWidget script_url=script_url.clone() on_changed=changed/>
+                    <div class="figure" id="bank-count" data-swap="">{move || items().len()}</div>
+                    <ConnectBank script_url=script_url.clone()/>
                 </div>
-                {move || credit.get().and_then(Result::ok).map(|credit| view! { <CreditSummary credit/> })}
+                <div class="slot" id="credit-slot" data-swap="">
+                    {move || credit.get().and_then(Result::ok).map(|credit| view! { <CreditSummary credit/> })}
+                </div>
             </section>
-            {move || accounts.get().map(|result| match result {
-                Err(e) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
-                Ok(data) if data.items.is_empty() => Some(view! {
-                    <section class="card empty">
-                        <h2>"No banks connected yet"</h2>
-                        <p class="muted">"Connect a bank to see balances, transactions and where your money goes. It takes about a minute, and you can remove it at any time."</p>
-                    </section>
-                }.into_any()),
-                Ok(_) => None,
-            })}
+            <div class="slot" id="empty-slot" data-swap="">
+                {move || accounts.get().map(|result| match result {
+                    Err(e) => Some(view! { <p class="error" role="alert">{e.error.message}</p> }.into_any()),
+                    Ok(data) if data.items.is_empty() => Some(view! {
+                        <section class="card empty">
+                            <h2>"No banks connected yet"</h2>
+                            <p class="muted">"Connect a bank to see balances, transactions and where your money goes. It takes about a minute, and you can remove it at any time."</p>
+                        </section>
+                    }.into_any()),
+                    Ok(_) => None,
+                })}
+            </div>
             // Banks and balances come first in the page, so the server sends them as soon as
-            // the accounts are read; the chart and the transactions follow, each in its own
+            // the accounts are read; the charts and the transactions follow, each in its own
             // Transition, and never hold them back (the stylesheet places them side by side).
-            // Hidden rather than removed while there is no bank: removing the last bank then
-            // tears nothing down while its resources reload.
-            <div class="grid" hidden=move || items().is_empty()>
-                <section aria-label="Banks" class="banks">
-                    <For each=items key=card_key let:item>
-                        <BankCard item script_url=card_script.get_value() on_changed=changed/>
+            <div class="grid" id="dashboard-grid" data-swap="keyed" hidden=move || items().is_empty()>
+                <section aria-label="Banks" class="banks" id="banks" data-swap="keyed">
+                    <For each=items key=|item| item.item_id.clone() let:item>
+                        <BankCard item script_url=card_script.get_value()/>
                     </For>
                 </section>
-                <div class="activity">
-                    <section aria-label="Cash over time" class="card" style="margin-bottom: 1rem">
+                <div class="activity" id="activity" data-swap="keyed">
+                    <section aria-label="Cash over time" class="card" style="margin-bottom: 1rem" id="history">
                         <div class="card-title">
                             <h2>"Cash over time"</h2>
-                            <div class="chart-range" role="group" aria-label="Days shown">
-                                {HISTORY_RANGES.map(|days| view! {
-                                    <button type="button" class="ghost" aria-pressed=move || (history_days.get() == days).to_string()
-                                        on:click=move |_| history_days.set(days)>{format!("{days} days")}</button>
-                                })}
-                            </div>
+                            <HistoryRange days=history_days/>
                         </div>
                         <Transition fallback=|| view! { <p class="muted">"Loading the balance history…"</p> }>
                             {move || history.get().map(|h| match h {
@@ -199,10 +180,12 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                             })}
                         </Transition>
                     </section>
-                    <Transition fallback=|| ()>
-                        {move || investments.get().and_then(Result::ok).map(|investments| view! { <InvestmentsSummary investments/> })}
-                    </Transition>
-                    <section aria-label="Cash flow" class="card">
+                    <div class="slot" id="investments-slot">
+                        <Transition fallback=|| ()>
+                            {move || investments.get().and_then(Result::ok).map(|investments| view! { <InvestmentsSummary investments/> })}
+                        </Transition>
+                    </div>
+                    <section aria-label="Cash flow" class="card" id="flows">
                         <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
                             {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
                                 .into_iter()
@@ -210,7 +193,7 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                                 .collect_view())}
                         </Transition>
                     </section>
-                    <section aria-label="Transactions" class="card" style="margin-top: 1rem">
+                    <section aria-label="Transactions" class="card" style="margin-top: 1rem" id="recent">
                         <div class="card-title">
                             <h2>"Recent transactions"</h2>
                             <div class="row">
@@ -222,15 +205,11 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                             {move || transactions.get().map(|t| {
                                 let mut rows = t.unwrap_or_default();
                                 // One row more than shown tells whether there is more.
-                                let more = rows.len() > shown.get_untracked() as usize;
-                                rows.truncate(shown.get_untracked() as usize);
+                                let more = rows.len() > shown as usize && shown < MAX_SHOWN;
+                                rows.truncate(shown as usize);
                                 view! {
                                     <TransactionList transactions=rows accounts=all_accounts()/>
-                                    {more.then(|| view! {
-                                        <button type="button" class="ghost" on:click=move |_| shown.update(|n| *n += PAGE)>
-                                            "Show more"
-                                        </button>
-                                    })}
+                                    {more.then(|| view! { <ShowMore shown/> })}
                                 }
                             })}
                         </Transition>
@@ -238,6 +217,37 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 </div>
             </div>
         </Transition>
+    }
+}
+
+/// "Connect Bank": Plaid Link for a new bank.
+#[island]
+fn ConnectBank(script_url: String) -> impl IntoView {
+    view! { <PlaidLinkWidget script_url/> }
+}
+
+/// The days the cash-over-time chart covers (30/90/365): the server draws the chosen range.
+#[island]
+fn HistoryRange(days: u32) -> impl IntoView {
+    view! {
+        <div class="chart-range" role="group" aria-label="Days shown">
+            {HISTORY_RANGES.map(|range| view! {
+                <button type="button" class="ghost" aria-pressed=(days == range).to_string()
+                    on:click=move |_| swap::set_param_and_refresh("days", &range.to_string())>{format!("{range} days")}</button>
+            })}
+        </div>
+    }
+}
+
+/// Shows the next page of recent transactions (the server renders them).
+#[island]
+fn ShowMore(shown: u32) -> impl IntoView {
+    let asked = RwSignal::new(false);
+    view! {
+        <button type="button" class="ghost" disabled=move || asked.get() on:click=move |_| {
+            asked.set(true);
+            swap::set_param_and_refresh("shown", &(shown + PAGE).min(MAX_SHOWN).to_string());
+        }>"Show more"</button>
     }
 }
 
@@ -272,7 +282,5 @@ const HISTORY_RANGES: [u32; 3] = [30, 90, 365];
 /// Transactions shown per "page" of the recent list.
 const PAGE: u32 = 25;
 
-/// A card is rebuilt only when what it shows changed.
-fn card_key(item: &ItemView) -> String {
-    serde_json::to_string(item).unwrap_or_else(|_| item.item_id.clone())
-}
+/// The most recent transactions the dashboard lists (the workbench pages through the rest).
+const MAX_SHOWN: u32 = 500;

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use crate::auth::Logout;
 use cashflow_api::users::UserInfo;
 
-/// The top bar. `hide_amounts` blurs every amount on the page while set.
+/// The top bar. "Hide amounts" blurs every amount on the page while set.
 #[component]
-pub fn TopBar(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
+pub fn TopBar(user: UserInfo) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="topbar">
@@ -18,14 +18,7 @@ pub fn TopBar(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
                 {(user.role == cashflow_api::users::Role::Admin).then(|| view! { <a href="/admin">"Bank health"</a> })}
             </nav>
             <div class="topbar-actions">
-                <button
-                    type="button"
-                    class="ghost"
-                    aria-pressed=move || hide_amounts.get().to_string()
-                    on:click=move |_| hide_amounts.update(|h| *h = !*h)
-                >
-                    {move || if hide_amounts.get() { "Show amounts" } else { "Hide amounts" }}
-                </button>
+                <HideAmounts/>
                 <span class="who">{user.username.clone()} <span class="role">{user.role.as_str()}</span></span>
                 <a class="ghost" href="/account">"Password"</a>
                 <ActionForm action=logout>
@@ -33,6 +26,25 @@ pub fn TopBar(user: UserInfo, hide_amounts: RwSignal<bool>) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+    }
+}
+
+/// Blurs (and unblurs) every amount of the page's `main` element, for a trader sharing a
+/// screen. The page's content is server-rendered, so the class is set on the element itself.
+#[island]
+fn HideAmounts() -> impl IntoView {
+    let hidden = RwSignal::new(false);
+    let toggle = move |_| {
+        hidden.update(|h| *h = !*h);
+        #[cfg(feature = "hydrate")]
+        if let Some(main) = document().query_selector("main").ok().flatten() {
+            let _ = main.class_list().toggle_with_force("masked", hidden.get_untracked());
+        }
+    };
+    view! {
+        <button type="button" class="ghost" aria-pressed=move || hidden.get().to_string() on:click=toggle>
+            {move || if hidden.get() { "Show amounts" } else { "Hide amounts" }}
+        </button>
     }
 }
 

@@ -1,5 +1,5 @@
 //! Live updates: the page listens to `/api/v1/banking/events` (Server-Sent Events) and
-//! reloads its data when something the user sees changed.
+//! swaps in its server-rendered regions again when something the user sees changed.
 
 use cashflow_api::events::EventHeader;
 use leptos::prelude::*;
@@ -12,9 +12,29 @@ pub fn effect_of(event_json: &str) -> (bool, Option<bool>) {
     }
 }
 
-/// Opens the event stream for the life of the calling component (browser only): bumps
-/// `version` when data changed and sets `syncing` while a sync runs.
-pub fn listen(version: RwSignal<u32>, syncing: RwSignal<bool>, connected: RwSignal<bool>) {
+/// Listens to the event stream while the page is open and swaps in the page's regions when
+/// data changed. With `status`, says whether updates are live and when a sync runs.
+#[island]
+pub fn LiveUpdates(status: bool) -> impl IntoView {
+    let syncing = RwSignal::new(false);
+    let connected = RwSignal::new(false);
+    Effect::new(move |_| listen(syncing, connected));
+    status.then(|| {
+        view! {
+            <p class="muted live" aria-live="polite" data-live=move || connected.get().to_string()>
+                {move || match (connected.get(), syncing.get()) {
+                    (_, true) => "Syncing with your bank…",
+                    (true, false) => "Live: balances update as your bank reports them.",
+                    (false, false) => "",
+                }}
+            </p>
+        }
+    })
+}
+
+/// Opens the event stream for the life of the calling island (browser only): refreshes the
+/// page's regions when data changed and sets `syncing` while a sync runs.
+fn listen(syncing: RwSignal<bool>, connected: RwSignal<bool>) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::{prelude::*, JsCast};
@@ -28,7 +48,7 @@ pub fn listen(version: RwSignal<u32>, syncing: RwSignal<bool>, connected: RwSign
                 syncing.try_set(s);
             }
             if reload {
-                version.try_update(|v| *v += 1);
+                super::swap::refresh();
             }
         });
         let _ = source.add_event_listener_with_callback("banking", on_event.as_ref().unchecked_ref());
@@ -50,7 +70,7 @@ pub fn listen(version: RwSignal<u32>, syncing: RwSignal<bool>, connected: RwSign
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (version, syncing, connected);
+    let _ = (syncing, connected);
 }
 
 #[cfg(test)]

@@ -10,5 +10,6 @@ pub mod frame;
 pub mod investments;
 pub mod live_events;
 pub mod plaid_link;
+pub mod swap;
 pub mod transactions;
 pub mod workbench;

@@ -10,7 +10,8 @@ use super::{
     call::Call,
     dashboard::{for_bank_users, Loaded},
     format::{money, signed_amount},
-    live_events,
+    live_events::LiveUpdates,
+    swap,
     transactions::{account_label, account_label_of, Description},
 };
 use crate::banking::{get_accounts, set_transaction_category, totals_for, transactions_page};
@@ -78,7 +79,6 @@ pub struct WorkbenchData {
     accounts: Loaded<AccountsView>,
     rows: Loaded<Vec<TransactionView>>,
     totals: Loaded<Vec<CategoryTotalView>>,
-    version: RwSignal<u32>,
 }
 
 impl WorkbenchData {
@@ -87,38 +87,31 @@ impl WorkbenchData {
     pub fn new(user: Loaded<Option<UserInfo>>) -> Self {
         let url = use_query_map();
         let view = Memo::new(move |_| url.with(View::from_url));
-        let version = RwSignal::new(0u32);
         Self {
             view,
-            // Read once: the filter form is built from it, and reloading it on every live
-            // event would rebuild the form under a trader who is typing in it.
             accounts: Resource::new(|| (), move |_| for_bank_users(user, get_accounts())),
             rows: Resource::new(
-                move || (view.get(), version.get()),
-                move |(v, _)| for_bank_users(user, transactions_page(v.query, PAGE + 1, v.offset)),
+                move || view.get(),
+                move |v| for_bank_users(user, transactions_page(v.query, PAGE + 1, v.offset)),
             ),
-            totals: Resource::new(
-                move || (view.get().query, version.get()),
-                move |(query, _)| for_bank_users(user, totals_for(query)),
-            ),
-            version,
+            totals: Resource::new(move || view.get().query, move |query| for_bank_users(user, totals_for(query))),
         }
     }
 }
 
-/// The workbench for a trader or admin.
+/// The workbench for a trader or admin (rendered on the server; the category menus are
+/// islands, and the transactions and totals are swapped in again after a change).
 #[component]
 pub fn Workbench(data: WorkbenchData) -> impl IntoView {
-    let WorkbenchData { view, accounts, rows, totals, version } = data;
-    let (syncing, connected) = (RwSignal::new(false), RwSignal::new(false));
-    Effect::new(move |_| live_events::listen(version, syncing, connected));
+    let WorkbenchData { view, accounts, rows, totals } = data;
     let accounts_now = move || accounts.get().and_then(Result::ok).unwrap_or_default();
     view! {
+        <LiveUpdates status=false/>
         <Transition fallback=|| view! { <p class="muted">"Loading your banks…"</p> }>
             {move || view! { <Filters view=view.get() banks=accounts_now()/> }}
         </Transition>
         <div class="workbench">
-            <section aria-label="Transactions" class="card">
+            <section aria-label="Transactions" class="card" id="workbench-rows" data-swap="">
                 <div class="card-title">
                     <h2>"Transactions"</h2>
                     <a href=move || format!("/api/v1/banking/transactions.csv?{}", view.get().query.to_query_string()) download="">
@@ -133,7 +126,7 @@ pub fn Workbench(data: WorkbenchData) -> impl IntoView {
                             page.truncate(PAGE as usize);
                             let current = view.get();
                             view! {
-                                <Rows rows=page banks=accounts_now() version/>
+                                <Rows rows=page banks=accounts_now()/>
                                 <Pager view=current more/>
                             }
                             .into_any()
@@ -141,7 +134,7 @@ pub fn Workbench(data: WorkbenchData) -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            <section aria-label="By category" class="card">
+            <section aria-label="By category" class="card" id="workbench-totals" data-swap="">
                 <h2>"By category"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Adding up…"</p> }>
                     {move || totals.get().map(|result| match result {
@@ -217,7 +210,7 @@ fn Filters(view: View, banks: AccountsView) -> impl IntoView {
 
 /// One page of transactions, each with its category menu.
 #[component]
-fn Rows(rows: Vec<TransactionView>, banks: AccountsView, version: RwSignal<u32>) -> AnyView {
+fn Rows(rows: Vec<TransactionView>, banks: AccountsView) -> AnyView {
     if rows.is_empty() {
         return view! { <p class="muted">"No transactions match. Clear the filter to see them all."</p> }.into_any();
     }
@@ -226,12 +219,21 @@ fn Rows(rows: Vec<TransactionView>, banks: AccountsView, version: RwSignal<u32>)
         .into_iter()
         .map(|t| {
             let (amount, incoming) = signed_amount(&t.amount, t.currency.as_deref());
+            // The trader chose when the category listed is not Plaid's.
+            let chosen = (t.category != t.plaid_category).then(|| t.category.clone()).flatten();
             view! {
                 <tr data-transaction-id=t.transaction_id.clone()>
                     <td>{t.date.clone()}</td>
                     <td><Description transaction=t.clone() merchant=true/></td>
                     <td class="hide-narrow muted">{account_label_of(&accounts, &t.account_id)}</td>
-                    <td><CategoryMenu transaction=t.clone() version/></td>
+                    <td>
+                        <CategoryMenu
+                            transaction_id=t.transaction_id.clone()
+                            name=t.name.clone()
+                            plaid=t.plaid_category.clone()
+                            chosen
+                        />
+                    </td>
                     <td class="amount" class:in=incoming>{amount}</td>
                 </tr>
             }
@@ -251,14 +253,12 @@ fn Rows(rows: Vec<TransactionView>, banks: AccountsView, version: RwSignal<u32>)
     .into_any()
 }
 
-/// A transaction's category: Plaid's, or one the trader chooses (kept across syncs).
-#[component]
-fn CategoryMenu(transaction: TransactionView, version: RwSignal<u32>) -> impl IntoView {
+/// A transaction's category: Plaid's (`plaid`), or one the trader chose (`chosen`, kept
+/// across syncs).
+#[island]
+fn CategoryMenu(transaction_id: String, name: String, plaid: Option<String>, chosen: Option<String>) -> impl IntoView {
     let call = Call::<Result<TransactionView, AppError>>::new();
-    let id = transaction.transaction_id.clone();
-    let plaid = transaction.plaid_category.clone();
-    // The trader chose when the category listed is not Plaid's.
-    let chosen = (transaction.category != transaction.plaid_category).then(|| transaction.category.clone()).flatten();
+    let id = transaction_id;
     let plaid_label = match &plaid {
         Some(c) => format!("{} (Plaid)", category_label(c)),
         None => "Uncategorised (Plaid)".into(),
@@ -269,7 +269,7 @@ fn CategoryMenu(transaction: TransactionView, version: RwSignal<u32>) -> impl In
         call.run(async move {
             let result = set_transaction_category(id, category).await;
             if result.is_ok() {
-                version.try_update(|v| *v += 1);
+                swap::refresh();
             }
             result
         });
@@ -277,7 +277,7 @@ fn CategoryMenu(transaction: TransactionView, version: RwSignal<u32>) -> impl In
     view! {
         <select
             class="category"
-            aria-label=format!("Category of {}", transaction.name)
+            aria-label=format!("Category of {name}")
             disabled=move || call.pending()
             on:change=on_change
         >

@@ -1,22 +1,24 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-use crate::auth::ChangePassword;
+use crate::auth::{ChangePassword, PasswordRefusal};
 
-/// `/account`: the signed-in user changes their own password. A real form, so it works before
-/// the WebAssembly has loaded; once hydrated it reports the outcome in place.
+/// `/account`: the signed-in user changes their own password. Rendered on the server: the form
+/// is a plain form post, answered with a redirect back here that says how it went.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let outcome = move || match change.value().get() {
-        Some(Ok(())) => Some(
-            view! {
-                <p role="status" class="notice">"Password changed. You were signed out everywhere else."</p>
-            }
-            .into_any(),
-        ),
-        Some(Err(e)) => Some(view! { <p role="alert" class="error">{e.error.message}</p> }.into_any()),
-        None => None,
-    };
+    let query = use_query_map();
+    let outcome = query.with_untracked(|q| {
+        if q.get("changed").is_some() {
+            return Some(
+                view! { <p role="status" class="notice">"Password changed. You were signed out everywhere else."</p> }
+                    .into_any(),
+            );
+        }
+        let refusal = PasswordRefusal::parse(&q.get("error")?).unwrap_or(PasswordRefusal::Failed);
+        Some(view! { <p role="alert" class="error">{refusal.message()}</p> }.into_any())
+    });
     view! {
         <header class="topbar">
             <a class="brand" href="/cash-flow">"Cash Flow"</a>
@@ -32,9 +34,7 @@ pub fn AccountPage() -> impl IntoView {
                     <label for="confirm">"New password, again"</label>
                     <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" required/>
                     {outcome}
-                    <button type="submit" class="primary" disabled=move || change.pending().get()>
-                        {move || if change.pending().get() { "Changing…" } else { "Change password" }}
-                    </button>
+                    <button type="submit" class="primary">"Change password"</button>
                 </ActionForm>
                 <p><a href="/cash-flow">"Back to cash flow"</a></p>
             </section>

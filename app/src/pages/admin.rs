@@ -15,6 +15,7 @@ use crate::{
         dashboard::Loaded,
         format::when,
         frame::{SignedOut, TopBar},
+        swap,
     },
 };
 
@@ -24,10 +25,8 @@ use crate::{
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
-    let version = RwSignal::new(0u32);
-    // Created once, outside the Transition, so the server and the browser number them alike.
     let banks: Loaded<Vec<BankHealthView>> = Resource::new(
-        move || version.get(),
+        || (),
         move |_| async move {
             match user.await {
                 Ok(Some(u)) if u.role == Role::Admin => bank_health(None, None).await,
@@ -39,7 +38,7 @@ pub fn AdminPage() -> impl IntoView {
         <Transition fallback=|| view! { <main class="page"><p class="muted">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <Page user banks version/> }.into_any(),
+                    Ok(Some(user)) => view! { <Page user banks/> }.into_any(),
                     Ok(None) => view! { <SignedOut next="/admin"/> }.into_any(),
                     Err(e) => view! { <main class="page"><p role="alert" class="error">{e.to_string()}</p></main> }.into_any(),
                 }
@@ -49,14 +48,10 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 #[component]
-fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, version: RwSignal<u32>) -> impl IntoView {
-    let hide_amounts = RwSignal::new(false);
+fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>) -> impl IntoView {
     let is_admin = user.role == Role::Admin;
-    // What Sync reported per bank, kept here so that a row rebuilt by the reload it triggers
-    // still shows it.
-    provide_context(SyncNotes::default());
     view! {
-        <TopBar user hide_amounts/>
+        <TopBar user/>
         <main class="page">
             <h1>"Bank health"</h1>
             {if is_admin {
@@ -64,7 +59,7 @@ fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, version: RwSignal<u3
                     <Transition fallback=|| view! { <p class="muted">"Loading every bank…"</p> }>
                         {move || banks.get().map(|b| match b {
                             Ok(list) if list.is_empty() => view! { <p class="muted">"No user has linked a bank yet."</p> }.into_any(),
-                            Ok(list) => view! { <BankTable banks=list version/> }.into_any(),
+                            Ok(list) => view! { <BankTable banks=list/> }.into_any(),
                             Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
                         })}
                     </Transition>
@@ -84,7 +79,7 @@ fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, version: RwSignal<u3
 }
 
 #[component]
-fn BankTable(banks: Vec<BankHealthView>, version: RwSignal<u32>) -> impl IntoView {
+fn BankTable(banks: Vec<BankHealthView>) -> impl IntoView {
     view! {
         <div class="card table-scroll">
             <table class="admin-banks" aria-label="Every user's banks">
@@ -99,8 +94,8 @@ fn BankTable(banks: Vec<BankHealthView>, version: RwSignal<u32>) -> impl IntoVie
                         <th scope="col">"Act"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    {banks.into_iter().map(|bank| view! { <BankRow bank version/> }).collect_view()}
+                <tbody id="admin-banks" data-swap="keyed">
+                    {banks.into_iter().map(|bank| view! { <BankRow bank/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -108,15 +103,8 @@ fn BankTable(banks: Vec<BankHealthView>, version: RwSignal<u32>) -> impl IntoVie
 }
 
 #[component]
-fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
-    let sync: Call<Result<AdminSyncView, AppError>> = Call::new();
-    let trail: Call<Result<Vec<AuditEntryView>, AppError>> = Call::new();
-    let shown = RwSignal::new(false);
-    let notes = use_context::<SyncNotes>().unwrap_or_default();
-    let note_id = bank.item_id.clone();
-    let (sync_id, trail_id) = (bank.item_id.clone(), bank.item_id.clone());
+fn BankRow(bank: BankHealthView) -> impl IntoView {
     let label = format!("{} of {}", bank.institution_name, bank.username);
-    let audit_label = StoredValue::new(label.clone());
     let error = bank.last_error_code.clone().map(|code| {
         let request = bank.last_error_request_id.clone().unwrap_or_else(|| "none".into());
         let at = bank.last_error_at.as_deref().map(when).unwrap_or_default();
@@ -130,7 +118,7 @@ fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
         view! { <div class="error small">{format!("{} failed verification, last {at}: {why}", bank.webhook_failures)}</div> }
     });
     view! {
-        <tr data-item-id=bank.item_id.clone() aria-label=label.clone()>
+        <tr id=format!("admin-{}", bank.item_id) data-item-id=bank.item_id.clone() aria-label=label.clone()>
             <td>{bank.username.clone()}</td>
             <td>{bank.institution_name.clone()} <div class="muted small">{format!("{} account(s)", bank.accounts)}</div></td>
             <td>
@@ -144,42 +132,53 @@ fn BankRow(bank: BankHealthView, version: RwSignal<u32>) -> impl IntoView {
             <td>{error.map(|e| e.into_any()).unwrap_or_else(|| "none".into_any())}</td>
             <td>{webhooks}{failures}</td>
             <td>
-                <div class="row">
-                    <button type="button" on:click=move |_| {
-                        // Kept when the answer comes, even if a reload rebuilt this row meanwhile.
-                        let id = sync_id.clone();
-                        sync.run(async move {
-                            let result = sync_bank(id.clone()).await;
-                            if let Ok(done) = &result {
-                                notes.keep(&id, vec![sync_summary(done)]);
-                                version.try_update(|v| *v += 1);
-                            }
-                            result
-                        })
-                    } disabled=move || sync.pending()>
-                        {move || if sync.pending() { "Syncing…" } else { "Sync" }}
-                    </button>
-                    <button type="button" class="ghost" aria-expanded=move || shown.get().to_string() on:click=move |_| {
-                        shown.update(|s| *s = !*s);
-                        if shown.get_untracked() {
-                            trail.run(audit_trail(trail_id.clone()));
-                        }
-                    }>"Audit trail"</button>
-                </div>
-                {move || notes.of(&note_id).map(|lines| view! { <p class="small" role="status">{lines.join(" ")}</p> })}
-                {move || sync.value().and_then(|r| r.err()).map(|e| view! { <p class="error small" role="alert">{e.error.message}</p> })}
+                <AdminActions item_id=bank.item_id.clone() label=label.clone()/>
+                <div class="small" role="status" data-note-for=bank.item_id.clone()></div>
             </td>
         </tr>
+    }
+}
+
+/// Sync and the audit trail of one bank (the trail opens below the buttons).
+#[island]
+fn AdminActions(item_id: String, label: String) -> impl IntoView {
+    let sync: Call<Result<AdminSyncView, AppError>> = Call::new();
+    let trail: Call<Result<Vec<AuditEntryView>, AppError>> = Call::new();
+    let shown = RwSignal::new(false);
+    let (sync_id, trail_id) = (item_id.clone(), item_id);
+    let audit_label = StoredValue::new(label);
+    view! {
+        <div class="row">
+            <button type="button" on:click=move |_| {
+                // Kept when the answer comes, even if the refresh replaced this row meanwhile.
+                let id = sync_id.clone();
+                sync.run(async move {
+                    let result = sync_bank(id.clone()).await;
+                    if let Ok(done) = &result {
+                        SyncNotes::keep(&id, vec![sync_summary(done)]);
+                        swap::refresh();
+                    }
+                    result
+                })
+            } disabled=move || sync.pending()>
+                {move || if sync.pending() { "Syncing…" } else { "Sync" }}
+            </button>
+            <button type="button" class="ghost" aria-expanded=move || shown.get().to_string() on:click=move |_| {
+                shown.update(|s| *s = !*s);
+                if shown.get_untracked() {
+                    trail.run(audit_trail(trail_id.clone()));
+                }
+            }>"Audit trail"</button>
+        </div>
+        {move || sync.value().and_then(|r| r.err()).map(|e| view! { <p class="error small" role="alert">{e.error.message}</p> })}
         <Show when=move || shown.get()>
-            <tr class="audit-row">
-                <td colspan="7">
-                    {move || match trail.value() {
-                        None => view! { <p class="muted">"Loading the audit trail…"</p> }.into_any(),
-                        Some(Err(e)) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
-                        Some(Ok(entries)) => view! { <AuditList entries label=audit_label.get_value()/> }.into_any(),
-                    }}
-                </td>
-            </tr>
+            <div class="audit-row">
+                {move || match trail.value() {
+                    None => view! { <p class="muted">"Loading the audit trail…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+                    Some(Ok(entries)) => view! { <AuditList entries label=audit_label.get_value()/> }.into_any(),
+                }}
+            </div>
         </Show>
     }
 }

@@ -32,10 +32,9 @@ pub fn CashFlowPage() -> impl IntoView {
 
 #[component]
 fn Dashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
-    let hide_amounts = RwSignal::new(false);
     view! {
-        <TopBar user=user.clone() hide_amounts/>
-        <main class="page" class:masked=move || hide_amounts.get()>
+        <TopBar user=user.clone()/>
+        <main class="page">
             <h1>"Cash flow"</h1>
             <CashFlowDashboard user data/>
         </main>

@@ -4,17 +4,14 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::Login;
 
-/// The sign-in page. The form is a real `<form method="post">`, so it works before the
-/// WebAssembly has loaded; once hydrated it submits with fetch and shows errors in place.
+/// The sign-in page, rendered on the server: a real `<form method="post">` (the server answers
+/// with a redirect, to the page asked for or back here with the error in the address).
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/cash-flow".into());
     let error = move || {
-        if let Some(Err(e)) = login.value().get() {
-            return Some(e.error.message);
-        }
         let code = query.read().get("error")?;
         Some(
             match ErrorCode::parse(&code) {
@@ -25,7 +22,6 @@ pub fn LoginPage() -> impl IntoView {
             .to_string(),
         )
     };
-    let show_password = RwSignal::new(false);
     view! {
         <main class="auth">
             <section class="card auth-card">
@@ -36,29 +32,32 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="username" name="username" autocomplete="username" required autofocus/>
                     <label for="password">"Password"</label>
                     <div class="password-row">
-                        <input
-                            id="password"
-                            name="password"
-                            type=move || if show_password.get() { "text" } else { "password" }
-                            autocomplete="current-password"
-                            required
-                        />
-                        <button
-                            type="button"
-                            class="ghost"
-                            aria-pressed=move || show_password.get().to_string()
-                            on:click=move |_| show_password.update(|s| *s = !*s)
-                        >
-                            {move || if show_password.get() { "Hide" } else { "Show" }}
-                        </button>
+                        <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                        <ShowPassword/>
                     </div>
-                    <input type="hidden" name="next" prop:value=next/>
+                    <input type="hidden" name="next" value=next/>
                     {move || error().map(|message| view! { <p role="alert" class="error">{message}</p> })}
-                    <button type="submit" class="primary" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
+                    <button type="submit" class="primary">"Sign in"</button>
                 </ActionForm>
             </section>
         </main>
+    }
+}
+
+/// Shows the typed password in clear (and hides it again).
+#[island]
+fn ShowPassword() -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let toggle = move |_| {
+        shown.update(|s| *s = !*s);
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = document().get_element_by_id("password") {
+            let _ = input.set_attribute("type", if shown.get_untracked() { "text" } else { "password" });
+        }
+    };
+    view! {
+        <button type="button" class="ghost" aria-pressed=move || shown.get().to_string() on:click=toggle>
+            {move || if shown.get() { "Hide" } else { "Show" }}
+        </button>
     }
 }

@@ -32,11 +32,10 @@ pub fn TransactionsPage() -> impl IntoView {
 
 #[component]
 fn Page(user: UserInfo, data: WorkbenchData) -> impl IntoView {
-    let hide_amounts = RwSignal::new(false);
     let may_see = user.can_manage_banks();
     view! {
-        <TopBar user hide_amounts/>
-        <main class="page" class:masked=move || hide_amounts.get()>
+        <TopBar user/>
+        <main class="page">
             <h1>"Transactions"</h1>
             {if may_see {
                 view! { <Workbench data/> }.into_any()

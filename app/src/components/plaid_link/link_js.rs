@@ -154,9 +154,19 @@ mod browser {
         force: bool,
     }
 
-    /// A JS value read as `T` (the default when it is null, undefined or not of that shape).
+    /// A JS value read as `T` (the default when it is null, undefined or not of that shape),
+    /// through JSON: the page already carries a JSON decoder, so no second one is shipped.
     fn read<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> T {
-        serde_wasm_bindgen::from_value(value).unwrap_or_default()
+        js_sys::JSON::stringify(&value)
+            .ok()
+            .and_then(|text| text.as_string())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    /// A Rust value as a JS object, through JSON.
+    fn to_js<T: serde::Serialize>(value: &T) -> Option<JsValue> {
+        js_sys::JSON::parse(&serde_json::to_string(value).ok()?).ok()
     }
 
     /// A Link handler and the callbacks it calls; dropping it exits and destroys Link.
@@ -204,8 +214,8 @@ mod browser {
                     });
                 }
             });
-            let config = serde_wasm_bindgen::to_value(&LinkConfig { token, received_redirect_uri })
-                .map_err(|_| "Plaid Link could not start.".to_string())?;
+            let config = to_js(&LinkConfig { token, received_redirect_uri })
+                .ok_or_else(|| "Plaid Link could not start.".to_string())?;
             let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&config, &k.into(), v).map(|_| ());
             set("onSuccess", on_success.as_ref()).map_err(|_| "bad config")?;
             set("onExit", on_exit.as_ref()).map_err(|_| "bad config")?;
@@ -227,7 +237,7 @@ mod browser {
     impl Drop for Session {
         fn drop(&mut self) {
             self.alive.set(false);
-            if let Ok(options) = serde_wasm_bindgen::to_value(&ExitOptions { force: true }) {
+            if let Some(options) = to_js(&ExitOptions { force: true }) {
                 self.handler.exit(&options);
             }
             self.handler.destroy();

@@ -17,6 +17,7 @@ use cashflow_api::{
 };
 use leptos::prelude::*;
 
+use super::{bank_card::SyncNotes, swap};
 use crate::banking::{complete_update, create_link_token, exchange_public_token, report_link_exit};
 
 /// What Link reported when it closed.
@@ -73,6 +74,17 @@ enum Step {
 }
 
 impl Phase {
+    /// The phase's name in the page (`data-phase`).
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Loading => "loading",
+            Phase::Ready => "ready",
+            Phase::Open => "open",
+            Phase::Exchanging => "exchanging",
+            Phase::Unavailable => "unavailable",
+        }
+    }
+
     /// The phase after `step`. A step that does not apply where the widget is (a click while
     /// loading, a late close while exchanging) leaves the phase as it is.
     fn after(self, step: Step) -> Phase {
@@ -116,8 +128,6 @@ pub fn PlaidLinkWidget(
     /// The button's text in update mode (default "Re-authenticate").
     #[prop(optional)]
     label: Option<&'static str>,
-    /// Called after a bank was linked or re-authenticated.
-    on_changed: Callback<()>,
 ) -> AnyView {
     let phase = RwSignal::new(Phase::Loading);
     let notice = RwSignal::new(None::<Notice>);
@@ -143,7 +153,7 @@ pub fn PlaidLinkWidget(
             LinkOutcome::Success { public_token, metadata } => {
                 phase.update(|p| *p = p.after(Step::Link));
                 leptos::task::spawn_local(async move {
-                    let result = match item_id {
+                    let result = match item_id.clone() {
                         Some(id) => complete_update(id).await.and_then(|item| match item.status {
                             ItemStatus::Good => Ok(format!("{} is reconnected.", item.institution_name)),
                             _ => Err(AppError::new(
@@ -156,9 +166,16 @@ pub fn PlaidLinkWidget(
                         }),
                     };
                     match result {
+                        // A repaired bank is announced on the page (this widget may be gone
+                        // with its card's old state once the page refreshes).
                         Ok(message) => {
-                            notice.try_set(Some(Notice::Success(message)));
-                            on_changed.run(());
+                            match &item_id {
+                                Some(_) => SyncNotes::keep("page", vec![message]),
+                                None => {
+                                    notice.try_set(Some(Notice::Success(message)));
+                                }
+                            }
+                            swap::refresh();
                         }
                         Err(e) if e.error.code == ErrorCode::DuplicateItem => {
                             notice.try_set(Some(Notice::Duplicate {
@@ -311,7 +328,7 @@ pub fn PlaidLinkWidget(
     };
     let script_for_duplicate = script_url.clone();
     view! {
-        <div class="link-widget" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+        <div class="link-widget" data-phase=move || phase.get().name()>
             <button
                 type="button"
                 class=if update_mode { "" } else { "primary" }
@@ -329,7 +346,7 @@ pub fn PlaidLinkWidget(
                     <div class="warning" role="alert">
                         <p>{message}</p>
                         {existing_item_id.map(|id| view! {
-                            <PlaidLinkWidget script_url=script_for_duplicate.clone() item_id=id on_changed=on_changed/>
+                            <PlaidLinkWidget script_url=script_for_duplicate.clone() item_id=id/>
                         })}
                     </div>
                 }.into_any(),
