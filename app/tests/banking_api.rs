@@ -110,6 +110,39 @@ fn code(body: &str) -> String {
     serde_json::from_str::<Value>(body).unwrap()["error"]["code"].as_str().unwrap_or_default().to_string()
 }
 
+/// The dashboard page brings Connect Bank its Link token (no round trip once the page has
+/// loaded), a viewer's page none, and the page fetched again by its own refresh none either
+/// (Plaid is not asked for a token the refresh would throw away).
+#[tokio::test]
+async fn the_dashboard_page_brings_a_link_token_and_its_refresh_does_not() {
+    let s = server().await;
+    let page = |cookie: String, refresh: bool| {
+        let mut request = s.http.get(format!("{}/cash-flow", s.base)).header("cookie", cookie);
+        if refresh {
+            request = request.header(app::components::swap::REFRESH_HEADER, "1");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let trader = s.sign_in("trader").await;
+    let html = page(trader.clone(), false).await;
+    let token = html
+        .split(r#"id="page-link-token" data-token=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a Link token in the page");
+    assert!(token.starts_with("link-sandbox-"), "{token}");
+    assert!(html.contains(r#"id="banks""#) && html.contains("data-swap"), "the regions a refresh swaps");
+    let again = page(trader, true).await;
+    assert!(!again.contains("page-link-token"), "no token for a refresh");
+    assert!(again.contains(r#"id="total-cash""#), "the refresh gets the regions");
+    let viewer = s.sign_in("viewer").await;
+    assert!(!page(viewer, false).await.contains("page-link-token"), "no token for a viewer");
+}
+
 #[tokio::test]
 async fn the_role_guard_answers_401_403_and_200() {
     let s = server().await;

@@ -199,9 +199,16 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     const before = await balance.textContent();
     await expect(page.locator('[data-live="true"]')).toBeVisible();
     await page.evaluate(() => ((window as any).__noReload = true));
+    // A question the trader has open in the card (its island unchanged by the update) stays.
+    await bank.getByRole('button', { name: 'Remove' }).click();
+    const confirm = bank.getByRole('alertdialog', { name: 'Confirm removal' });
+    await expect(confirm).toBeVisible();
     await simControl(page, `/items/${itemId}/transactions`, { count: 1 });
     await expect(balance).not.toHaveText(before!);
     expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+    await expect(confirm).toBeVisible();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirm).toHaveCount(0);
   });
 
   test('Sync now brings what waits at the bank, and cash over time draws the balances', async ({ page }) => {

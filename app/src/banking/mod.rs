@@ -19,6 +19,23 @@ pub async fn create_link_token(#[server(default)] item_id: Option<String>) -> Re
     ssr::create_link_token(&state, user.id, item_id.as_deref()).await.map_err(crate::auth::ssr::fail)
 }
 
+/// A Link token for the dashboard's Connect Bank, made while the page renders so that the
+/// widget need not ask for one once it has loaded (a round trip less on a slow network).
+/// `None` when the page is fetched again by a refresh (its widget stays as it is), and when
+/// Plaid refused (the widget then asks itself and shows why).
+pub async fn link_token_for_page() -> Result<Option<LinkTokenView>, AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        if ssr::is_refresh().await {
+            return Ok(None);
+        }
+        let (state, user) = ssr::trader().await?;
+        Ok(ssr::create_link_token(&state, user.id, None).await.ok())
+    }
+    #[cfg(not(feature = "ssr"))]
+    Ok(None)
+}
+
 /// `POST /api/v1/banking/plaid/exchange-public-token`: links the bank Link returned.
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "exchange-public-token", input = Json, output = Json)]
 pub async fn exchange_public_token(

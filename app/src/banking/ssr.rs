@@ -113,6 +113,14 @@ fn transaction_view(t: &Transaction) -> TransactionView {
     }
 }
 
+/// Whether this request is a page fetched again by its own refresh
+/// ([`crate::components::swap::REFRESH_HEADER`]).
+pub async fn is_refresh() -> bool {
+    leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .is_ok_and(|headers| headers.contains_key(crate::components::swap::REFRESH_HEADER))
+}
+
 /// Link token, new or update mode.
 pub async fn create_link_token(
     state: &AppState,

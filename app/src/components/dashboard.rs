@@ -24,12 +24,13 @@ use super::{
     transactions::TransactionList,
 };
 use crate::banking::{
-    cash_flow, cash_history, get_accounts, investments, liabilities, link_settings, transactions_page,
+    cash_flow, cash_history, get_accounts, investments, liabilities, link_settings, link_token_for_page,
+    transactions_page,
 };
 use cashflow_api::{
     banking::{
         AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, LiabilitiesView, LinkSettingsView,
-        TransactionView, WeekFlowView,
+        LinkTokenView, TransactionView, WeekFlowView,
     },
     users::UserInfo,
     AppError,
@@ -48,6 +49,7 @@ pub struct DashboardData {
     history: Loaded<CashHistoryView>,
     credit: Loaded<LiabilitiesView>,
     investments: Loaded<InvestmentsView>,
+    link_token: Loaded<Option<LinkTokenView>>,
     /// Days the cash-over-time chart covers.
     history_days: u32,
     /// Recent transactions shown.
@@ -74,6 +76,7 @@ impl DashboardData {
             history: Resource::new(|| (), move |_| for_bank_users(user, cash_history(Some(history_days)))),
             credit: Resource::new(|| (), move |_| for_bank_users(user, liabilities())),
             investments: Resource::new(|| (), move |_| for_bank_users(user, investments())),
+            link_token: Resource::new(|| (), move |_| for_bank_users(user, link_token_for_page())),
             history_days,
             shown,
         }
@@ -118,7 +121,18 @@ pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
 
 #[component]
 fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
-    let DashboardData { accounts, transactions, flows, history, credit, investments, history_days, shown, .. } = data;
+    let DashboardData {
+        accounts,
+        transactions,
+        flows,
+        history,
+        credit,
+        investments,
+        link_token,
+        history_days,
+        shown,
+        ..
+    } = data;
     let items = move || accounts.get().and_then(Result::ok).map(|d| d.items).unwrap_or_default();
     let all_accounts = move || items().into_iter().flat_map(|i| i.accounts).collect::<Vec<_>>();
     let card_script = StoredValue::new(script_url.clone());
@@ -217,12 +231,32 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                 </div>
             </div>
         </Transition>
+        // Last in the page, so asking Plaid for it never holds back what comes before.
+        <Transition fallback=|| ()>
+            {move || link_token.get().and_then(Result::ok).flatten().map(|t| view! {
+                <div hidden id=LINK_TOKEN_ID data-token=t.link_token data-expiration=t.expiration></div>
+            })}
+        </Transition>
     }
 }
 
-/// "Connect Bank": Plaid Link for a new bank.
-#[island]
+/// The element that carries the page's Link token (read once by the Connect Bank widget).
+pub const LINK_TOKEN_ID: &str = "page-link-token";
+
+/// "Connect Bank": Plaid Link for a new bank. Link's script is fetched from the start, beside
+/// the WebAssembly (a preload, with the page's nonce), so the widget finds it in the cache.
+#[component]
 fn ConnectBank(script_url: String) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    view! {
+        <link rel="preload" href=script_url.clone() r#as="script" nonce=nonce/>
+        <ConnectBankWidget script_url/>
+    }
+}
+
+/// The widget itself, the island.
+#[island]
+fn ConnectBankWidget(script_url: String) -> impl IntoView {
     view! { <PlaidLinkWidget script_url/> }
 }
 

@@ -15,6 +15,9 @@
 //! and signals are disposed here, its DOM handles and listeners are not), so after
 //! [`MAX_STARTED`] islands started by refreshes the next refresh reloads the page instead.
 
+/// The header a refresh's fetch of the page carries: the server then makes no Link token.
+pub const REFRESH_HEADER: &str = "x-cashflow-refresh";
+
 /// Islands a page may start through refreshes before a refresh reloads it instead.
 pub const MAX_STARTED: usize = 2_000;
 
@@ -341,7 +344,12 @@ mod imp {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
         let href = window.location().href().map_err(|e| format!("{e:?}"))?;
-        let response = JsFuture::from(window.fetch_with_str(&href)).await.map_err(|e| format!("{e:?}"))?;
+        let init = web_sys::RequestInit::new();
+        let headers = web_sys::Headers::new().map_err(|e| format!("{e:?}"))?;
+        headers.set(super::REFRESH_HEADER, "1").map_err(|e| format!("{e:?}"))?;
+        init.set_headers(&headers);
+        let response =
+            JsFuture::from(window.fetch_with_str_and_init(&href, &init)).await.map_err(|e| format!("{e:?}"))?;
         let response: web_sys::Response = response.dyn_into().map_err(|e| format!("{e:?}"))?;
         if !response.ok() {
             return Err(format!("the page answered {}", response.status()));

@@ -7,7 +7,7 @@
 mod browser {
     use std::{cell::Cell, rc::Rc};
 
-    use cashflow_api::banking::LinkExitView;
+    use cashflow_api::banking::{LinkExitView, LinkTokenView};
     use leptos::prelude::{LocalStorage, StoredValue};
     use wasm_bindgen::{prelude::*, JsCast};
     use wasm_bindgen_futures::JsFuture;
@@ -67,6 +67,18 @@ mod browser {
     /// downloads while other work, such as asking for a Link token, goes on.
     pub fn start_loading(url: &str) -> Result<(), String> {
         script_tag(url).map(|_| ())
+    }
+
+    /// The Link token the server put in the page (element `id`), taken once: the element is
+    /// removed, so a second session asks for a new token.
+    pub fn take_page_token(id: &str) -> Option<LinkTokenView> {
+        let element = web_sys::window()?.document()?.get_element_by_id(id)?;
+        let token = LinkTokenView {
+            link_token: element.get_attribute("data-token")?,
+            expiration: element.get_attribute("data-expiration").unwrap_or_default(),
+        };
+        element.remove();
+        Some(token)
     }
 
     /// The page's Link script tag, added if missing.
@@ -247,6 +259,7 @@ mod browser {
 
 #[cfg(not(feature = "hydrate"))]
 mod server {
+    use cashflow_api::banking::LinkTokenView;
     use leptos::prelude::StoredValue;
 
     use super::super::LinkOutcome;
@@ -271,6 +284,10 @@ mod server {
     }
 
     /// Link's script loads in the browser only.
+    pub fn take_page_token(_id: &str) -> Option<LinkTokenView> {
+        None
+    }
+
     pub fn start_loading(_url: &str) -> Result<(), String> {
         Ok(())
     }

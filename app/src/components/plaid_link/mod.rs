@@ -17,7 +17,7 @@ use cashflow_api::{
 };
 use leptos::prelude::*;
 
-use super::{bank_card::SyncNotes, swap};
+use super::{bank_card::SyncNotes, dashboard::LINK_TOKEN_ID, swap};
 use crate::banking::{complete_update, create_link_token, exchange_public_token, report_link_exit};
 
 /// What Link reported when it closed.
@@ -250,7 +250,11 @@ pub fn PlaidLinkWidget(
                 };
                 let token = match &oauth {
                     Some(back) => back.token.clone(),
-                    None => match create_link_token(item_id.clone()).await {
+                    // The dashboard's first token comes with the page; later ones are asked for.
+                    None => match match item_id.is_none().then(|| link_js::take_page_token(LINK_TOKEN_ID)).flatten() {
+                        Some(given) => Ok(given),
+                        None => create_link_token(item_id.clone()).await,
+                    } {
                         Ok(t) => {
                             expires_at.try_set_value(link_js::parse_time(&t.expiration));
                             t.link_token
