@@ -29,8 +29,8 @@ use crate::banking::{
 };
 use cashflow_api::{
     banking::{
-        AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, LiabilitiesView, LinkSettingsView,
-        LinkTokenView, TransactionView, WeekFlowView,
+        AccountView, AccountsView, CashHistoryView, CurrencyAmountView, InvestmentsView, LiabilitiesView,
+        LinkSettingsView, LinkTokenView, TransactionView, WeekFlowView,
     },
     users::UserInfo,
     AppError,
@@ -121,18 +121,7 @@ pub fn CashFlowDashboard(user: UserInfo, data: DashboardData) -> impl IntoView {
 
 #[component]
 fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
-    let DashboardData {
-        accounts,
-        transactions,
-        flows,
-        history,
-        credit,
-        investments,
-        link_token,
-        history_days,
-        shown,
-        ..
-    } = data;
+    let DashboardData { accounts, credit, link_token, .. } = data;
     let items = move || accounts.get().and_then(Result::ok).map(|d| d.items).unwrap_or_default();
     let all_accounts = move || items().into_iter().flat_map(|i| i.accounts).collect::<Vec<_>>();
     let card_script = StoredValue::new(script_url.clone());
@@ -178,57 +167,7 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
                         <BankCard item script_url=card_script.get_value()/>
                     </For>
                 </section>
-                <div class="activity" id="activity" data-swap="keyed">
-                    <section aria-label="Cash over time" class="card" style="margin-bottom: 1rem" id="history">
-                        <div class="card-title">
-                            <h2>"Cash over time"</h2>
-                            <HistoryRange days=history_days/>
-                        </div>
-                        <Transition fallback=|| view! { <p class="muted">"Loading the balance history…"</p> }>
-                            {move || history.get().map(|h| match h {
-                                Ok(h) if h.series.is_empty() => view! {
-                                    <p class="muted">"Balances are recorded each day from now on; the line starts with the first."</p>
-                                }.into_any(),
-                                Ok(h) => h.series.into_iter().map(|series| view! { <CashHistoryChart series/> }).collect_view().into_any(),
-                                Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
-                            })}
-                        </Transition>
-                    </section>
-                    <div class="slot" id="investments-slot">
-                        <Transition fallback=|| ()>
-                            {move || investments.get().and_then(Result::ok).map(|investments| view! { <InvestmentsSummary investments/> })}
-                        </Transition>
-                    </div>
-                    <section aria-label="Cash flow" class="card" id="flows">
-                        <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
-                            {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
-                                .into_iter()
-                                .map(|(currency, weeks)| view! { <CashFlowChart currency weeks/> })
-                                .collect_view())}
-                        </Transition>
-                    </section>
-                    <section aria-label="Transactions" class="card" style="margin-top: 1rem" id="recent">
-                        <div class="card-title">
-                            <h2>"Recent transactions"</h2>
-                            <div class="row">
-                                <a href="/transactions">"Search and categorise"</a>
-                                <a href="/api/v1/banking/transactions.csv" download="">"Export CSV"</a>
-                            </div>
-                        </div>
-                        <Transition fallback=|| view! { <p class="muted">"Loading transactions…"</p> }>
-                            {move || transactions.get().map(|t| {
-                                let mut rows = t.unwrap_or_default();
-                                // One row more than shown tells whether there is more.
-                                let more = rows.len() > shown as usize && shown < MAX_SHOWN;
-                                rows.truncate(shown as usize);
-                                view! {
-                                    <TransactionList transactions=rows accounts=all_accounts()/>
-                                    {more.then(|| view! { <ShowMore shown/> })}
-                                }
-                            })}
-                        </Transition>
-                    </section>
-                </div>
+                <Activity data all_accounts=all_accounts()/>
             </div>
         </Transition>
         // Last in the page, so asking Plaid for it never holds back what comes before.
@@ -238,6 +177,67 @@ fn DashboardBody(script_url: String, data: DashboardData) -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The dashboard's second column: cash over time, investments, the weekly cash flow and the
+/// recent transactions (its own component, so its rendering is boxed apart from the banks').
+#[component]
+fn Activity(data: DashboardData, all_accounts: Vec<AccountView>) -> AnyView {
+    let DashboardData { transactions, flows, history, investments, history_days, shown, .. } = data;
+    view! {
+    <div class="activity" id="activity" data-swap="keyed">
+        <section aria-label="Cash over time" class="card" style="margin-bottom: 1rem" id="history">
+            <div class="card-title">
+                <h2>"Cash over time"</h2>
+                <HistoryRange days=history_days/>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the balance history…"</p> }>
+                {move || history.get().map(|h| match h {
+                    Ok(h) if h.series.is_empty() => view! {
+                        <p class="muted">"Balances are recorded each day from now on; the line starts with the first."</p>
+                    }.into_any(),
+                    Ok(h) => h.series.into_iter().map(|series| view! { <CashHistoryChart series/> }).collect_view().into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+        <div class="slot" id="investments-slot">
+            <Transition fallback=|| ()>
+                {move || investments.get().and_then(Result::ok).map(|investments| view! { <InvestmentsSummary investments/> })}
+            </Transition>
+        </div>
+        <section aria-label="Cash flow" class="card" id="flows">
+            <Transition fallback=|| view! { <p class="muted">"Loading the cash-flow chart…"</p> }>
+                {move || flows.get().map(|weeks| per_currency(weeks.unwrap_or_default())
+                    .into_iter()
+                    .map(|(currency, weeks)| view! { <CashFlowChart currency weeks/> })
+                    .collect_view())}
+            </Transition>
+        </section>
+        <section aria-label="Transactions" class="card" style="margin-top: 1rem" id="recent">
+            <div class="card-title">
+                <h2>"Recent transactions"</h2>
+                <div class="row">
+                    <a href="/transactions">"Search and categorise"</a>
+                    <a href="/api/v1/banking/transactions.csv" download="">"Export CSV"</a>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading transactions…"</p> }>
+                {move || transactions.get().map(|t| {
+                    let mut rows = t.unwrap_or_default();
+                    // One row more than shown tells whether there is more.
+                    let more = rows.len() > shown as usize && shown < MAX_SHOWN;
+                    rows.truncate(shown as usize);
+                    view! {
+                        <TransactionList transactions=rows accounts=all_accounts.clone()/>
+                        {more.then(|| view! { <ShowMore shown/> })}
+                    }
+                })}
+            </Transition>
+        </section>
+    </div>
+    }
+    .into_any()
 }
 
 /// The element that carries the page's Link token (read once by the Connect Bank widget).
