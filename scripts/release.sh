@@ -85,6 +85,14 @@ fi
 for asset in "$OUT"/site/pkg/*.wasm "$OUT"/site/pkg/*.js; do
   echo "$(basename "$asset"): $(( $(stat -c %s "$asset") / 1024 )) KB, brotli $(( $(stat -c %s "$asset.br") / 1024 )) KB, gzip $(( $(stat -c %s "$asset.gz") / 1024 )) KB"
 done
+# The front end's budget (issue 11): the wasm and JS a page loads, as brotli, at most 200 KB.
+js="cashflow.$(sed -n 's/^js: *//p' "$OUT/hash.txt").js"
+shipped=$(( $(stat -c %s "$OUT/site/pkg/$wasm.br") + $(stat -c %s "$OUT/site/pkg/$js.br") ))
+step "front end on the wire: $(( shipped / 1024 )) KB of wasm + JS as brotli (budget 200 KB)"
+if [ "$shipped" -gt $(( 200 * 1024 )) ]; then
+  echo "the front end is over its 200 KB budget: keep server-only code out of islands (README, Benchmarks)" >&2
+  exit 1
+fi
 
 cat <<MSG
 

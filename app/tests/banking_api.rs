@@ -1116,11 +1116,21 @@ async fn admins_see_every_banks_health_and_audit_trail_and_no_one_else_does() {
     assert_eq!(bank["webhook_failures"], 1, "{bank}");
     assert!(bank["last_sync_at"].is_string() && bank["accounts"].as_i64() > Some(0), "{bank}");
 
-    let (status, body) = s.call("GET", &format!("/api/v1/admin/audit?item_id={item_id}"), Some(&admin), None).await;
-    assert_eq!(status, 200, "{body}");
-    let trail: Vec<Value> = serde_json::from_str(&body).unwrap();
+    // The webhook's audit entry is written as its handling ends, which may be just after the
+    // bank's row shows the webhook: read the trail until it is there.
+    let expected = ["linked", "synced", "webhook", "sync_requested", "plaid_error", "status_changed"];
+    let (mut body, mut trail) = (String::new(), Vec::<Value>::new());
+    for _ in 0..100 {
+        let (status, text) = s.call("GET", &format!("/api/v1/admin/audit?item_id={item_id}"), Some(&admin), None).await;
+        assert_eq!(status, 200, "{text}");
+        (body, trail) = (text.clone(), serde_json::from_str(&text).unwrap());
+        if expected.iter().all(|a| trail.iter().any(|e| e["action"] == *a)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let actions: Vec<&str> = trail.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for expected in ["linked", "synced", "webhook", "sync_requested", "plaid_error", "status_changed"] {
+    for expected in expected {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     let requested = trail.iter().find(|e| e["action"] == "sync_requested").unwrap();
