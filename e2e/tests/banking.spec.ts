@@ -132,6 +132,21 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     });
     await expect(dashboard.balance('Houndstooth Bank', 'Houndstooth Checking')).toBeVisible();
     await expect(total).toHaveText(before!);
+
+    // Hidden again: the trader's choice to see this bank's hidden accounts holds on this page,
+    // and a live update that replaces the card keeps them shown.
+    await settings('Houndstooth Checking', async (form) => form.getByLabel('Hide from the dashboard').check());
+    await expect(bank.getByRole('button', { name: 'Leave hidden accounts out' })).toBeVisible();
+    const itemId = await bank.getAttribute('data-item-id');
+    const hiddenBalance = dashboard.balance('Houndstooth Bank', 'Houndstooth Checking');
+    const balanceBefore = await hiddenBalance.textContent();
+    await expect(page.locator('[data-live="true"]')).toBeVisible();
+    await simControl(page, `/items/${itemId}/transactions`, { count: 1 });
+    await expect(hiddenBalance).not.toHaveText(balanceBefore!);
+    await expect(hiddenBalance).toBeVisible();
+    await expect(bank.getByRole('button', { name: 'Leave hidden accounts out' })).toBeVisible();
+    await settings('Houndstooth Checking', async (form) => form.getByLabel('Hide from the dashboard').uncheck());
+    await expect(bank.getByRole('button', { name: /hidden account/ })).toHaveCount(0);
   });
 
   test('the transactions workbench searches, totals, re-categorises and exports the filtered view', async ({ page }) => {

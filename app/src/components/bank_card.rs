@@ -67,7 +67,7 @@ pub fn BankCard(item: ItemView, script_url: String) -> AnyView {
             }))}
             {item.last_sync_error.clone().filter(|_| !revoked).map(|e| view! { <p class="error" role="alert">"Last sync failed: " {e}</p> })}
             <ul class="accounts">{accounts}</ul>
-            {(hidden_count > 0).then(|| view! { <ShowHidden count=hidden_count/> })}
+            {(hidden_count > 0).then(|| view! { <ShowHidden item_id=item.item_id.clone() count=hidden_count/> })}
             <BankActions item_id=item.item_id.clone() name=name.clone() revoked needs_link needs_login script_url/>
             <div class="notice" role="status" data-testid="sync-note" data-note-for=item.item_id.clone()></div>
         </article>
@@ -75,25 +75,24 @@ pub fn BankCard(item: ItemView, script_url: String) -> AnyView {
     .into_any()
 }
 
-/// Shows (or leaves out again) the card's hidden accounts.
+/// Shows (or leaves out again) the card's hidden accounts. Whether they are shown is kept per
+/// bank for the life of the page ([`ShownHidden`]), so a card replaced by a live update keeps
+/// showing them.
 #[island]
-fn ShowHidden(count: usize) -> impl IntoView {
+fn ShowHidden(item_id: String, count: usize) -> impl IntoView {
     let shown = RwSignal::new(false);
+    // The server renders them left out; a bank shown before this card was replaced says so
+    // once hydrated (so the markup matches).
+    let id = item_id.clone();
+    Effect::new(move |_| {
+        if ShownHidden::is_shown(&id) {
+            shown.set(true);
+        }
+    });
     view! {
-        <button type="button" class="ghost" aria-pressed=move || shown.get().to_string() on:click=move |ev| {
+        <button type="button" class="ghost" aria-pressed=move || shown.get().to_string() on:click=move |_| {
             shown.update(|s| *s = !*s);
-            #[cfg(feature = "hydrate")]
-            {
-                use wasm_bindgen::JsCast;
-                let card = ev.target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .and_then(|el| el.closest("article").ok().flatten());
-                if let Some(card) = card {
-                    let _ = card.class_list().toggle_with_force("show-hidden", shown.get_untracked());
-                }
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = ev;
+            ShownHidden::set(&item_id, shown.get_untracked());
         }>
             {move || match (shown.get(), count) {
                 (true, _) => "Leave hidden accounts out".to_string(),
@@ -102,6 +101,60 @@ fn ShowHidden(count: usize) -> impl IntoView {
             }}
         </button>
     }
+}
+
+/// The banks whose hidden accounts the trader chose to see on this page: their cards carry
+/// the class `show-hidden` (the stylesheet shows hidden accounts only there).
+pub struct ShownHidden;
+
+thread_local! {
+    static SHOWN_HIDDEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl ShownHidden {
+    /// Whether `item_id`'s hidden accounts are shown.
+    pub fn is_shown(item_id: &str) -> bool {
+        SHOWN_HIDDEN.with_borrow(|ids| ids.iter().any(|i| i == item_id))
+    }
+
+    /// Shows (or leaves out) `item_id`'s hidden accounts.
+    pub fn set(item_id: &str, shown: bool) {
+        SHOWN_HIDDEN.with_borrow_mut(|ids| {
+            ids.retain(|i| i != item_id);
+            if shown {
+                ids.push(item_id.to_string());
+            }
+        });
+        Self::paint();
+    }
+
+    /// Sets the class on every card as chosen (browser only; after each refresh too).
+    pub fn paint() {
+        #[cfg(feature = "hydrate")]
+        each_element("article.bank[data-item-id]", |card| {
+            let shown = Self::is_shown(&card.get_attribute("data-item-id").unwrap_or_default());
+            let _ = card.class_list().toggle_with_force("show-hidden", shown);
+        });
+    }
+}
+
+/// Calls `f` with each element of the page that `selector` matches.
+#[cfg(feature = "hydrate")]
+fn each_element(selector: &str, mut f: impl FnMut(web_sys::Element)) {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = document().query_selector_all(selector) else { return };
+    for i in 0..list.length() {
+        if let Some(element) = list.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+            f(element);
+        }
+    }
+}
+
+/// Paints what the page keeps across refreshes into freshly swapped parts: Sync notes and
+/// the banks whose hidden accounts are shown.
+pub fn after_refresh() {
+    SyncNotes::paint();
+    ShownHidden::paint();
 }
 
 /// A card's actions: re-authenticate or add accounts (Link in update mode) when the bank
@@ -293,23 +346,18 @@ impl SyncNotes {
     /// Writes every kept note into its slots (browser only).
     pub fn paint() {
         #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let Ok(slots) = document().query_selector_all("[data-note-for]") else { return };
-            for i in 0..slots.length() {
-                let Some(slot) = slots.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-                let key = slot.get_attribute("data-note-for").unwrap_or_default();
-                let lines = NOTES.with_borrow(|notes| notes.iter().find(|(k, _)| *k == key).map(|(_, l)| l.clone()));
-                let Some(lines) = lines else { continue };
-                slot.set_text_content(None);
-                for line in lines {
-                    if let Ok(p) = document().create_element("p") {
-                        p.set_text_content(Some(&line));
-                        let _ = slot.append_child(&p);
-                    }
+        each_element("[data-note-for]", |slot| {
+            let key = slot.get_attribute("data-note-for").unwrap_or_default();
+            let lines = NOTES.with_borrow(|notes| notes.iter().find(|(k, _)| *k == key).map(|(_, l)| l.clone()));
+            let Some(lines) = lines else { return };
+            slot.set_text_content(None);
+            for line in lines {
+                if let Ok(p) = document().create_element("p") {
+                    p.set_text_content(Some(&line));
+                    let _ = slot.append_child(&p);
                 }
             }
-        }
+        });
     }
 }
 

@@ -373,7 +373,7 @@ mod imp {
                 replace(&doc, &old, &fresh);
             }
         }
-        crate::components::bank_card::SyncNotes::paint();
+        crate::components::bank_card::after_refresh();
         Ok(())
     }
 }
