@@ -22,19 +22,27 @@ pub async fn create_link_token(#[server(default)] item_id: Option<String>) -> Re
 /// A Link token for the dashboard's Connect Bank, made while the page renders so that the
 /// widget need not ask for one once it has loaded (a round trip less on a slow network).
 /// `None` when the page is fetched again by a refresh (its widget stays as it is), and when
-/// Plaid refused (the widget then asks itself and shows why).
+/// Plaid refused or took over a second (the widget then asks itself and shows
+/// why).
 pub async fn link_token_for_page() -> Result<Option<LinkTokenView>, AppError> {
     #[cfg(feature = "ssr")]
     {
         if ssr::is_refresh().await {
             return Ok(None);
         }
+        // Waited for at most a second: the page's scripts run once its HTML ends, so a slow
+        // or failing Plaid (with its retries) must not hold the whole page's buttons back.
         let (state, user) = ssr::trader().await?;
-        Ok(ssr::create_link_token(&state, user.id, None).await.ok())
+        let made = tokio::time::timeout(PAGE_LINK_TOKEN_WAIT, ssr::create_link_token(&state, user.id, None)).await;
+        Ok(made.ok().and_then(Result::ok))
     }
     #[cfg(not(feature = "ssr"))]
     Ok(None)
 }
+
+/// How long a page waits for its Link token before it goes without (the widget then asks).
+#[cfg(feature = "ssr")]
+const PAGE_LINK_TOKEN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `POST /api/v1/banking/plaid/exchange-public-token`: links the bank Link returned.
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "exchange-public-token", input = Json, output = Json)]
