@@ -48,7 +48,7 @@ start_server() {
   local port="$1" database_url="$2" dir="$3"; shift 3
   env -u PLAID_CLIENT_ID -u PLAID_SECRET -u ENCRYPTION_KEYS -u SIMULATION -u EVENTS_NATS_URL \
     DATABASE_URL="$database_url" DATA_DIR="$dir" \
-    SIGN_IN_RATE_PER_MINUTE=1000 \
+    SIGN_IN_RATE_PER_MINUTE=1000 LINK_TOKENS_PER_MINUTE=100000 \
     LISTEN_ADDR="127.0.0.1:$port" PUBLIC_URL="http://127.0.0.1:$port" \
     LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" LEPTOS_OUTPUT_NAME=cashflow LEPTOS_HASH_FILES=true \
     "$@" "$CARGO_TARGET_DIR/debug/app" > "$dir/server-$port.log" 2>&1 &

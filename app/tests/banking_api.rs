@@ -143,6 +143,48 @@ async fn the_dashboard_page_brings_a_link_token_and_its_refresh_does_not() {
     assert!(!page(viewer, false).await.contains("page-link-token"), "no token for a viewer");
 }
 
+/// Each Link token is a Plaid call: a user gets `LINK_TOKENS_PER_MINUTE` of them (the page's
+/// own counts), then a clear 429 with `Retry-After`; another user is not affected, and a page
+/// past the allowance still renders, without a token.
+#[tokio::test]
+async fn link_tokens_are_limited_per_user() {
+    let s = server_with(&["--link-tokens-per-minute", "3"]).await;
+    let trader = s.sign_in("trader").await;
+    let page_has_token = |cookie: String| {
+        let request = s.http.get(format!("{}/cash-flow", s.base)).header("cookie", cookie);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert!(response.headers().get("retry-after").is_none(), "a page is no 429");
+            response.text().await.unwrap().contains("page-link-token")
+        }
+    };
+    assert!(page_has_token(trader.clone()).await);
+    for _ in 0..2 {
+        let (status, body) =
+            s.call("POST", "/api/v1/banking/plaid/create-link-token", Some(&trader), Some(json!({}))).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let refused = s
+        .http
+        .post(format!("{}/api/v1/banking/plaid/create-link-token", s.base))
+        .header("cookie", &trader)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body = refused.text().await.unwrap();
+    assert_eq!(code(&body), "rate_limited");
+    assert!(body.contains("Please try again in"), "{body}");
+    assert!(!page_has_token(trader).await, "the page renders without a token");
+    let admin = s.sign_in("admin").await;
+    let (status, body) = s.call("POST", "/api/v1/banking/plaid/create-link-token", Some(&admin), Some(json!({}))).await;
+    assert_eq!(status, 200, "another user has their own allowance: {body}");
+}
+
 #[tokio::test]
 async fn the_role_guard_answers_401_403_and_200() {
     let s = server().await;

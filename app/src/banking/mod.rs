@@ -16,14 +16,14 @@ pub mod ssr;
 #[server(prefix = "/api/v1/banking/plaid", endpoint = "create-link-token", input = Json, output = Json)]
 pub async fn create_link_token(#[server(default)] item_id: Option<String>) -> Result<LinkTokenView, AppError> {
     let (state, user) = ssr::trader().await?;
-    ssr::create_link_token(&state, user.id, item_id.as_deref()).await.map_err(crate::auth::ssr::fail)
+    ssr::create_link_token(&state, user.id, item_id.as_deref(), true).await.map_err(crate::auth::ssr::fail)
 }
 
 /// A Link token for the dashboard's Connect Bank, made while the page renders so that the
 /// widget need not ask for one once it has loaded (a round trip less on a slow network).
 /// `None` when the page is fetched again by a refresh (its widget stays as it is), and when
-/// Plaid refused or took over a second (the widget then asks itself and shows
-/// why).
+/// Plaid refused or took over a second, or the user's Link tokens for this minute are used up
+/// (the widget then asks itself and shows why).
 pub async fn link_token_for_page() -> Result<Option<LinkTokenView>, AppError> {
     #[cfg(feature = "ssr")]
     {
@@ -33,7 +33,8 @@ pub async fn link_token_for_page() -> Result<Option<LinkTokenView>, AppError> {
         // Waited for at most a second: the page's scripts run once its HTML ends, so a slow
         // or failing Plaid (with its retries) must not hold the whole page's buttons back.
         let (state, user) = ssr::trader().await?;
-        let made = tokio::time::timeout(PAGE_LINK_TOKEN_WAIT, ssr::create_link_token(&state, user.id, None)).await;
+        let made =
+            tokio::time::timeout(PAGE_LINK_TOKEN_WAIT, ssr::create_link_token(&state, user.id, None, false)).await;
         Ok(made.ok().and_then(Result::ok))
     }
     #[cfg(not(feature = "ssr"))]

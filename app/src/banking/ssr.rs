@@ -121,12 +121,35 @@ pub async fn is_refresh() -> bool {
         .is_ok_and(|headers| headers.contains_key(crate::components::swap::REFRESH_HEADER))
 }
 
-/// Link token, new or update mode.
+/// Takes one of the user's Link tokens for this minute (`LINK_TOKENS_PER_MINUTE`: each is a
+/// Plaid call, so no client can make them without end); when they are used up, a clear
+/// `rate_limited` error, with `Retry-After` on the response if `answer` (a request for a
+/// token itself, not a page that brings one).
+pub fn take_link_token_allowance(state: &AppState, user: UserId, answer: bool) -> Result<(), AppError> {
+    let Err(wait) = state.link_tokens.take(user) else {
+        return Ok(());
+    };
+    tracing::warn!(user, "Link token allowance used up");
+    metrics::counter!("cashflow_rate_limit_refusals_total", "limit" => "link-token").increment(1);
+    let secs = wait.as_secs().max(1);
+    if let Some(response) = answer.then(use_context::<leptos_axum::ResponseOptions>).flatten() {
+        response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+    }
+    Err(AppError::new(
+        cashflow_api::ErrorCode::RateLimited,
+        format!("Bank connections were started many times in a short while. Please try again in {secs} seconds."),
+    ))
+}
+
+/// Link token, new or update mode, within the user's allowance
+/// ([`take_link_token_allowance`]).
 pub async fn create_link_token(
     state: &AppState,
     user: UserId,
     item_id: Option<&str>,
+    answer: bool,
 ) -> Result<LinkTokenView, AppError> {
+    take_link_token_allowance(state, user, answer)?;
     let token = match item_id.filter(|i| !i.is_empty()) {
         Some(item) => state.banking.create_update_link_token(user, item).await?,
         None => state.banking.create_link_token(user).await?,

@@ -138,6 +138,10 @@ pub struct Config {
     /// Webhook deliveries per minute per client address (Plaid sends from a few addresses).
     #[arg(long, env = "WEBHOOK_RATE_PER_MINUTE", default_value_t = 600)]
     pub webhook_rate_per_minute: u32,
+    /// Link tokens one user may ask for per minute (each is a Plaid call; each dashboard view
+    /// and each Connect Bank makes one; the burst is the same number).
+    #[arg(long, env = "LINK_TOKENS_PER_MINUTE", default_value_t = 10)]
+    pub link_tokens_per_minute: u32,
     /// Connections open at once; further clients wait to be accepted.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,

@@ -241,6 +241,11 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         sign_in_throttle,
         hashing,
         users,
+        link_tokens: rate_limit::RateLimiter::new(
+            "link-token",
+            config.link_tokens_per_minute,
+            config.link_tokens_per_minute,
+        ),
         streams: streams::StreamSlots::new(streams::StreamLimits {
             per_user: config.event_streams_per_user.max(1),
             total: config.event_streams_total.max(1),

@@ -1,8 +1,10 @@
-//! Per-client rate limits (token buckets keyed by client address) and where the client
-//! address comes from: the TCP peer, or, behind a proxy, only the header the operator names.
+//! Rate limits (token buckets keyed by client address, or by user for what costs a Plaid
+//! call) and where the client address comes from: the TCP peer, or, behind a proxy, only the
+//! header the operator names.
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     net::{IpAddr, Ipv6Addr, SocketAddr},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -18,8 +20,9 @@ use axum::{
 
 use cashflow_api::AppError;
 
-/// Clients tracked at once per limiter; beyond it, idle ones are forgotten, and if none is
-/// idle new clients are refused (memory stays bounded under an address-rotating flood).
+/// Clients (addresses or users) tracked at once per limiter; beyond it, idle ones are
+/// forgotten, and if none is idle new clients are refused (memory stays bounded under an
+/// address-rotating flood).
 const MAX_CLIENTS: usize = 100_000;
 
 /// The client's address, as the server trusts it: set on every request by [`client_addr`].
@@ -59,27 +62,28 @@ struct Bucket {
     at: Instant,
 }
 
-/// A token bucket per client: `burst` requests at once, refilled at `per_minute`.
+/// A token bucket per client (a client address by default; a user id where each user is
+/// limited): `burst` requests at once, refilled at `per_minute`.
 #[derive(Clone, Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     name: &'static str,
     per_minute: u32,
     burst: u32,
-    clients: Arc<Mutex<HashMap<IpAddr, Bucket>>>,
+    clients: Arc<Mutex<HashMap<K, Bucket>>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Copy> RateLimiter<K> {
     /// A limiter called `name` (for logs) allowing `burst` at once and `per_minute` after.
     pub fn new(name: &'static str, per_minute: u32, burst: u32) -> Self {
         Self { name, per_minute: per_minute.max(1), burst: burst.max(1), clients: Arc::default() }
     }
 
-    /// Takes one token for `addr`, or says how long to wait for one.
-    pub fn check(&self, addr: IpAddr) -> Result<(), Duration> {
-        self.check_at(key(addr), Instant::now())
+    /// Takes one token for `client`, or says how long to wait for one.
+    pub fn take(&self, client: K) -> Result<(), Duration> {
+        self.check_at(client, Instant::now())
     }
 
-    fn check_at(&self, key: IpAddr, now: Instant) -> Result<(), Duration> {
+    fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
         let rate = f64::from(self.per_minute) / 60.0;
         let capacity = f64::from(self.burst);
         let mut clients = self.clients.lock().expect("rate limiter lock");
@@ -99,6 +103,13 @@ impl RateLimiter {
         } else {
             Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate).max(Duration::from_secs(1)))
         }
+    }
+}
+
+impl RateLimiter<IpAddr> {
+    /// Takes one token for `addr` (IPv6 counted per /64), or says how long to wait for one.
+    pub fn check(&self, addr: IpAddr) -> Result<(), Duration> {
+        self.take(key(addr))
     }
 
     /// Middleware: 429 with `Retry-After` once the client's bucket is empty.
@@ -143,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_burst_then_the_refill_rate_and_others_are_unaffected() {
-        let limiter = RateLimiter::new("test", 60, 3);
+        let limiter = RateLimiter::<IpAddr>::new("test", 60, 3);
         let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let t0 = Instant::now();
         for _ in 0..3 {
@@ -169,7 +180,7 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded_under_a_flood_of_addresses() {
-        let limiter = RateLimiter::new("test", 60, 1);
+        let limiter = RateLimiter::<IpAddr>::new("test", 60, 1);
         let t0 = Instant::now();
         for i in 0..(MAX_CLIENTS as u32 + 10) {
             let _ = limiter.check_at(IpAddr::from(i.to_be_bytes()), t0);

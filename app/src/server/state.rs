@@ -40,4 +40,6 @@ pub struct AppState {
     pub users: super::auth_backend::UserCache,
     /// The bound on password hashing (sign-in, password changes).
     pub hashing: banking_core::users::Hashing,
+    /// Link tokens asked for per user (each is a Plaid call).
+    pub link_tokens: super::rate_limit::RateLimiter<banking_core::model::UserId>,
 }
