@@ -79,7 +79,7 @@ fn content_security_policy(options: &LeptosOptions) {
         Ok(_) => format!(" ws://127.0.0.1:{port} ws://localhost:{port}", port = options.reload_port),
         Err(_) => String::new(),
     };
-    let plaid_api = use_context::<crate::server::state::AppState>().and_then(|s| s.plaid_api_origin);
+    let plaid_api = use_context::<crate::server::state::AppState>().and_then(|s| s.plaid_api_origin.clone());
     let (link_script, link_connect, frames) = match plaid_api {
         Some(api) => {
             (" https://cdn.plaid.com/link/v2/stable/link-initialize.js", format!(" {api}/"), "https://cdn.plaid.com/")

@@ -27,7 +27,7 @@ pub async fn login(username: String, password: Password, next: Option<String>) -
     let mut session = auth_session().await?;
     let state = use_context::<crate::server::state::AppState>().ok_or_else(|| fail(AppError::internal()))?;
     let next = crate::server::redirect::safe_next(next.as_deref(), &state.public_url);
-    let throttle = state.sign_in_throttle;
+    let throttle = state.sign_in_throttle.clone();
     let client = match leptos_axum::extract::<axum::Extension<crate::server::rate_limit::ClientAddr>>().await {
         Ok(axum::Extension(addr)) => addr.0.to_string(),
         Err(_) => "unknown".to_string(),

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
-use banking_core::model::User;
 use banking_core::{
     model::Role,
     store::Store,
@@ -74,9 +73,10 @@ pub struct Backend {
     users: UserCache,
 }
 
-/// Signed-in users as every request reads them, kept for [`USER_CACHE_FOR`]; forget a user
-/// whose password or role changed.
-pub type UserCache = TtlCache<i64, User>;
+/// Signed-in users as every request reads them (ready for the session: their fingerprint
+/// made once, not on each request), kept for [`USER_CACHE_FOR`]; forget a user whose
+/// password or role changed.
+pub type UserCache = TtlCache<i64, SessionUser>;
 
 /// How long a user read for a request is reused. A password or role changed on another
 /// instance reaches this one's sessions within this time; on this instance at once.
@@ -112,17 +112,15 @@ impl AuthnBackend for Backend {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, Self::Error> {
-        let user = match self.users.get(id) {
-            Some(user) => Some(user),
-            None => {
-                let user = self.store.user_by_id(*id).await?;
-                if let Some(user) = &user {
-                    self.users.put(*id, user.clone());
-                }
-                user
-            }
+        if let Some(user) = self.users.get(id) {
+            return Ok(Some(user));
+        }
+        let Some(user) = self.store.user_by_id(*id).await?.filter(|u| self.allowed(u)) else {
+            return Ok(None);
         };
-        Ok(user.filter(|u| self.allowed(u)).map(SessionUser::from))
+        let user = SessionUser::from(user);
+        self.users.put(*id, user.clone());
+        Ok(Some(user))
     }
 }
 

@@ -227,7 +227,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
         tracing::info!(nats = %url, stream = %config.events_stream, "event stream: changes go through the outbox to JetStream");
     }
     let sign_in_throttle = SignInThrottle::new(store.clone());
-    let state = AppState {
+    let state = AppState::new(state::Shared {
         leptos_options: leptos_options.clone(),
         db,
         store,
@@ -251,7 +251,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> Result<Bui
             total: config.event_streams_total.max(1),
             idle: Duration::from_secs(config.event_stream_idle_secs.max(1)),
         }),
-    };
+    });
 
     let limits = middleware::RateLimits {
         sign_in: rate_limit::RateLimiter::new(
