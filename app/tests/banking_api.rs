@@ -143,6 +143,30 @@ async fn the_dashboard_page_brings_a_link_token_and_its_refresh_does_not() {
     assert!(!page(viewer, false).await.contains("page-link-token"), "no token for a viewer");
 }
 
+/// A slow Plaid never holds the dashboard back: the page waits at most a second for its Link
+/// token (the simulator stalls `/link/token/create` for 15 s), then renders without one, and the
+/// widget's own request gets a token once Plaid answers again.
+#[tokio::test]
+async fn a_slow_plaid_costs_the_dashboard_at_most_a_second() {
+    let s = server().await;
+    let trader = s.sign_in("trader").await;
+    let (status, body) = s
+        .call("POST", "/sim/control/faults", None, Some(json!({"kind": "stall", "count": 1, "stall_ms": 15000})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let started = std::time::Instant::now();
+    let response = s.http.get(format!("{}/cash-flow", s.base)).header("cookie", &trader).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(8), "the page waited {took:?} for Plaid");
+    assert!(!html.contains("page-link-token"), "no token from a stalled Plaid");
+    assert!(html.contains("Connect Bank"), "the widget is there and asks itself");
+    let (status, body) =
+        s.call("POST", "/api/v1/banking/plaid/create-link-token", Some(&trader), Some(json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Each Link token is a Plaid call: a user gets `LINK_TOKENS_PER_MINUTE` of them (the page's
 /// own counts), then a clear 429 with `Retry-After`; another user is not affected, and a page
 /// past the allowance still renders, without a token.

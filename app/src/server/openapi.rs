@@ -174,7 +174,7 @@ impl Modify for SessionErrors {
     responses(
         (status = 200, description = "A Link token for `Plaid.create`", body = LinkTokenView),
         (status = 404, description = "Update mode for a bank the user has not linked (`not_found`)", body = AppError),
-        (status = 429, description = "Too many Link tokens asked for at once (`busy`)", body = AppError),
+        (status = 429, description = "Too many Link tokens asked for at once (`busy`), or this user's `LINK_TOKENS_PER_MINUTE` used up (`rate_limited`, with `Retry-After`)", body = AppError),
         (status = 502, description = "Plaid refused (`plaid_error`)", body = AppError),
         (status = 503, description = "Plaid cannot be reached (`plaid_unavailable`)", body = AppError),
     ),
