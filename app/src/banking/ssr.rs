@@ -125,7 +125,7 @@ pub async fn is_refresh() -> bool {
 /// Plaid call, so no client can make them without end); when they are used up, a clear
 /// `rate_limited` error, with `Retry-After` on the response if `answer` (a request for a
 /// token itself, not a page that brings one).
-pub fn take_link_token_allowance(state: &AppState, user: UserId, answer: bool) -> Result<(), AppError> {
+fn take_link_token_allowance(state: &AppState, user: UserId, answer: bool) -> Result<(), AppError> {
     let Err(wait) = state.link_tokens.take(user) else {
         return Ok(());
     };
@@ -142,7 +142,7 @@ pub fn take_link_token_allowance(state: &AppState, user: UserId, answer: bool) -
 }
 
 /// Link token, new or update mode, within the user's allowance
-/// ([`take_link_token_allowance`]).
+/// (counted by `take_link_token_allowance`, the one place that does).
 pub async fn create_link_token(
     state: &AppState,
     user: UserId,
