@@ -8,7 +8,8 @@ export PATH="$HOME/.cargo/bin:$ROOT/e2e/node_modules/.bin:$ROOT/tools/node_modul
 WASM_BINDGEN_VERSION="0.2.129"
 CARGO_LEPTOS_VERSION="0.3.10"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step shows the minutes and seconds since the script started (where the time goes).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 need_wasm_target() {
   if rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then

@@ -43,7 +43,12 @@ impl Database {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Statement journals in memory: each multi-row upsert of a sync journals the
+                // pages it changes, and in temporary files that was a file created, written
+                // and removed per statement (sync ingest 2.5x -> 2.1x the plain INSERT bench).
+                // Bounded by the pages one statement changes and the rows one sort keeps.
+                .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(5)
                 .acquire_timeout(Duration::from_secs(5))

@@ -166,13 +166,28 @@ async fn large_syncs_keep_the_last_version_of_each_transaction_and_remove_only_t
         assert_eq!(t5.len(), 1, "{backend}");
         assert_eq!((t5[0].transaction_id.as_str(), t5[0].amount), ("t5", Decimal::new(725, 2)), "{backend}");
 
-        // Removing 250 of them, plus an id that belongs to the other Item, which stays.
+        // Removing 250 of them, plus an id that belongs to the other Item, which stays; and
+        // t300 modified in every field a sync can change, each of which reads back as sent.
         let mut removed: Vec<String> = (0..250).map(|i| format!("t{i}")).collect();
         removed.push("b-1".into());
-        let changes = SyncChanges { removed, ..Default::default() };
+        let t300 = Transaction {
+            amount: Decimal::new(-123_456_789, 4),
+            currency: Some("CAD".into()),
+            date: "2026-11-03".parse().unwrap(),
+            authorized_date: Some("2026-10-31".parse().unwrap()),
+            name: "Payroll".into(),
+            merchant_name: Some("Acme".into()),
+            category: None,
+            pending: true,
+            pending_transaction_id: Some("t299".into()),
+            ..txn("item-a", "item-a-0000", "t300", "1.00", "2026-11-01")
+        };
+        let changes = SyncChanges { upserts: vec![t300.clone()], removed, ..Default::default() };
         assert!(store.apply_sync("item-a", user, Some("c1"), "c2", &changes, 12).await.unwrap(), "{backend}");
         assert_eq!(store.transaction_count("item-a").await.unwrap(), 200, "{backend}");
         assert_eq!(store.transaction_count("item-b").await.unwrap(), 1, "{backend}: not item-a's to remove");
+        let read = TransactionFilter { from: Some("2026-11-03".parse().unwrap()), limit: 10, ..Default::default() };
+        assert_eq!(store.transactions(user, &read).await.unwrap(), vec![t300], "{backend}");
     }
 }
 
