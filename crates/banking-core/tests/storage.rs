@@ -187,7 +187,14 @@ async fn large_syncs_keep_the_last_version_of_each_transaction_and_remove_only_t
         assert_eq!(store.transaction_count("item-a").await.unwrap(), 200, "{backend}");
         assert_eq!(store.transaction_count("item-b").await.unwrap(), 1, "{backend}: not item-a's to remove");
         let read = TransactionFilter { from: Some("2026-11-03".parse().unwrap()), limit: 10, ..Default::default() };
-        assert_eq!(store.transactions(user, &read).await.unwrap(), vec![t300], "{backend}");
+        assert_eq!(store.transactions(user, &read).await.unwrap(), vec![t300.clone()], "{backend}");
+
+        // An id another Item already holds never rewrites that Item's row.
+        let clash =
+            Transaction { amount: Decimal::new(999, 0), ..txn("item-b", "item-b-0000", "t300", "1", "2026-11-03") };
+        let changes = SyncChanges { upserts: vec![clash], ..Default::default() };
+        assert!(store.apply_sync("item-b", user, Some("b1"), "b2", &changes, 14).await.unwrap(), "{backend}");
+        assert_eq!(store.transactions(user, &read).await.unwrap(), vec![t300], "{backend}: item-a's row unchanged");
     }
 }
 

