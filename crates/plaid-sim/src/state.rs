@@ -193,6 +193,8 @@ pub struct SimItem {
     /// 100,000 transactions for each page made a long history quadratic).
     sums: std::cell::OnceCell<HashMap<String, (Decimal, Decimal)>>,
     rng: StdRng,
+    /// The simulator's salt, for the ids this Item mints.
+    salt: u64,
 }
 
 /// The whole simulated world.
@@ -215,6 +217,25 @@ pub struct State {
     /// Items in creation order (deterministic data per position).
     created: u64,
     seed: u64,
+    /// Random per simulator: written into every id and token it mints, so that a restarted
+    /// simulator (same seed, same data) never hands out an id or token of an earlier run, which
+    /// a kept database still holds (an Item id taken, another user's token).
+    salt: u64,
+}
+
+/// `id` with its first characters replaced by `salt` (the rest, drawn from the seeded
+/// generator, unchanged).
+fn salted(id: String, salt: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rest = salt;
+    let prefix: String = (0..6)
+        .map(|_| {
+            let c = ALPHABET[(rest % 62) as usize] as char;
+            rest /= 62;
+            c
+        })
+        .collect();
+    prefix + &id[6..]
 }
 
 /// A Plaid-looking request id.
@@ -228,6 +249,7 @@ impl State {
     pub fn new(seed: u64) -> Self {
         Self {
             rng: StdRng::seed_from_u64(seed),
+            salt: rand::random(),
             day_offset: 0,
             link_tokens: HashMap::new(),
             public_tokens: HashMap::new(),
@@ -247,7 +269,8 @@ impl State {
 
     /// A new token with Plaid's prefix.
     pub fn token(&mut self, kind: &str) -> String {
-        format!("{kind}-sandbox-{}", data::uuid_like(&mut self.rng))
+        let uuid = data::uuid_like(&mut self.rng);
+        format!("{kind}-sandbox-{:08x}{}", self.salt as u32, &uuid[8..])
     }
 
     /// Creates an Item with history and returns its id and a public token for it.
@@ -262,17 +285,18 @@ impl State {
     ) -> (String, String) {
         self.created += 1;
         let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(31).wrapping_add(self.created));
-        let item_id = data::plaid_id(&mut rng);
+        let salt = self.salt;
+        let item_id = salted(data::plaid_id(&mut rng), salt);
         let (accounts, unshared): (Vec<SimAccount>, Vec<SimAccount>) = institution
             .accounts
             .iter()
-            .map(|template| SimAccount { account_id: data::plaid_id(&mut rng), template })
+            .map(|template| SimAccount { account_id: salted(data::plaid_id(&mut rng), salt), template })
             .partition(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask));
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
         let (mut positions, mut investment_log) = (Vec::new(), Vec::new());
         for account in accounts.iter().filter(|a| a.template.account_type == "investment") {
-            let mut ids = || data::plaid_id(&mut rng);
+            let mut ids = || salted(data::plaid_id(&mut rng), salt);
             let (held, log) =
                 crate::investments::open_account(&account.account_id, account.template.opening, start, &mut ids);
             positions.extend(held);
@@ -297,6 +321,7 @@ impl State {
             created_at: Utc::now(),
             sums: std::cell::OnceCell::new(),
             rng,
+            salt,
         };
         for date in data::days(start, today) {
             let pending = (today - date).num_days() < 2;
@@ -376,7 +401,7 @@ impl SimItem {
             for draft in data::day(&mut self.rng, account.template, date) {
                 let pending = pending_window && draft.amount > Decimal::ZERO && account.template.subtype != "savings";
                 let txn = SimTxn {
-                    id: data::plaid_id(&mut self.rng),
+                    id: salted(data::plaid_id(&mut self.rng), self.salt),
                     account_id: account.account_id.clone(),
                     amount: draft.amount,
                     date: draft.date,
@@ -415,7 +440,7 @@ impl SimItem {
             self.log.push(Change::Removed { id: p.id.clone(), account_id: p.account_id.clone() });
             removed += 1;
             let posted = SimTxn {
-                id: data::plaid_id(&mut self.rng),
+                id: salted(data::plaid_id(&mut self.rng), self.salt),
                 pending: false,
                 pending_transaction_id: Some(p.id.clone()),
                 ..p
@@ -439,7 +464,7 @@ impl SimItem {
         for n in 0..count {
             let (merchant, category, channel) = NEW[(n as usize) % NEW.len()];
             let txn = SimTxn {
-                id: data::plaid_id(&mut self.rng),
+                id: salted(data::plaid_id(&mut self.rng), self.salt),
                 account_id: spend.account_id.clone(),
                 amount: Decimal::new(self.rng.gen_range(5_00..=95_00), 2),
                 date,
@@ -566,7 +591,7 @@ impl SimItem {
                 cost_basis: Some(cost),
             }),
         }
-        let id = data::plaid_id(&mut self.rng);
+        let id = salted(data::plaid_id(&mut self.rng), self.salt);
         self.investment_log.push(SimInvestmentTxn {
             id: id.clone(),
             account_id,
@@ -648,6 +673,33 @@ impl SimItem {
                 Ok(pos)
             }
             _ => Err(invalid()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restarted_simulator_makes_the_same_data_under_new_ids_and_tokens() {
+        let institution = &data::INSTITUTIONS[0];
+        let (mut first, mut restarted) = (State::new(42), State::new(42));
+        let (item, public) = first.create_item(institution, &[], None, 30);
+        let (again, public_again) = restarted.create_item(institution, &[], None, 30);
+        assert_ne!(item, again, "an Item id a kept database may hold");
+        assert_ne!(public, public_again);
+        assert!(public_again.starts_with("public-sandbox-") && public_again.len() == public.len());
+        let accounts = |state: &State, item: &str| -> Vec<String> {
+            state.items[item].accounts.iter().map(|a| a.account_id.clone()).collect()
+        };
+        let (ids, ids_again) = (accounts(&first, &item), accounts(&restarted, &again));
+        assert!(!ids.is_empty() && ids.iter().all(|id| !ids_again.contains(id)));
+        let (before, after) = (&first.items[&item].transactions, &restarted.items[&again].transactions);
+        assert!(!before.is_empty() && before.len() == after.len());
+        for (x, y) in before.iter().zip(after) {
+            assert_ne!(x.id, y.id);
+            assert_eq!((x.amount, x.date, &x.name), (y.amount, y.date, &y.name), "same seed, same data");
         }
     }
 }
