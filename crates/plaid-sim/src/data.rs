@@ -394,14 +394,26 @@ pub fn days(start: NaiveDate, end: NaiveDate) -> impl Iterator<Item = NaiveDate>
     (0..count).map(move |d| start + Duration::days(d))
 }
 
-/// A Plaid-looking id: 37 characters of [A-Za-z0-9].
-pub fn plaid_id(rng: &mut impl Rng) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..37).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+/// The characters of Plaid's ids.
+const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A Plaid-looking id: 37 characters of [A-Za-z0-9], the first 6 from `salt` (one per
+/// simulator run, so a restarted simulator never mints an id of an earlier run), the rest
+/// drawn from `rng` (all 37 drawn, so the seeded sequence stays the same whatever the salt).
+pub fn plaid_id(rng: &mut impl Rng, salt: u64) -> String {
+    let mut id: Vec<u8> = (0..37).map(|_| ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())]).collect();
+    let mut rest = salt;
+    for c in &mut id[..6] {
+        *c = ID_ALPHABET[(rest % ID_ALPHABET.len() as u64) as usize];
+        rest /= ID_ALPHABET.len() as u64;
+    }
+    id.into_iter().map(char::from).collect()
 }
 
-/// A UUID-shaped random string for tokens.
-pub fn uuid_like(rng: &mut impl Rng) -> String {
-    let hex: String = (0..32).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect();
+/// A UUID-shaped string for tokens: the first 8 hex digits from `salt` (as [`plaid_id`]),
+/// the rest drawn from `rng`.
+pub fn uuid_like(rng: &mut impl Rng, salt: u64) -> String {
+    let drawn: String = (0..32).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect();
+    let hex = format!("{:08x}{}", salt as u32, &drawn[8..]);
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }

@@ -223,21 +223,6 @@ pub struct State {
     salt: u64,
 }
 
-/// `id` with its first characters replaced by `salt` (the rest, drawn from the seeded
-/// generator, unchanged).
-fn salted(id: String, salt: u64) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rest = salt;
-    let prefix: String = (0..6)
-        .map(|_| {
-            let c = ALPHABET[(rest % 62) as usize] as char;
-            rest /= 62;
-            c
-        })
-        .collect();
-    prefix + &id[6..]
-}
-
 /// A Plaid-looking request id.
 pub fn request_id() -> String {
     let mut rng = rand::thread_rng();
@@ -269,8 +254,7 @@ impl State {
 
     /// A new token with Plaid's prefix.
     pub fn token(&mut self, kind: &str) -> String {
-        let uuid = data::uuid_like(&mut self.rng);
-        format!("{kind}-sandbox-{:08x}{}", self.salt as u32, &uuid[8..])
+        format!("{kind}-sandbox-{}", data::uuid_like(&mut self.rng, self.salt))
     }
 
     /// Creates an Item with history and returns its id and a public token for it.
@@ -286,17 +270,17 @@ impl State {
         self.created += 1;
         let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(31).wrapping_add(self.created));
         let salt = self.salt;
-        let item_id = salted(data::plaid_id(&mut rng), salt);
+        let item_id = data::plaid_id(&mut rng, salt);
         let (accounts, unshared): (Vec<SimAccount>, Vec<SimAccount>) = institution
             .accounts
             .iter()
-            .map(|template| SimAccount { account_id: salted(data::plaid_id(&mut rng), salt), template })
+            .map(|template| SimAccount { account_id: data::plaid_id(&mut rng, salt), template })
             .partition(|a| masks.is_empty() || masks.iter().any(|m| m == a.template.mask));
         let today = self.today();
         let start = today - Duration::days(i64::from(history_days.max(1)) - 1);
         let (mut positions, mut investment_log) = (Vec::new(), Vec::new());
         for account in accounts.iter().filter(|a| a.template.account_type == "investment") {
-            let mut ids = || salted(data::plaid_id(&mut rng), salt);
+            let mut ids = || data::plaid_id(&mut rng, salt);
             let (held, log) =
                 crate::investments::open_account(&account.account_id, account.template.opening, start, &mut ids);
             positions.extend(held);
@@ -401,7 +385,7 @@ impl SimItem {
             for draft in data::day(&mut self.rng, account.template, date) {
                 let pending = pending_window && draft.amount > Decimal::ZERO && account.template.subtype != "savings";
                 let txn = SimTxn {
-                    id: salted(data::plaid_id(&mut self.rng), self.salt),
+                    id: data::plaid_id(&mut self.rng, self.salt),
                     account_id: account.account_id.clone(),
                     amount: draft.amount,
                     date: draft.date,
@@ -440,7 +424,7 @@ impl SimItem {
             self.log.push(Change::Removed { id: p.id.clone(), account_id: p.account_id.clone() });
             removed += 1;
             let posted = SimTxn {
-                id: salted(data::plaid_id(&mut self.rng), self.salt),
+                id: data::plaid_id(&mut self.rng, self.salt),
                 pending: false,
                 pending_transaction_id: Some(p.id.clone()),
                 ..p
@@ -464,7 +448,7 @@ impl SimItem {
         for n in 0..count {
             let (merchant, category, channel) = NEW[(n as usize) % NEW.len()];
             let txn = SimTxn {
-                id: salted(data::plaid_id(&mut self.rng), self.salt),
+                id: data::plaid_id(&mut self.rng, self.salt),
                 account_id: spend.account_id.clone(),
                 amount: Decimal::new(self.rng.gen_range(5_00..=95_00), 2),
                 date,
@@ -591,7 +575,7 @@ impl SimItem {
                 cost_basis: Some(cost),
             }),
         }
-        let id = salted(data::plaid_id(&mut self.rng), self.salt);
+        let id = data::plaid_id(&mut self.rng, self.salt);
         self.investment_log.push(SimInvestmentTxn {
             id: id.clone(),
             account_id,
