@@ -104,8 +104,12 @@ pub static DOCUMENT: LazyLock<String> =
     cashflow_api::stream::Change,
     cashflow_api::stream::StreamTransaction,
     cashflow_api::stream::StreamAccount,
+    cashflow_api::stream::StreamHolding,
+    cashflow_api::stream::StreamInvestmentTransaction,
+    cashflow_api::stream::StreamLiability,
     ItemStatus,
-    BalanceSource
+    BalanceSource,
+    cashflow_api::banking::LiabilityKind
 )))]
 struct EventsDoc;
 

@@ -252,6 +252,120 @@ async fn a_traders_category_is_an_event_for_other_services_and_a_refused_one_is_
 }
 
 #[tokio::test]
+async fn investments_and_liabilities_are_events_when_a_fetch_changes_them_and_none_when_it_does_not() {
+    use banking_core::model::{Holding, InvestmentTransaction, Liability, LiabilityKind};
+    let position = |security: &str, value: &str| Holding {
+        account_id: "item-1-acc".into(),
+        item_id: "item-1".into(),
+        security_id: security.into(),
+        ticker: Some(security.to_uppercase()),
+        name: None,
+        security_type: Some("equity".into()),
+        is_cash: false,
+        quantity: "2".parse().unwrap(),
+        price: "10.125".parse().unwrap(),
+        price_as_of: None,
+        value: value.parse().unwrap(),
+        cost_basis: None,
+        currency: Some("USD".into()),
+    };
+    let card = |minimum: &str| Liability {
+        account_id: "item-1-acc".into(),
+        item_id: "item-1".into(),
+        kind: LiabilityKind::Credit,
+        apr: Some("22.49".parse().unwrap()),
+        is_overdue: Some(false),
+        minimum_payment: Some(minimum.parse().unwrap()),
+        next_payment_due: Some("2026-12-05".parse().unwrap()),
+        last_payment_amount: None,
+        last_payment_date: None,
+        last_statement_balance: None,
+    };
+    let trade = |id: &str, date: &str, amount: &str| InvestmentTransaction {
+        investment_transaction_id: id.into(),
+        account_id: "item-1-acc".into(),
+        item_id: "item-1".into(),
+        date: date.parse().unwrap(),
+        name: format!("BUY {id}"),
+        kind: "buy".into(),
+        subtype: "buy".into(),
+        ticker: Some("AAPL".into()),
+        quantity: "1".parse().unwrap(),
+        price: amount.parse().unwrap(),
+        amount: amount.parse().unwrap(),
+        fees: None,
+        currency: Some("USD".into()),
+    };
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    for backend in BACKENDS {
+        let (_db, store, user) = store_with_item(backend, "item-1").await;
+        let before = store.pending_events(100).await.unwrap().len();
+        let held = [position("aapl", "20.25"), position("msft", "40.50")];
+        store.replace_holdings(user, "item-1", &held, 1_800_000_000).await.unwrap();
+        store.replace_holdings(user, "item-1", &held, 1_800_000_100).await.unwrap(); // unchanged: no event
+        store.replace_holdings(user, "item-1", &[], 1_800_000_200).await.unwrap(); // all sold
+        store.replace_liabilities(user, "item-1", &[card("25.00")], 1_800_000_300).await.unwrap();
+        store.replace_liabilities(user, "item-1", &[card("25.00")], 1_800_000_400).await.unwrap(); // unchanged
+        let first = [trade("t1", "2026-10-01", "100"), trade("t2", "2026-11-01", "200")];
+        store.replace_investment_transactions(user, "item-1", day("2026-10-01"), &first).await.unwrap();
+        // The next window starts after t1 (kept); t2 was corrected, t3 is new.
+        let second = [trade("t2", "2026-11-01", "201.50"), trade("t3", "2026-11-20", "300")];
+        store.replace_investment_transactions(user, "item-1", day("2026-10-15"), &second).await.unwrap();
+        store.replace_investment_transactions(user, "item-1", day("2026-10-15"), &second[1..]).await.unwrap();
+        store.replace_investment_transactions(user, "item-1", day("2026-10-15"), &second[1..]).await.unwrap();
+
+        let pending = store.pending_events(100).await.unwrap().split_off(before);
+        let kinds: Vec<&str> = pending.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "holdings_updated",
+                "holdings_updated",
+                "liabilities_updated",
+                "investment_transactions_added",
+                "investment_transactions_added",
+                "investment_transactions_modified",
+                "investment_transactions_removed"
+            ],
+            "{backend}"
+        );
+        let events: Vec<Change> =
+            pending.iter().map(|e| serde_json::from_str::<StreamEvent>(&e.body).unwrap().change).collect();
+        match &events[0] {
+            Change::HoldingsUpdated { holdings, part: 1, parts: 1 } => {
+                let held: Vec<(&str, &str, &str)> =
+                    holdings.iter().map(|h| (h.security_id.as_str(), h.quantity.as_str(), h.value.as_str())).collect();
+                assert_eq!(held, [("aapl", "2", "20.25"), ("msft", "2", "40.50")], "{backend}");
+                assert_eq!(holdings[0].price, "10.125", "{backend}: exact");
+            }
+            other => panic!("{backend}: {other:?}"),
+        }
+        assert!(matches!(&events[1], Change::HoldingsUpdated { holdings, .. } if holdings.is_empty()), "{backend}");
+        match &events[2] {
+            Change::LiabilitiesUpdated { liabilities } => {
+                assert_eq!(liabilities.len(), 1, "{backend}");
+                assert_eq!(liabilities[0].kind, LiabilityKind::Credit);
+                assert_eq!(liabilities[0].minimum_payment.as_deref(), Some("25.00"), "{backend}");
+                assert_eq!(liabilities[0].next_payment_due_date.as_deref(), Some("2026-12-05"), "{backend}");
+            }
+            other => panic!("{backend}: {other:?}"),
+        }
+        let ids = |change: &Change| match change {
+            Change::InvestmentTransactionsAdded { transactions }
+            | Change::InvestmentTransactionsModified { transactions } => {
+                transactions.iter().map(|t| format!("{} {}", t.investment_transaction_id, t.amount)).collect::<Vec<_>>()
+            }
+            Change::InvestmentTransactionsRemoved { investment_transaction_ids } => investment_transaction_ids.clone(),
+            other => panic!("{backend}: {other:?}"),
+        };
+        assert_eq!(ids(&events[3]), ["t1 100", "t2 200"], "{backend}");
+        assert_eq!(ids(&events[4]), ["t3 300"], "{backend}");
+        assert_eq!(ids(&events[5]), ["t2 201.50"], "{backend}: the corrected one");
+        assert_eq!(ids(&events[6]), ["t2"], "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn events_wait_while_nats_is_down_and_all_arrive_in_order_once_it_is_back() {
     let _ = reachable(&nats_url()).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

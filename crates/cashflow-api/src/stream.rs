@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::banking::{BalanceSource, ItemStatus};
+use crate::banking::{BalanceSource, ItemStatus, LiabilityKind};
 
 /// The version of this schema carried by every event.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -80,6 +80,38 @@ pub enum Change {
         /// Plaid's error code or reason, when not good.
         detail: Option<String>,
     },
+    /// The bank's investment positions changed: all of them as stored now, in `parts`
+    /// consecutive events of at most [`BATCH`] positions each (one event with an empty list
+    /// when none are left). Written only when a fetch changed what is stored.
+    HoldingsUpdated {
+        /// This event's positions (of the bank's investment accounts).
+        holdings: Vec<StreamHolding>,
+        /// Which part of the set this event is, from 1.
+        part: u32,
+        /// How many events carry the set.
+        parts: u32,
+    },
+    /// Investment transactions (buys, sells, dividends, fees) seen for the first time.
+    InvestmentTransactionsAdded {
+        /// The investment transactions.
+        transactions: Vec<StreamInvestmentTransaction>,
+    },
+    /// Investment transactions the bank changed.
+    InvestmentTransactionsModified {
+        /// The investment transactions as they are now.
+        transactions: Vec<StreamInvestmentTransaction>,
+    },
+    /// Investment transactions the bank no longer reports.
+    InvestmentTransactionsRemoved {
+        /// Plaid's ids of the removed investment transactions.
+        investment_transaction_ids: Vec<String>,
+    },
+    /// The terms or payments due of the bank's credit cards and loans changed: all of them as
+    /// stored now (an empty list when none are left). Written only when a fetch changed them.
+    LiabilitiesUpdated {
+        /// Every liability of the bank's accounts.
+        liabilities: Vec<StreamLiability>,
+    },
 }
 
 /// Most transactions one event carries (a sync of more becomes several events).
@@ -97,6 +129,11 @@ impl Change {
             Self::BankLinked { .. } => "bank_linked",
             Self::BankRemoved {} => "bank_removed",
             Self::BankStatusChanged { .. } => "bank_status_changed",
+            Self::HoldingsUpdated { .. } => "holdings_updated",
+            Self::InvestmentTransactionsAdded { .. } => "investment_transactions_added",
+            Self::InvestmentTransactionsModified { .. } => "investment_transactions_modified",
+            Self::InvestmentTransactionsRemoved { .. } => "investment_transactions_removed",
+            Self::LiabilitiesUpdated { .. } => "liabilities_updated",
         }
     }
 }
@@ -160,6 +197,91 @@ pub struct StreamAccount {
     pub balance_source: BalanceSource,
     /// When the balances were fetched (RFC 3339).
     pub fetched_at: String,
+}
+
+/// A position of an investment account in an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamHolding {
+    /// Plaid's account id.
+    pub account_id: String,
+    /// Plaid's security id.
+    pub security_id: String,
+    /// Ticker, when the security has one.
+    pub ticker: Option<String>,
+    /// Security name.
+    pub name: Option<String>,
+    /// `equity`, `etf`, `cash`, … (Plaid's open set).
+    pub security_type: Option<String>,
+    /// Cash or a cash equivalent rather than a position.
+    pub is_cash: bool,
+    /// Units held, exact decimal text.
+    pub quantity: String,
+    /// Price per unit at the institution, exact decimal text.
+    pub price: String,
+    /// The day of that price (YYYY-MM-DD), when known.
+    pub price_as_of: Option<String>,
+    /// Value of the position, exact decimal text.
+    pub value: String,
+    /// What it cost, exact decimal text, when known.
+    pub cost_basis: Option<String>,
+    /// ISO currency code.
+    pub currency: Option<String>,
+}
+
+/// An investment transaction in an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamInvestmentTransaction {
+    /// Plaid's investment transaction id.
+    pub investment_transaction_id: String,
+    /// Plaid's account id.
+    pub account_id: String,
+    /// The day (YYYY-MM-DD).
+    pub date: String,
+    /// Description.
+    pub name: String,
+    /// `buy`, `sell`, `cancel`, `cash`, `fee` or `transfer`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// e.g. `dividend`, `deposit`, `account fee`.
+    pub subtype: String,
+    /// The security's ticker, if any.
+    pub ticker: Option<String>,
+    /// Units, exact decimal text (negative when sold).
+    pub quantity: String,
+    /// Price per unit, exact decimal text.
+    pub price: String,
+    /// Cash moved, exact decimal text; positive = out of the account.
+    pub amount: String,
+    /// Fees, exact decimal text.
+    pub fees: Option<String>,
+    /// ISO currency code.
+    pub currency: Option<String>,
+}
+
+/// A credit card's or loan's terms and next payment in an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamLiability {
+    /// Plaid's account id.
+    pub account_id: String,
+    /// Credit card, mortgage or student loan.
+    pub kind: LiabilityKind,
+    /// Purchase APR (cards) or interest rate (loans) in percent, exact decimal text.
+    pub apr: Option<String>,
+    /// Whether a payment is overdue.
+    pub is_overdue: Option<bool>,
+    /// The minimum (cards, student loans) or monthly (mortgages) payment due next.
+    pub minimum_payment: Option<String>,
+    /// When it is due (YYYY-MM-DD).
+    pub next_payment_due_date: Option<String>,
+    /// The last payment made, exact decimal text.
+    pub last_payment_amount: Option<String>,
+    /// Its date (YYYY-MM-DD).
+    pub last_payment_date: Option<String>,
+    /// The last statement's balance (cards), exact decimal text.
+    pub last_statement_balance: Option<String>,
 }
 
 impl StreamEvent {

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::{
     backend::Column,
+    outbox,
     rows::{day, decimal},
     Backend, SqlStore,
 };
@@ -50,6 +51,14 @@ where
 {
     async fn replace_holdings(&self, user: UserId, item_id: &str, holdings: &[Holding], now: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // With the outbox on: what was stored, to tell whether the fetch changed anything.
+        let before = match self.outbox {
+            true => {
+                outbox::lock_item::<DB>(&mut tx, item_id).await?;
+                Some(item_holdings::<DB>(&mut tx, item_id).await?)
+            }
+            false => None,
+        };
         sqlx::query("DELETE FROM holdings WHERE item_id = $1 AND user_id = $2")
             .bind(item_id)
             .bind(user)
@@ -79,6 +88,12 @@ where
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(before) = before {
+            let after = item_holdings::<DB>(&mut tx, item_id).await?;
+            if after != before {
+                outbox::write::<DB>(&mut tx, user, item_id, outbox::holdings_changes(&after), now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -91,6 +106,13 @@ where
         transactions: &[InvestmentTransaction],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        let before = match self.outbox {
+            true => {
+                outbox::lock_item::<DB>(&mut tx, item_id).await?;
+                Some(item_investment_transactions::<DB>(&mut tx, item_id, from).await?)
+            }
+            false => None,
+        };
         sqlx::query("DELETE FROM investment_transactions WHERE item_id = $1 AND user_id = $2 AND posted_date >= $3")
             .bind(item_id)
             .bind(user)
@@ -121,18 +143,21 @@ where
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(before) = before {
+            let after = item_investment_transactions::<DB>(&mut tx, item_id, from).await?;
+            let changes = outbox::investment_transaction_changes(&before, &after);
+            outbox::write::<DB>(&mut tx, user, item_id, changes, chrono::Utc::now().timestamp()).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     async fn holdings(&self, user: UserId) -> Result<Vec<Holding>> {
-        let rows: Vec<HoldingRow> = sqlx::query_as(
-            "SELECT account_id, item_id, security_id, ticker, name, security_type, is_cash, quantity, price, \
-             price_as_of, value, cost_basis, currency FROM holdings WHERE user_id = $1",
-        )
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<HoldingRow> =
+            sqlx::query_as(&format!("SELECT {HOLDING_COLUMNS} FROM holdings WHERE user_id = $1"))
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?;
         let mut holdings = rows.into_iter().map(HoldingRow::into_holding).collect::<Result<Vec<_>>>()?;
         // Sorted here: the value is exact decimal text, which SQL would sort as text.
         holdings.sort_by(|a, b| {
@@ -147,17 +172,61 @@ where
     }
 
     async fn investment_transactions(&self, user: UserId, limit: u32) -> Result<Vec<InvestmentTransaction>> {
-        let rows: Vec<InvestmentTransactionRow> = sqlx::query_as(
-            "SELECT investment_transaction_id, account_id, item_id, posted_date, name, kind, subtype, ticker, \
-             quantity, price, amount, fees, currency FROM investment_transactions WHERE user_id = $1 \
-             ORDER BY posted_date DESC, investment_transaction_id LIMIT $2",
-        )
+        let rows: Vec<InvestmentTransactionRow> = sqlx::query_as(&format!(
+            "SELECT {INVESTMENT_TRANSACTION_COLUMNS} FROM investment_transactions WHERE user_id = $1 \
+             ORDER BY posted_date DESC, investment_transaction_id LIMIT $2"
+        ))
         .bind(user)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(InvestmentTransactionRow::into_transaction).collect()
     }
+}
+
+/// The columns [`HoldingRow`] reads.
+const HOLDING_COLUMNS: &str = "account_id, item_id, security_id, ticker, name, security_type, is_cash, quantity, \
+     price, price_as_of, value, cost_basis, currency";
+
+/// The columns [`InvestmentTransactionRow`] reads.
+const INVESTMENT_TRANSACTION_COLUMNS: &str = "investment_transaction_id, account_id, item_id, posted_date, name, \
+     kind, subtype, ticker, quantity, price, amount, fees, currency";
+
+/// The Item's positions as stored now (inside a change's transaction), in a stable order.
+async fn item_holdings<DB>(conn: &mut DB::Connection, item_id: &str) -> Result<Vec<Holding>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> HoldingRow: sqlx::FromRow<'r, DB::Row>,
+{
+    let sql = format!("SELECT {HOLDING_COLUMNS} FROM holdings WHERE item_id = $1 ORDER BY account_id, security_id");
+    let rows: Vec<HoldingRow> = sqlx::query_as(&sql).bind(item_id).fetch_all(&mut *conn).await?;
+    rows.into_iter().map(HoldingRow::into_holding).collect()
+}
+
+/// The Item's investment transactions dated `from` or later as stored now, in a stable order.
+async fn item_investment_transactions<DB>(
+    conn: &mut DB::Connection,
+    item_id: &str,
+    from: NaiveDate,
+) -> Result<Vec<InvestmentTransaction>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    for<'r> InvestmentTransactionRow: sqlx::FromRow<'r, DB::Row>,
+{
+    let sql = format!(
+        "SELECT {INVESTMENT_TRANSACTION_COLUMNS} FROM investment_transactions \
+         WHERE item_id = $1 AND posted_date >= $2 ORDER BY investment_transaction_id"
+    );
+    let rows: Vec<InvestmentTransactionRow> =
+        sqlx::query_as(&sql).bind(item_id).bind(from.to_string()).fetch_all(&mut *conn).await?;
+    rows.into_iter().map(InvestmentTransactionRow::into_transaction).collect()
 }
 
 /// Exact decimal text that must be there.

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::{
     backend::Column,
+    outbox,
     rows::{day, decimal},
     Backend, SqlStore,
 };
@@ -46,6 +47,14 @@ where
         now: i64,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // With the outbox on: what was stored, to tell whether the fetch changed anything.
+        let before = match self.outbox {
+            true => {
+                outbox::lock_item::<DB>(&mut tx, item_id).await?;
+                Some(item_liabilities::<DB>(&mut tx, item_id).await?)
+            }
+            false => None,
+        };
         sqlx::query("DELETE FROM liabilities WHERE item_id = $1 AND user_id = $2")
             .bind(item_id)
             .bind(user)
@@ -74,21 +83,44 @@ where
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(before) = before {
+            let after = item_liabilities::<DB>(&mut tx, item_id).await?;
+            if after != before {
+                outbox::write::<DB>(&mut tx, user, item_id, vec![outbox::liabilities_change(&after)], now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
 
     async fn liabilities(&self, user: UserId) -> Result<Vec<Liability>> {
-        let rows: Vec<LiabilityRow> = sqlx::query_as(
-            "SELECT account_id, item_id, kind, apr, is_overdue, minimum_payment, next_payment_due_date, \
-             last_payment_amount, last_payment_date, last_statement_balance FROM liabilities WHERE user_id = $1 \
-             ORDER BY CASE WHEN next_payment_due_date IS NULL THEN 1 ELSE 0 END, next_payment_due_date, account_id",
-        )
+        let rows: Vec<LiabilityRow> = sqlx::query_as(&format!(
+            "SELECT {LIABILITY_COLUMNS} FROM liabilities WHERE user_id = $1 \
+             ORDER BY CASE WHEN next_payment_due_date IS NULL THEN 1 ELSE 0 END, next_payment_due_date, account_id"
+        ))
         .bind(user)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(LiabilityRow::into_liability).collect()
     }
+}
+
+/// The columns [`LiabilityRow`] reads.
+const LIABILITY_COLUMNS: &str = "account_id, item_id, kind, apr, is_overdue, minimum_payment, next_payment_due_date, \
+     last_payment_amount, last_payment_date, last_statement_balance";
+
+/// The Item's liabilities as stored now (inside a change's transaction), by account.
+async fn item_liabilities<DB>(conn: &mut DB::Connection, item_id: &str) -> Result<Vec<Liability>>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> LiabilityRow: sqlx::FromRow<'r, DB::Row>,
+{
+    let sql = format!("SELECT {LIABILITY_COLUMNS} FROM liabilities WHERE item_id = $1 ORDER BY account_id");
+    let rows: Vec<LiabilityRow> = sqlx::query_as(&sql).bind(item_id).fetch_all(&mut *conn).await?;
+    rows.into_iter().map(LiabilityRow::into_liability).collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -3,7 +3,10 @@
 //! on), and what the relay needs to publish them once, in order, and forget them.
 
 use async_trait::async_trait;
-use cashflow_api::stream::{Change, StreamAccount, StreamEvent, StreamTransaction, BATCH, SCHEMA_VERSION};
+use cashflow_api::stream::{
+    Change, StreamAccount, StreamEvent, StreamHolding, StreamInvestmentTransaction, StreamLiability, StreamTransaction,
+    BATCH, SCHEMA_VERSION,
+};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -260,5 +263,148 @@ fn stream_account(a: &Account) -> StreamAccount {
         currency: a.currency.clone(),
         balance_source: a.balance_source,
         fetched_at: DateTime::<Utc>::from_timestamp(a.fetched_at, 0).unwrap_or_default().to_rfc3339(),
+    }
+}
+
+/// The events of a holdings fetch that changed what is stored: the Item's positions as stored
+/// now, at most [`BATCH`] per event (one event with none when none are left).
+pub(super) fn holdings_changes(holdings: &[Holding]) -> Vec<Change> {
+    let chunks: Vec<&[Holding]> = match holdings.is_empty() {
+        true => vec![&[]],
+        false => holdings.chunks(BATCH).collect(),
+    };
+    let parts = chunks.len() as u32;
+    chunks
+        .into_iter()
+        .zip(1..)
+        .map(|(chunk, part)| Change::HoldingsUpdated {
+            holdings: chunk.iter().map(stream_holding).collect(),
+            part,
+            parts,
+        })
+        .collect()
+}
+
+/// The events of an investment transactions fetch: what it added, changed and removed
+/// among the Item's stored ones (`before` and `after` it), in batches of at most [`BATCH`].
+pub(super) fn investment_transaction_changes(
+    before: &[InvestmentTransaction],
+    after: &[InvestmentTransaction],
+) -> Vec<Change> {
+    use std::collections::HashMap;
+    let old: HashMap<&str, &InvestmentTransaction> =
+        before.iter().map(|t| (t.investment_transaction_id.as_str(), t)).collect();
+    let new: HashMap<&str, &InvestmentTransaction> =
+        after.iter().map(|t| (t.investment_transaction_id.as_str(), t)).collect();
+    let added: Vec<&InvestmentTransaction> =
+        after.iter().filter(|t| !old.contains_key(t.investment_transaction_id.as_str())).collect();
+    let modified: Vec<&InvestmentTransaction> =
+        after.iter().filter(|t| old.get(t.investment_transaction_id.as_str()).is_some_and(|o| *o != *t)).collect();
+    let removed: Vec<String> = before
+        .iter()
+        .filter(|t| !new.contains_key(t.investment_transaction_id.as_str()))
+        .map(|t| t.investment_transaction_id.clone())
+        .collect();
+    let stream = |chunk: &[&InvestmentTransaction]| chunk.iter().map(|t| stream_investment_transaction(t)).collect();
+    let mut events = Vec::new();
+    for chunk in added.chunks(BATCH) {
+        events.push(Change::InvestmentTransactionsAdded { transactions: stream(chunk) });
+    }
+    for chunk in modified.chunks(BATCH) {
+        events.push(Change::InvestmentTransactionsModified { transactions: stream(chunk) });
+    }
+    for chunk in removed.chunks(BATCH) {
+        events.push(Change::InvestmentTransactionsRemoved { investment_transaction_ids: chunk.to_vec() });
+    }
+    events
+}
+
+/// The event of a liabilities fetch that changed what is stored: all of the Item's as stored now.
+pub(super) fn liabilities_change(liabilities: &[Liability]) -> Change {
+    Change::LiabilitiesUpdated { liabilities: liabilities.iter().map(stream_liability).collect() }
+}
+
+fn stream_holding(h: &Holding) -> StreamHolding {
+    StreamHolding {
+        account_id: h.account_id.clone(),
+        security_id: h.security_id.clone(),
+        ticker: h.ticker.clone(),
+        name: h.name.clone(),
+        security_type: h.security_type.clone(),
+        is_cash: h.is_cash,
+        quantity: h.quantity.to_string(),
+        price: h.price.to_string(),
+        price_as_of: h.price_as_of.map(|d| d.to_string()),
+        value: h.value.to_string(),
+        cost_basis: h.cost_basis.map(|d| d.to_string()),
+        currency: h.currency.clone(),
+    }
+}
+
+fn stream_investment_transaction(t: &InvestmentTransaction) -> StreamInvestmentTransaction {
+    StreamInvestmentTransaction {
+        investment_transaction_id: t.investment_transaction_id.clone(),
+        account_id: t.account_id.clone(),
+        date: t.date.to_string(),
+        name: t.name.clone(),
+        kind: t.kind.clone(),
+        subtype: t.subtype.clone(),
+        ticker: t.ticker.clone(),
+        quantity: t.quantity.to_string(),
+        price: t.price.to_string(),
+        amount: t.amount.to_string(),
+        fees: t.fees.map(|d| d.to_string()),
+        currency: t.currency.clone(),
+    }
+}
+
+fn stream_liability(l: &Liability) -> StreamLiability {
+    StreamLiability {
+        account_id: l.account_id.clone(),
+        kind: l.kind,
+        apr: l.apr.map(|d| d.to_string()),
+        is_overdue: l.is_overdue,
+        minimum_payment: l.minimum_payment.map(|d| d.to_string()),
+        next_payment_due_date: l.next_payment_due.map(|d| d.to_string()),
+        last_payment_amount: l.last_payment_amount.map(|d| d.to_string()),
+        last_payment_date: l.last_payment_date.map(|d| d.to_string()),
+        last_statement_balance: l.last_statement_balance.map(|d| d.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_set_of_positions_is_split_into_numbered_parts_and_an_empty_one_is_one_event() {
+        let position = |n: usize| Holding {
+            account_id: "acc".into(),
+            item_id: "item".into(),
+            security_id: format!("s{n}"),
+            ticker: None,
+            name: None,
+            security_type: None,
+            is_cash: false,
+            quantity: rust_decimal::Decimal::ONE,
+            price: rust_decimal::Decimal::ONE,
+            price_as_of: None,
+            value: rust_decimal::Decimal::ONE,
+            cost_basis: None,
+            currency: None,
+        };
+        let held: Vec<Holding> = (0..BATCH * 2 + 1).map(position).collect();
+        let parts: Vec<(usize, u32, u32)> = holdings_changes(&held)
+            .into_iter()
+            .map(|change| match change {
+                Change::HoldingsUpdated { holdings, part, parts } => (holdings.len(), part, parts),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(parts, [(BATCH, 1, 3), (BATCH, 2, 3), (1, 3, 3)]);
+        assert!(matches!(
+            holdings_changes(&[]).as_slice(),
+            [Change::HoldingsUpdated { holdings, part: 1, parts: 1 }] if holdings.is_empty()
+        ));
     }
 }
