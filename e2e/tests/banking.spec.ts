@@ -300,6 +300,17 @@ test.describe.serial('a trader links a bank and watches it live', () => {
     // Nothing of the trader's money or tokens is on the page.
     await expect(page.locator('body')).not.toContainText('access-sandbox');
     await expect(page.locator('body')).not.toContainText(/Blue Bottle/i);
+    // Banks come 200 a page: the first page has no way back and, with fewer, no way on;
+    // a page past the last says so and leads back.
+    const pager = page.getByRole('navigation', { name: 'Pages of banks' });
+    await expect(pager).toContainText(/Banks 1–\d+/);
+    await expect(pager.getByRole('link')).toHaveCount(0);
+    await page.goto('/admin?page=2');
+    await expect(page.getByText('No banks on this page.')).toBeVisible();
+    await expect(pager).toContainText('Page 2');
+    await pager.getByRole('link', { name: '← Previous' }).click();
+    await expect(page).toHaveURL(/\/admin\?page=1$/);
+    await expect(row).toBeVisible();
 
     await page.context().clearCookies();
     await signInAs(page, 'trader');

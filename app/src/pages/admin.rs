@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use cashflow_api::{
     admin::{AdminSyncView, AuditEntryView, BankHealthView},
@@ -19,17 +20,28 @@ use crate::{
     },
 };
 
+/// Banks per page of the admin list.
+const PAGE: u32 = 200;
+
+/// The page of the list `?page=` asks for, from 1 (anything else, or a page past any
+/// possible offset, is the first or the last possible page).
+fn page_number(raw: Option<&str>) -> u32 {
+    raw.and_then(|p| p.trim().parse::<u32>().ok()).unwrap_or(1).clamp(1, u32::MAX / PAGE)
+}
+
 /// `/admin`: every user's banks with their health (status, last sync, Plaid's last error and
-/// its request id, webhooks), with Sync and the audit trail per bank. Admins only: others
-/// are told so, and the API refuses them (403).
+/// its request id, webhooks), with Sync and the audit trail per bank, [`PAGE`] banks a page
+/// (`?page=N`). Admins only: others are told so, and the API refuses them (403).
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    let page = use_query_map().with_untracked(|q| page_number(q.get("page").as_deref()));
+    // One more than a page: whether there is a next page.
     let banks: Loaded<Vec<BankHealthView>> = Resource::new(
         || (),
         move |_| async move {
             match user.await {
-                Ok(Some(u)) if u.role == Role::Admin => bank_health(None, None).await,
+                Ok(Some(u)) if u.role == Role::Admin => bank_health(Some(PAGE + 1), Some((page - 1) * PAGE)).await,
                 _ => Err(AppError::forbidden()),
             }
         },
@@ -38,7 +50,7 @@ pub fn AdminPage() -> impl IntoView {
         <Transition fallback=|| view! { <main class="page"><p class="muted">"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <Page user banks/> }.into_any(),
+                    Ok(Some(user)) => view! { <Page user banks page/> }.into_any(),
                     Ok(None) => view! { <SignedOut next="/admin"/> }.into_any(),
                     Err(e) => view! { <main class="page"><p role="alert" class="error">{e.to_string()}</p></main> }.into_any(),
                 }
@@ -48,7 +60,7 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 #[component]
-fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>) -> impl IntoView {
+fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, page: u32) -> impl IntoView {
     let is_admin = user.role == Role::Admin;
     view! {
         <TopBar user/>
@@ -58,8 +70,18 @@ fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>) -> impl IntoView {
                 view! {
                     <Transition fallback=|| view! { <p class="muted">"Loading every bank…"</p> }>
                         {move || banks.get().map(|b| match b {
-                            Ok(list) if list.is_empty() => view! { <p class="muted">"No user has linked a bank yet."</p> }.into_any(),
-                            Ok(list) => view! { <BankTable banks=list/> }.into_any(),
+                            Ok(list) if list.is_empty() && page == 1 => view! { <p class="muted">"No user has linked a bank yet."</p> }.into_any(),
+                            Ok(mut list) => {
+                                let more = list.len() > PAGE as usize;
+                                list.truncate(PAGE as usize);
+                                let shown = list.len() as u32;
+                                view! {
+                                    {(shown == 0).then(|| view! { <p class="muted">"No banks on this page."</p> })}
+                                    {(shown > 0).then(|| view! { <BankTable banks=list/> })}
+                                    <Pager page shown more/>
+                                }
+                                .into_any()
+                            }
                             Err(e) => view! { <p class="error" role="alert">{e.error.message}</p> }.into_any(),
                         })}
                     </Transition>
@@ -75,6 +97,23 @@ fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>) -> impl IntoView {
                 .into_any()
             }}
         </main>
+    }
+}
+
+/// Links to the pages before and after this one, and which banks this page shows.
+#[component]
+fn Pager(page: u32, shown: u32, more: bool) -> impl IntoView {
+    let first = (page - 1) * PAGE + 1;
+    let range = match shown {
+        0 => format!("Page {page}"),
+        _ => format!("Banks {first}–{}", first + shown - 1),
+    };
+    view! {
+        <nav class="row pager" aria-label="Pages of banks">
+            {(page > 1).then(|| view! { <a href=format!("/admin?page={}", page - 1)>"← Previous"</a> })}
+            <span class="muted">{range}</span>
+            {more.then(|| view! { <a href=format!("/admin?page={}", page + 1)>"Next →"</a> })}
+        </nav>
     }
 }
 
@@ -208,5 +247,22 @@ fn sync_summary(done: &AdminSyncView) -> String {
         format!("Synced: {} added, {} modified, {} removed.", done.added, done.modified, done.removed)
     } else {
         "A sync was running; it runs once more.".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_asked_for_is_a_number_from_one_whose_offset_fits() {
+        assert_eq!(page_number(None), 1);
+        assert_eq!(page_number(Some("3")), 3);
+        assert_eq!(page_number(Some(" 2 ")), 2);
+        for nonsense in ["0", "-1", "two", "", "1.5"] {
+            assert_eq!(page_number(Some(nonsense)), 1, "{nonsense}");
+        }
+        let last = page_number(Some("4294967295"));
+        assert!((last - 1).checked_mul(PAGE).is_some(), "the offset of page {last} fits");
     }
 }
