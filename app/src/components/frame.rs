@@ -1,5 +1,5 @@
 //! What every signed-in page shares: the top bar (navigation, hide amounts, the user, sign
-//! out) and the notice shown when the session has ended.
+//! out), the notice shown when the session has ended, and the links between pages of a list.
 
 use leptos::prelude::*;
 
@@ -55,5 +55,27 @@ pub fn SignedOut(next: &'static str) -> impl IntoView {
         <main class="narrow">
             <p>"Your session has ended. " <a href=format!("/login?next={next}")>"Sign in again"</a></p>
         </main>
+    }
+}
+
+/// The links to the previous and next pages of a list (plain links: they work before the
+/// page is interactive), with where this page stands between them.
+#[component]
+pub fn PageLinks(
+    /// What the list is, for screen readers ("Pages of …").
+    label: &'static str,
+    /// The previous page's address, when there is one.
+    previous: Option<String>,
+    /// Where this page stands ("Banks 1–200").
+    position: String,
+    /// The next page's address, when there is one.
+    next: Option<String>,
+) -> impl IntoView {
+    view! {
+        <nav class="row pager" aria-label=label>
+            {previous.map(|href| view! { <a href=href>"← Previous"</a> })}
+            <span class="muted">{position}</span>
+            {next.map(|href| view! { <a href=href>"Next →"</a> })}
+        </nav>
     }
 }

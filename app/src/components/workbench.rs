@@ -10,6 +10,7 @@ use super::{
     call::Call,
     dashboard::{for_bank_users, Loaded},
     format::{money, signed_amount},
+    frame::PageLinks,
     live_events::LiveUpdates,
     swap,
     transactions::{account_label, account_label_of, Description},
@@ -298,14 +299,8 @@ fn CategoryMenu(transaction_id: String, name: String, plaid: Option<String>, cho
 fn Pager(view: View, more: bool) -> impl IntoView {
     let newer = (view.offset > 0).then(|| view.href(view.offset.saturating_sub(PAGE)));
     let older = more.then(|| view.href(view.offset + PAGE));
-    let first = view.offset + 1;
-    view! {
-        <nav class="row pager" aria-label="Pages of transactions">
-            {newer.map(|href| view! { <a href=href>"← Previous"</a> })}
-            <span class="muted">{format!("From number {first}")}</span>
-            {older.map(|href| view! { <a href=href>"Next →"</a> })}
-        </nav>
-    }
+    let position = format!("From number {}", view.offset + 1);
+    view! { <PageLinks label="Pages of transactions" previous=newer position next=older/> }
 }
 
 /// Money in and out per category over the whole filter (not just the page shown).

@@ -15,7 +15,7 @@ use crate::{
         call::Call,
         dashboard::Loaded,
         format::when,
-        frame::{SignedOut, TopBar},
+        frame::{PageLinks, SignedOut, TopBar},
         swap,
     },
 };
@@ -104,17 +104,13 @@ fn Page(user: UserInfo, banks: Loaded<Vec<BankHealthView>>, page: u32) -> impl I
 #[component]
 fn Pager(page: u32, shown: u32, more: bool) -> impl IntoView {
     let first = (page - 1) * PAGE + 1;
-    let range = match shown {
+    let position = match shown {
         0 => format!("Page {page}"),
         _ => format!("Banks {first}–{}", first + shown - 1),
     };
-    view! {
-        <nav class="row pager" aria-label="Pages of banks">
-            {(page > 1).then(|| view! { <a href=format!("/admin?page={}", page - 1)>"← Previous"</a> })}
-            <span class="muted">{range}</span>
-            {more.then(|| view! { <a href=format!("/admin?page={}", page + 1)>"Next →"</a> })}
-        </nav>
-    }
+    let previous = (page > 1).then(|| format!("/admin?page={}", page - 1));
+    let next = more.then(|| format!("/admin?page={}", page + 1));
+    view! { <PageLinks label="Pages of banks" previous position next/> }
 }
 
 #[component]
