@@ -32,6 +32,7 @@ pub mod leases;
 pub mod liabilities;
 pub mod outbox;
 mod rows;
+mod sqlite_statement;
 pub mod transactions;
 pub mod users;
 pub mod webhooks;

@@ -347,7 +347,7 @@ fn order_by(sort: TransactionSort) -> &'static str {
 /// upsert the same row twice (Postgres refuses), and the last version is what sequential
 /// upserts would have left.
 fn latest_per_id(transactions: &[Transaction]) -> Vec<&Transaction> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(transactions.len());
     let mut latest: Vec<&Transaction> =
         transactions.iter().rev().filter(|t| seen.insert(t.transaction_id.as_str())).collect();
     latest.reverse();
