@@ -199,6 +199,43 @@ async fn large_syncs_keep_the_last_version_of_each_transaction_and_remove_only_t
 }
 
 #[tokio::test]
+async fn text_a_bank_sends_is_stored_as_sent_whatever_characters_it_holds() {
+    // Each backend writes a sync's rows in bulk (Postgres: COPY's text format, where tab,
+    // newline, backslash and `\N` mean something; SQLite: strings bound in place).
+    let awkward =
+        ["Tab\there", "Line\nbreak\r\n", "back\\slash \\N", "\\N", "'quoted' \"twice\"", "Café 🦀 Zürich", ""];
+    for backend in BACKENDS {
+        let store = fresh(backend).await.store();
+        let user = store.upsert_user("alice", "h", Role::Trader).await.unwrap();
+        item(&store, user, "item-a", "ins_1", &["0000"]).await;
+        let sent = |round: usize| -> Vec<Transaction> {
+            awkward
+                .iter()
+                .enumerate()
+                .map(|(i, text)| Transaction {
+                    name: format!("{round}{text}"),
+                    merchant_name: Some(text.to_string()),
+                    category: Some(format!("{text}{round}")),
+                    ..txn("item-a", "item-a-0000", &format!("t{i}\t{text}"), "-12.5", "2026-11-01")
+                })
+                .collect()
+        };
+        // New rows, then the same ids modified (the other write path).
+        for (round, cursor) in [(1, None), (2, Some("c1"))] {
+            let changes = SyncChanges { upserts: sent(round), ..Default::default() };
+            let next = format!("c{round}");
+            assert!(store.apply_sync("item-a", user, cursor, &next, &changes, 10).await.unwrap(), "{backend}");
+            let mut stored =
+                store.transactions(user, &TransactionFilter { limit: 100, ..Default::default() }).await.unwrap();
+            stored.sort_by(|a, b| a.transaction_id.cmp(&b.transaction_id));
+            let mut expected = sent(round);
+            expected.sort_by(|a, b| a.transaction_id.cmp(&b.transaction_id));
+            assert_eq!(stored, expected, "{backend}, round {round}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn sync_lease_coalesces_requests_across_holders() {
     for backend in BACKENDS {
         let store = fresh(backend).await.store();

@@ -99,9 +99,9 @@ const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET ac
      category = excluded.category, pending = excluded.pending, pending_transaction_id = excluded.pending_transaction_id, \
      updated_at = excluded.updated_at WHERE transactions.item_id = excluded.item_id";
 
-/// The columns a transaction is inserted with, in bind order.
-const TRANSACTION_INSERT: &str = "INSERT INTO transactions (transaction_id, account_id, item_id, user_id, amount, \
-     amount_e4, currency, posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at) ";
+/// The columns a transaction is written with, in bind order.
+const TRANSACTION_WRITTEN: &str = "(transaction_id, account_id, item_id, user_id, amount, amount_e4, currency, \
+     posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at)";
 
 /// SQLite: one prepared single-row upsert run per transaction through SQLite's C API, the
 /// row's strings bound in place ([`sqlite_statement`]); sqlx's binding copied each string
@@ -117,7 +117,7 @@ impl Backend for sqlx::Sqlite {
         now: i64,
     ) -> Result<()> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!("{TRANSACTION_INSERT}VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){TRANSACTION_UPSERT}")
+            format!("INSERT INTO transactions {TRANSACTION_WRITTEN} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){TRANSACTION_UPSERT}")
         });
         for chunk in rows.chunks(SQLITE_ROWS_PER_LOCK) {
             {
@@ -160,12 +160,13 @@ impl Backend for sqlx::Sqlite {
 const SQLITE_ROWS_PER_LOCK: usize = 1000;
 
 /// Postgres: the ids already stored are looked up first (one index probe per id); the new rows
-/// are then written with a plain `INSERT` and only the others with the upsert, because
-/// `ON CONFLICT` inserts each row speculatively (measured 4.7 against 3.6 ms for 1,000 new
-/// rows). Each statement binds one array per column and unnests it (a few binds however many
-/// rows). A row stored meanwhile would make the plain `INSERT` fail, which cannot happen: the
-/// caller holds the Item's row lock (the cursor compare-and-swap) and ids are Plaid's, unique
-/// across Items (and the upsert never rewrites another Item's row).
+/// are then written with `COPY`, Postgres' bulk path, and only the others with the upsert,
+/// because `ON CONFLICT` inserts each row speculatively (measured 4.7 against 3.6 ms for 1,000
+/// new rows), and `COPY` writes many rows to a page at once (1,000 rows with the table's
+/// indexes, in `psql`: median 15.5 ms against 26.1 ms as multi-row `INSERT`s). A row stored
+/// meanwhile would make the `COPY` fail, which cannot happen: the caller holds the Item's row
+/// lock (the cursor compare-and-swap) and ids are Plaid's, unique across Items (and the upsert
+/// never rewrites another Item's row).
 #[async_trait]
 impl Backend for sqlx::Postgres {
     async fn upsert_transactions(
@@ -187,8 +188,8 @@ impl Backend for sqlx::Postgres {
         let stored: std::collections::HashSet<&str> = stored.iter().map(|(id,)| id.as_str()).collect();
         let (known, new): (Vec<&Transaction>, Vec<&Transaction>) =
             rows.iter().copied().partition(|t| stored.contains(t.transaction_id.as_str()));
-        postgres_insert(conn, item_id, user, &new, now, "").await?;
-        postgres_insert(conn, item_id, user, &known, now, TRANSACTION_UPSERT).await
+        postgres_copy(conn, item_id, user, &new, now).await?;
+        postgres_upsert(conn, item_id, user, &known, now).await
     }
 
     fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
@@ -196,15 +197,89 @@ impl Backend for sqlx::Postgres {
     }
 }
 
-/// Postgres: inserts `rows` in one statement, one array per column, followed by `conflict`
-/// (empty, or [`TRANSACTION_UPSERT`]).
-async fn postgres_insert(
+/// Postgres: writes new `rows` with one `COPY … FROM STDIN` in its text format (one line a
+/// row, fields split by tabs, `\N` for NULL), inside the caller's database transaction.
+async fn postgres_copy(
     conn: &mut sqlx::PgConnection,
     item_id: &str,
     user: UserId,
     rows: &[&Transaction],
     now: i64,
-    conflict: &str,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut data = String::with_capacity(rows.len() * 160);
+    let (user, now) = (user.to_string(), now.to_string());
+    for t in rows {
+        let amount_e4 = amount_e4(t.amount).map(|n| n.to_string());
+        let (amount, date) = (decimal_text(t.amount), date_text(t.date));
+        let authorized = t.authorized_date.map(date_text);
+        let fields: [Option<&str>; 15] = [
+            Some(&t.transaction_id),
+            Some(&t.account_id),
+            Some(item_id),
+            Some(&user),
+            Some(&amount),
+            amount_e4.as_deref(),
+            t.currency.as_deref(),
+            Some(&date),
+            authorized.as_deref(),
+            Some(&t.name),
+            t.merchant_name.as_deref(),
+            t.category.as_deref(),
+            Some(if t.pending { "t" } else { "f" }),
+            t.pending_transaction_id.as_deref(),
+            Some(&now),
+        ];
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                data.push('\t');
+            }
+            match field {
+                None => data.push_str("\\N"),
+                Some(text) => copy_escape(&mut data, text),
+            }
+        }
+        data.push('\n');
+    }
+    let mut copy = conn.copy_in_raw(&format!("COPY transactions {TRANSACTION_WRITTEN} FROM STDIN")).await?;
+    for part in data.as_bytes().chunks(COPY_MESSAGE_BYTES) {
+        if let Err(e) = copy.send(part).await {
+            // The first error is the one to report; the caller's transaction rolls back.
+            let _ = copy.abort("the rows could not be sent").await;
+            return Err(e.into());
+        }
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Bytes per `COPY` data message (rows may span two).
+const COPY_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Appends `text` as a field of `COPY`'s text format: backslash, tab, newline and carriage
+/// return escaped, everything else as is.
+fn copy_escape(data: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => data.push_str("\\\\"),
+            '\t' => data.push_str("\\t"),
+            '\n' => data.push_str("\\n"),
+            '\r' => data.push_str("\\r"),
+            c => data.push(c),
+        }
+    }
+}
+
+/// Postgres: upserts `rows` in one statement, one array per column (a few binds however many
+/// rows).
+async fn postgres_upsert(
+    conn: &mut sqlx::PgConnection,
+    item_id: &str,
+    user: UserId,
+    rows: &[&Transaction],
+    now: i64,
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -218,11 +293,11 @@ async fn postgres_insert(
         rows.iter().map(|t| f(t)).collect::<Vec<Option<&str>>>()
     };
     sqlx::query(&format!(
-        "{TRANSACTION_INSERT} SELECT id, account, $3, $4, amount, amount_e4, currency, posted, authorized, name, merchant, \
+        "INSERT INTO transactions {TRANSACTION_WRITTEN} SELECT id, account, $3, $4, amount, amount_e4, currency, posted, authorized, name, merchant, \
          category, pending, pending_id, $5 FROM UNNEST($1::text[], $2::text[], $6::text[], $15::bigint[], $7::text[], \
          $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[]) \
          AS t(id, account, amount, amount_e4, currency, posted, authorized, name, merchant, category, pending, pending_id) \
-         {conflict}"
+         {TRANSACTION_UPSERT}"
     ))
     .bind(column(&|t| t.transaction_id.as_str()))
     .bind(column(&|t| t.account_id.as_str()))
