@@ -103,7 +103,7 @@ const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET ac
 const TRANSACTION_WRITTEN: &str = "(transaction_id, account_id, item_id, user_id, amount, amount_e4, currency, \
      posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at)";
 
-/// SQLite: one prepared single-row upsert run per transaction through SQLite's C API, the
+/// SQLite: one prepared single-row upsert, run once per row through SQLite's C API, the
 /// row's strings bound in place ([`sqlite_statement`]); sqlx's binding copied each string
 /// twice, half the instructions of a sync (callgrind). The connection is taken from sqlx's
 /// worker [`SQLITE_ROWS_PER_LOCK`] rows at a time, and the task yields in between.
