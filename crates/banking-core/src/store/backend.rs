@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use sqlx::{Decode, Encode, Type};
 
-use super::sqlite_statement::Statement;
+use super::sqlite_statement::{Statement, Value};
 use crate::{
     model::{Transaction, UserId},
     Result,
@@ -103,6 +103,46 @@ const TRANSACTION_UPSERT: &str = " ON CONFLICT (transaction_id) DO UPDATE SET ac
 const TRANSACTION_WRITTEN: &str = "(transaction_id, account_id, item_id, user_id, amount, amount_e4, currency, \
      posted_date, authorized_date, name, merchant_name, category, pending, pending_transaction_id, updated_at)";
 
+/// The text forms a transaction's row stores that the transaction does not hold as text.
+struct RowText {
+    amount: String,
+    date: String,
+    authorized: Option<String>,
+}
+
+impl RowText {
+    fn of(t: &Transaction) -> Self {
+        Self { amount: decimal_text(t.amount), date: date_text(t.date), authorized: t.authorized_date.map(date_text) }
+    }
+}
+
+/// A transaction's values in [`TRANSACTION_WRITTEN`]'s order (both bulk writes use it).
+fn written_values<'v>(
+    t: &'v Transaction,
+    text: &'v RowText,
+    item_id: &'v str,
+    user: UserId,
+    now: i64,
+) -> [Value<'v>; 15] {
+    [
+        t.transaction_id.as_str().into(),
+        t.account_id.as_str().into(),
+        item_id.into(),
+        user.into(),
+        text.amount.as_str().into(),
+        amount_e4(t.amount).into(),
+        t.currency.as_deref().into(),
+        text.date.as_str().into(),
+        text.authorized.as_deref().into(),
+        t.name.as_str().into(),
+        t.merchant_name.as_deref().into(),
+        t.category.as_deref().into(),
+        t.pending.into(),
+        t.pending_transaction_id.as_deref().into(),
+        now.into(),
+    ]
+}
+
 /// SQLite: one prepared single-row upsert, run once per row through SQLite's C API, the
 /// row's strings bound in place ([`sqlite_statement`]); sqlx's binding copied each string
 /// twice, half the instructions of a sync (callgrind). The connection is taken from sqlx's
@@ -124,25 +164,8 @@ impl Backend for sqlx::Sqlite {
                 let mut handle = conn.lock_handle().await?;
                 let mut upsert = Statement::prepare(&mut handle, &SQL)?;
                 for t in chunk {
-                    let (amount, date) = (decimal_text(t.amount), date_text(t.date));
-                    let authorized = t.authorized_date.map(date_text);
-                    upsert.execute(&[
-                        t.transaction_id.as_str().into(),
-                        t.account_id.as_str().into(),
-                        item_id.into(),
-                        user.into(),
-                        amount.as_str().into(),
-                        amount_e4(t.amount).into(),
-                        t.currency.as_deref().into(),
-                        date.as_str().into(),
-                        authorized.as_deref().into(),
-                        t.name.as_str().into(),
-                        t.merchant_name.as_deref().into(),
-                        t.category.as_deref().into(),
-                        t.pending.into(),
-                        t.pending_transaction_id.as_deref().into(),
-                        now.into(),
-                    ])?;
+                    let text = RowText::of(t);
+                    upsert.execute(&written_values(t, &text, item_id, user, now))?;
                 }
             }
             tokio::task::yield_now().await;
@@ -210,35 +233,16 @@ async fn postgres_copy(
         return Ok(());
     }
     let mut data = String::with_capacity(rows.len() * 160);
-    let (user, now) = (user.to_string(), now.to_string());
     for t in rows {
-        let amount_e4 = amount_e4(t.amount).map(|n| n.to_string());
-        let (amount, date) = (decimal_text(t.amount), date_text(t.date));
-        let authorized = t.authorized_date.map(date_text);
-        let fields: [Option<&str>; 15] = [
-            Some(&t.transaction_id),
-            Some(&t.account_id),
-            Some(item_id),
-            Some(&user),
-            Some(&amount),
-            amount_e4.as_deref(),
-            t.currency.as_deref(),
-            Some(&date),
-            authorized.as_deref(),
-            Some(&t.name),
-            t.merchant_name.as_deref(),
-            t.category.as_deref(),
-            Some(if t.pending { "t" } else { "f" }),
-            t.pending_transaction_id.as_deref(),
-            Some(&now),
-        ];
-        for (i, field) in fields.iter().enumerate() {
+        let text = RowText::of(t);
+        for (i, value) in written_values(t, &text, item_id, user, now).iter().enumerate() {
             if i > 0 {
                 data.push('\t');
             }
-            match field {
-                None => data.push_str("\\N"),
-                Some(text) => copy_escape(&mut data, text),
+            match *value {
+                Value::Text(text) => copy_escape(&mut data, text),
+                Value::Int(n) => data.push_str(&n.to_string()), // booleans as 0 and 1, which Postgres reads
+                Value::Null => data.push_str("\\N"),
             }
         }
         data.push('\n');

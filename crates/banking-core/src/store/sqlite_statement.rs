@@ -15,7 +15,8 @@ use sqlx::sqlite::LockedSqliteHandle;
 
 use crate::{Error, Result};
 
-/// A value bound to one parameter.
+/// One value of a row written: bound to a SQLite parameter here, or a field of the Postgres
+/// `COPY` of a sync's new rows (`backend.rs`).
 #[derive(Clone, Copy)]
 pub(super) enum Value<'v> {
     /// Text, bound as a pointer to the caller's bytes (not copied).
